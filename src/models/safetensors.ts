@@ -82,6 +82,7 @@ const KNOWN_MAGIC: [number[], string][] = [
   [[0x80], 'a Python pickle (an old PyTorch checkpoint? convert it to safetensors first)'],
   [[0x1f, 0x8b], 'a gzip archive'],
   [[0x89, 0x48, 0x44, 0x46], 'an HDF5 file (a Keras .h5? convert it with tensorflowjs_converter first)'],
+  [[0x7b], 'a JSON file'],
 ];
 
 function describeMagic(first: Uint8Array): string | undefined {
@@ -100,8 +101,8 @@ function headerLength(first8: Uint8Array, fileSize: number, file: string): numbe
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(fileSize - 8) || n > BigInt(MAX_HEADER_BYTES)) {
     const what = describeMagic(first8);
-    const prefix = what ? `not a safetensors file, it looks like ${what}; ` : '';
-    throw new SafetensorsError(file, `${prefix}header length ${n} is beyond the file size (${fileSize} bytes)`);
+    const looks = what ? ` (it looks like ${what})` : '';
+    throw new SafetensorsError(file, `not a safetensors file${looks}: header length ${n} is beyond the file size (${fileSize} bytes)`);
   }
   return Number(n);
 }
