@@ -1,0 +1,281 @@
+/**
+ * GpuContext: everything kernels need to run — the device, a pipeline cache, a buffer pool, and a
+ * command recorder that puts every launch of a step into one compute pass of one command encoder,
+ * submitted once (`submit()`), or when a readback or upload needs the results.
+ *
+ * Failures are loud: shader compile errors carry the kernel name and line numbers; validation and
+ * out-of-memory errors are caught with error scopes around each submit and re-thrown, naming the
+ * kernels of that submit, at the next launch, submit or read.
+ */
+import { createGpu, getGpu, type AdapterChoice, type Gpu } from './device.js';
+import { BufferPool, fmtBytes } from './buffer-pool.js';
+import { preprocessWgsl, type Defines } from './preprocess.js';
+
+/** A kernel: one WGSL source (with variants), one entry point. */
+export interface KernelSpec {
+  /** Name used in errors, counters and the pipeline cache, e.g. 'conv2d'. */
+  name: string;
+  source: string;
+  entryPoint?: string;
+  defines?: Defines;
+}
+
+export interface LaunchArgs {
+  /** Storage buffers, bound in order after the uniform block (if any). */
+  buffers: GPUBuffer[];
+  /** Uniform block bytes, bound at @binding(0) when present. Typed arrays are copied. */
+  uniforms?: ArrayBufferView;
+  /** Workgroup counts (x, y, z); see `grid1d` for large 1-D launches. */
+  workgroups: [number, number?, number?];
+}
+
+interface CachedPipeline { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }
+
+const MAX_CACHED_UNIFORMS = 8192;
+
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  /** Launches per kernel name since creation (tests use it to prove a kernel never ran). */
+  readonly dispatchCounts = new Map<string, number>();
+  dispatchTotal = 0;
+  submitCount = 0;
+
+  private pipelines = new Map<string, CachedPipeline>();
+  private uniformCache = new Map<string, GPUBuffer>();
+  private bindGroupCache = new WeakMap<GPUBindGroupLayout, Map<string, GPUBindGroup>>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private pendingKernels = new Set<string>();
+  private deferredError: Error | null = null;
+  private pendingChecks: Promise<void>[] = [];
+  private retired: GPUBuffer[] = [];
+
+  constructor(readonly gpu: Gpu) {
+    this.device = gpu.device;
+    this.pool = new BufferPool(gpu.device, gpu.limits.maxBufferSize);
+  }
+
+  get limits(): GPUSupportedLimits { return this.gpu.limits; }
+
+  private throwIfFailed(): void {
+    if (this.gpu.lost) throw new Error(`GPU device lost (${this.gpu.lost.reason}): ${this.gpu.lost.message || 'no message'}`);
+    if (this.deferredError) {
+      const e = this.deferredError;
+      this.deferredError = null;
+      throw e;
+    }
+  }
+
+  /** The compiled pipeline for a kernel variant (cached per name + entry point + defines). */
+  pipeline(spec: KernelSpec): CachedPipeline {
+    const entryPoint = spec.entryPoint ?? 'main';
+    const key = `${spec.name}:${entryPoint}:${JSON.stringify(spec.defines ?? {})}`;
+    let cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const code = preprocessWgsl(spec.name, spec.source, spec.defines);
+    const label = `${spec.name}.${entryPoint}`;
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code, label });
+    const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint }, label });
+    const scope = this.device.popErrorScope();
+    this.pendingChecks.push(
+      Promise.all([module.getCompilationInfo(), scope]).then(([info, error]) => {
+        const messages = info.messages.filter((m) => m.type === 'error');
+        if (messages.length > 0 || error) {
+          const lines = code.split('\n');
+          const detail = messages.map((m) => `  line ${m.lineNum}:${m.linePos}: ${m.message}\n    > ${lines[m.lineNum - 1]?.trim() ?? ''}`).join('\n');
+          this.deferredError ??= new Error(`WGSL kernel ${label} failed to compile:\n${detail || error?.message}`);
+        }
+      }),
+    );
+    cached = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+    this.pipelines.set(key, cached);
+    return cached;
+  }
+
+  /** Wait for pending compile checks and submitted work; throw the first error found. */
+  async sync(): Promise<void> {
+    this.submit();
+    await Promise.all(this.pendingChecks.splice(0));
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwIfFailed();
+  }
+
+  private idOf(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+    return id;
+  }
+
+  /** Immutable uniform buffers, cached by content: shapes repeat every step, so steps reuse them. */
+  private uniformBuffer(data: ArrayBufferView): GPUBuffer {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let key = '';
+    for (let i = 0; i < bytes.length; i += 4) key += String.fromCharCode(bytes[i] | (bytes[i + 1] << 8), bytes[i + 2] | (bytes[i + 3] << 8));
+    let buffer = this.uniformCache.get(key);
+    if (!buffer) {
+      if (this.uniformCache.size >= MAX_CACHED_UNIFORMS) {
+        // Retire, don't destroy: pending commands may still use them; destroyed after the next submit.
+        this.retired.push(...this.uniformCache.values());
+        this.uniformCache.clear();
+      }
+      const size = Math.max(16, Math.ceil(bytes.length / 16) * 16);
+      buffer = this.device.createBuffer({ size, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true, label: 'uniforms' });
+      new Uint8Array(buffer.getMappedRange()).set(bytes);
+      buffer.unmap();
+      this.uniformCache.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  /** Record one dispatch into the current step's compute pass. */
+  launch(spec: KernelSpec, args: LaunchArgs): void {
+    this.throwIfFailed();
+    const { pipeline, layout } = this.pipeline(spec);
+    const bound = args.uniforms ? [this.uniformBuffer(args.uniforms), ...args.buffers] : args.buffers;
+    let groups = this.bindGroupCache.get(layout);
+    if (!groups) this.bindGroupCache.set(layout, (groups = new Map()));
+    const key = bound.map((b) => this.idOf(b)).join(',');
+    let bindGroup = groups.get(key);
+    if (!bindGroup) {
+      bindGroup = this.device.createBindGroup({
+        layout, label: spec.name, entries: bound.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      if (groups.size > 4096) groups.clear();
+      groups.set(key, bindGroup);
+    }
+    const [x, y = 1, z = 1] = args.workgroups;
+    const maxGroups = this.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxGroups || y > maxGroups || z > maxGroups) {
+      throw new Error(`${spec.name}: dispatch (${x}, ${y}, ${z}) exceeds maxComputeWorkgroupsPerDimension (${maxGroups})`);
+    }
+    if (x === 0 || y === 0 || z === 0) return;
+    if (!this.encoder) {
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+      this.encoder = this.device.createCommandEncoder({ label: 'swagpu step' });
+    }
+    this.pass ??= this.encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(x, y, z);
+    this.pendingKernels.add(spec.name);
+    this.dispatchTotal += 1;
+    this.dispatchCounts.set(spec.name, (this.dispatchCounts.get(spec.name) ?? 0) + 1);
+  }
+
+  /** The open command encoder (ending the compute pass), for copies between launches. */
+  commandEncoder(): GPUCommandEncoder {
+    this.throwIfFailed();
+    if (!this.encoder) {
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+      this.encoder = this.device.createCommandEncoder({ label: 'swagpu step' });
+    }
+    this.pass?.end();
+    this.pass = null;
+    return this.encoder;
+  }
+
+  /** Submit everything recorded so far as one command buffer. Cheap when nothing is pending. */
+  submit(): void {
+    if (!this.encoder) return;
+    this.pass?.end();
+    this.pass = null;
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.submitCount += 1;
+    const kernels = [...this.pendingKernels].join(', ');
+    this.pendingKernels.clear();
+    const validation = this.device.popErrorScope();
+    const memory = this.device.popErrorScope();
+    this.pendingChecks.push(
+      Promise.all([validation, memory]).then(([v, m]) => {
+        if (m) this.deferredError ??= new Error(`GPU out of memory running [${kernels}]: ${m.message}. Try a smaller --size.`);
+        else if (v) this.deferredError ??= new Error(`WebGPU validation error in [${kernels}]: ${v.message}`);
+      }),
+    );
+    if (this.pendingChecks.length > 64) {
+      const checks = this.pendingChecks.splice(0);
+      this.pendingChecks.push(Promise.all(checks).then(() => undefined));
+    }
+    for (const buffer of this.retired.splice(0)) buffer.destroy();
+  }
+
+  /** Write data into a buffer, after all recorded work that may still use the buffer. */
+  upload(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    this.throwIfFailed();
+    this.submit(); // queue.writeBuffer runs before unsubmitted commands: submit them first
+    this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** A pooled buffer holding `data`. */
+  bufferFrom(data: Float32Array | Uint32Array | Int32Array, label?: string): GPUBuffer {
+    const buffer = this.pool.acquire(data.byteLength, label);
+    this.upload(buffer, data);
+    return buffer;
+  }
+
+  /** Copy `byteLength` bytes of a buffer back to the CPU (submits pending work). */
+  async readBytes(buffer: GPUBuffer, byteLength: number, byteOffset = 0): Promise<ArrayBuffer> {
+    const size = Math.ceil(byteLength / 4) * 4;
+    const staging = this.device.createBuffer({ size: Math.max(4, size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
+    this.commandEncoder().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+    this.submit();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      await Promise.all(this.pendingChecks.splice(0));
+      this.throwIfFailed();
+      throw new Error(`readback failed: ${(e as Error).message}`);
+    }
+    const out = staging.getMappedRange().slice(0, byteLength);
+    staging.destroy();
+    await Promise.all(this.pendingChecks.splice(0));
+    this.throwIfFailed();
+    return out;
+  }
+
+  async readF32(buffer: GPUBuffer, length: number, offset = 0): Promise<Float32Array> {
+    return new Float32Array(await this.readBytes(buffer, length * 4, offset * 4));
+  }
+
+  /** Workgroup counts for `invocations` threads in 1-D workgroups of `size`, folded into y past the limit. */
+  grid1d(invocations: number, size: number): [number, number] {
+    const groups = Math.ceil(invocations / size);
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    if (groups <= max) return [groups, 1];
+    const y = Math.ceil(groups / max);
+    return [Math.ceil(groups / y), y];
+  }
+
+  /** Refuse a binding larger than the device allows, naming the kernel, the size and the limit. */
+  checkBinding(kernel: string, what: string, bytes: number): void {
+    const limit = this.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new Error(`${kernel}: ${what} needs ${fmtBytes(bytes)} in one binding, over this device's maxStorageBufferBindingSize (${fmtBytes(limit)})`);
+    }
+  }
+}
+
+const contexts = new Map<string, Promise<GpuContext>>();
+
+/** The shared context for an adapter choice (one device per process and choice). */
+export function getContext(choice?: AdapterChoice): Promise<GpuContext> {
+  const key = choice ?? 'default';
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    ctx = getGpu(choice).then((gpu) => new GpuContext(gpu));
+    contexts.set(key, ctx);
+    ctx.catch(() => contexts.delete(key));
+  }
+  return ctx;
+}
+
+/** A context on a fresh device of its own (tests that destroy their device use this). */
+export async function createContext(choice?: AdapterChoice): Promise<GpuContext> {
+  return new GpuContext(await createGpu(choice));
+}

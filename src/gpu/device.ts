@@ -1,0 +1,206 @@
+/**
+ * The device layer: find a WebGPU adapter, open a device with the adapter's limits raised to what it
+ * allows, and report what ran. In the browser it uses `navigator.gpu`; in Node the npm package
+ * `webgpu` (Dawn). Node adapter order (override with SWAGPU_ADAPTER=auto|gpu|llvmpipe|swiftshader):
+ *   1. a hardware GPU through Dawn's Vulkan backend;
+ *   2. Mesa llvmpipe through Dawn's OpenGL backend (compatibility mode) — the fast CPU fallback;
+ *   3. SwiftShader through Dawn's Vulkan backend — the slow CPU fallback Chromium uses.
+ * Nothing has to be set by hand: the environment Mesa and the Vulkan loader read is set here,
+ * before Dawn loads.
+ */
+
+export type AdapterKind = 'gpu' | 'llvmpipe' | 'swiftshader' | 'browser';
+export const NODE_ADAPTER_KINDS: readonly Exclude<AdapterKind, 'browser'>[] = ['gpu', 'llvmpipe', 'swiftshader'];
+
+export interface AdapterReport {
+  kind: AdapterKind;
+  backend: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software (CPU) adapters: llvmpipe, SwiftShader, or any adapter flagged as fallback. */
+  isCPU: boolean;
+  featureLevel: 'core' | 'compatibility';
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  adapter: AdapterReport;
+  limits: GPUSupportedLimits;
+  features: string[];
+  /** Set when the device is lost (destroyed, driver reset); kernels refuse to launch afterwards. */
+  lost: { reason: string; message: string } | null;
+}
+
+/** The limits we raise to the adapter's maximum (compatibility mode starts far below them). */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxComputeWorkgroupsPerDimension',
+  'maxUniformBufferBindingSize', 'maxBindGroups', 'maxUniformBuffersPerShaderStage',
+] as const;
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const INSTALL_HINT =
+  'No WebGPU adapter found. On Debian/Ubuntu install a CPU fallback: ' +
+  '`apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri` (Mesa llvmpipe, fast) and/or ' +
+  '`apt-get install chromium libvulkan1` (SwiftShader), or run on a machine with a GPU driver.';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
+type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
+let dawn: Promise<DawnModule> | null = null;
+const liveInstances: GPU[] = [];
+
+/** Load Dawn once, after setting the environment the Mesa and Vulkan loaders read at startup. */
+async function loadDawn(): Promise<DawnModule> {
+  if (!dawn) {
+    const env = process.env;
+    // Mesa's EGL needs no display server with the surfaceless platform.
+    env.EGL_PLATFORM ??= 'surfaceless';
+    env.XDG_RUNTIME_DIR ??= '/tmp';
+    // VK_ADD_DRIVER_FILES *adds* SwiftShader to the Vulkan drivers found, so a hardware GPU's driver
+    // (if any) is still seen and preferred; VK_ICD_FILENAMES would replace them.
+    const { existsSync } = await import('node:fs');
+    if (existsSync(SWIFTSHADER_ICD) && !env.VK_ICD_FILENAMES) {
+      const extra = env.VK_ADD_DRIVER_FILES ? env.VK_ADD_DRIVER_FILES.split(':') : [];
+      if (!extra.includes(SWIFTSHADER_ICD)) env.VK_ADD_DRIVER_FILES = [...extra, SWIFTSHADER_ICD].join(':');
+    }
+    const moduleName = 'webgpu'; // a variable, so bundlers for the browser leave it alone
+    dawn = (import(/* @vite-ignore */ moduleName) as Promise<DawnModule>).then((mod) => {
+      // GPUBufferUsage, GPUMapMode, ... exist as globals in browsers; Dawn exports them instead.
+      for (const [name, value] of Object.entries(mod.globals)) (globalThis as Record<string, unknown>)[name] ??= value;
+      return mod;
+    });
+  }
+  return dawn;
+}
+
+function describe(adapter: GPUAdapter, kind: AdapterKind, backend: string, featureLevel: 'core' | 'compatibility'): AdapterReport {
+  const info = adapter.info;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  const software = /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/.test(text);
+  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return {
+    kind, backend, featureLevel,
+    vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+    isCPU: software || fallback,
+  };
+}
+
+/** Try one Node adapter kind; null when this machine does not have it. */
+async function requestNodeAdapter(kind: Exclude<AdapterKind, 'browser'>): Promise<{ adapter: GPUAdapter; report: AdapterReport } | null> {
+  const dawnModule = await loadDawn();
+  // Keep every Dawn instance alive for the life of the process: when one is garbage-collected, the
+  // devices opened from it go with it and the process crashes inside Dawn.
+  const create = (flags: string[]): GPU => {
+    const instance = dawnModule.create(flags);
+    liveInstances.push(instance);
+    return instance;
+  };
+  try {
+    if (kind === 'llvmpipe') {
+      const adapter = await create(['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+      if (!adapter) return null;
+      const report = describe(adapter, kind, 'opengl', 'compatibility');
+      return /llvmpipe/.test(report.device + report.description) ? { adapter, report } : null;
+    }
+    if (kind === 'swiftshader') {
+      const adapter = await create(['backend=vulkan', 'adapter=SwiftShader']).requestAdapter();
+      return adapter ? { adapter, report: describe(adapter, kind, 'vulkan', 'core') } : null;
+    }
+    const adapter = await create(['backend=vulkan']).requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return null;
+    const report = describe(adapter, kind, 'vulkan', 'core');
+    return report.isCPU ? null : { adapter, report };
+  } catch {
+    return null; // Dawn throws when a backend or named adapter is absent
+  }
+}
+
+/** Which Node adapters this machine has, in preference order. */
+export async function listNodeAdapters(): Promise<AdapterReport[]> {
+  const found: AdapterReport[] = [];
+  for (const kind of NODE_ADAPTER_KINDS) {
+    const r = await requestNodeAdapter(kind);
+    if (r) found.push(r.report);
+  }
+  return found;
+}
+
+function requiredLimits(adapter: GPUAdapter): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const value = (adapter.limits as unknown as Record<string, number>)[name];
+    if (typeof value === 'number') limits[name] = value;
+  }
+  return limits;
+}
+
+async function openDevice(adapter: GPUAdapter, report: AdapterReport): Promise<Gpu> {
+  const wanted = ['timestamp-query', 'shader-f16'].filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter), requiredFeatures: wanted });
+  const gpu: Gpu = { device, adapter: report, limits: device.limits, features: [...device.features] as string[], lost: null };
+  device.lost.then((info) => {
+    gpu.lost = { reason: info.reason, message: info.message };
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    // Loud, never swallowed: kernels wrap their own work in error scopes; anything reaching here is a bug.
+    console.error(`swagpu: uncaptured WebGPU error on ${report.kind}: ${error.message}`);
+  });
+  return gpu;
+}
+
+export type AdapterChoice = 'auto' | Exclude<AdapterKind, 'browser'>;
+
+function choiceFromEnv(): AdapterChoice {
+  const value = (isNode ? process.env.SWAGPU_ADAPTER : undefined) ?? 'auto';
+  if (value === 'auto' || (NODE_ADAPTER_KINDS as readonly string[]).includes(value)) return value as AdapterChoice;
+  throw new Error(`SWAGPU_ADAPTER=${value} is not one of auto, ${NODE_ADAPTER_KINDS.join(', ')}`);
+}
+
+/**
+ * Open a device. `choice` defaults to SWAGPU_ADAPTER or 'auto' (first of gpu, llvmpipe, swiftshader).
+ * Throws with installation advice when nothing is available.
+ */
+export async function createGpu(choice: AdapterChoice = choiceFromEnv()): Promise<Gpu> {
+  if (!isNode) {
+    const nav = (globalThis as { navigator?: Navigator }).navigator;
+    if (!nav?.gpu) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing).');
+    const adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new Error('WebGPU is present but no adapter was found (navigator.gpu.requestAdapter() returned null).');
+    return openDevice(adapter, describe(adapter, 'browser', 'browser', 'core'));
+  }
+  const kinds = choice === 'auto' ? NODE_ADAPTER_KINDS : [choice];
+  for (const kind of kinds) {
+    const r = await requestNodeAdapter(kind);
+    if (r) return openDevice(r.adapter, r.report);
+  }
+  throw new Error(choice === 'auto' ? INSTALL_HINT : `SWAGPU_ADAPTER=${choice}: that adapter is not available here. ${INSTALL_HINT}`);
+}
+
+const shared = new Map<string, Promise<Gpu>>();
+
+/** One device per process and adapter choice, shared by everything that asks. */
+export function getGpu(choice: AdapterChoice = choiceFromEnv()): Promise<Gpu> {
+  let gpu = shared.get(choice);
+  if (!gpu) {
+    gpu = createGpu(choice);
+    shared.set(choice, gpu);
+    gpu.catch(() => shared.delete(choice));
+  }
+  return gpu;
+}
+
+/** Plain-object copy of a device's limits (GPUSupportedLimits has getters only, invisible to JSON). */
+export function limitsObject(limits: GPUSupportedLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  const proto = Object.getPrototypeOf(limits);
+  for (const key of Object.keys(Object.getOwnPropertyDescriptors(proto)).concat(Object.keys(limits))) {
+    const value = (limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') out[key] = value;
+  }
+  return out;
+}

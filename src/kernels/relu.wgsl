@@ -1,0 +1,31 @@
+// ReLU forward and backward, elementwise over any layout.
+// Bindings: 0 uniform {n, rowStride}; then storage buffers (see each entry point).
+// Dispatch: 1-D, 256 threads per workgroup, folded into y when n/256 > 65535 (rowStride = x groups * 256).
+// One invocation computes one element.
+struct Params { n: u32, rowStride: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+
+#if FORWARD
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+// y = max(x, 0)
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  y[i] = max(x[i], 0.0);
+}
+#else
+@group(0) @binding(1) var<storage, read> y: array<f32>;      // forward output (or input: same sign)
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+// dx = dy where y > 0, else 0 (the subgradient at 0 is taken as 0, as in PyTorch and TF)
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  dx[i] = select(0.0, dy[i], y[i] > 0.0);
+}
+#endif

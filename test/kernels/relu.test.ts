@@ -1,0 +1,36 @@
+import { expect, it } from 'vitest';
+import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
+import { reluForward, reluBackward } from '../../src/kernels/relu.js';
+import * as ref from '../../src/reference/relu.js';
+
+describeEachAdapter('relu', (getCtx) => {
+  // 1x3x37x29: odd, not a multiple of the 256-thread workgroup.
+  const n = 3 * 37 * 29;
+  const x = randomArray(n, 1);
+  const dy = randomArray(n, 2);
+
+  it('forward matches the reference exactly', async () => {
+    const ctx = await getCtx();
+    const y = ctx.pool.acquire(n * 4);
+    reluForward(ctx, ctx.bufferFrom(x), y, n);
+    assertClose(await ctx.readF32(y, n), ref.reluForward(x), { atol: 0, rtol: 0, what: 'relu', shape: [1, 3, 37, 29] });
+  });
+
+  it('backward matches the reference exactly', async () => {
+    const ctx = await getCtx();
+    const dx = ctx.pool.acquire(n * 4);
+    reluBackward(ctx, ctx.bufferFrom(x), ctx.bufferFrom(dy), dx, n);
+    assertClose(await ctx.readF32(dx, n), ref.reluBackward(x, dy), { atol: 0, rtol: 0, what: 'reluBackward', shape: [1, 3, 37, 29] });
+  });
+
+  it('a launch wider than 65535 workgroups folds into y and still covers every element', async () => {
+    const ctx = await getCtx();
+    const big = 256 * 65535 + 1000; // one more row of workgroups than the x dimension allows
+    const xs = randomArray(big, 3);
+    const y = ctx.pool.acquire(big * 4);
+    reluForward(ctx, ctx.bufferFrom(xs), y, big);
+    const got = await ctx.readF32(y, big);
+    expect(got[big - 1]).toBe(Math.max(xs[big - 1], 0));
+    assertClose(got, ref.reluForward(xs), { atol: 0, rtol: 0, what: 'relu (folded grid)' });
+  });
+});
