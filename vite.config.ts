@@ -1,3 +1,4 @@
+/// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 
 /** Import `.wgsl` files as their text, the same way bin/wgsl-hooks.mjs does in plain Node. */

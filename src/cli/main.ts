@@ -1,0 +1,32 @@
+/**
+ * `swagpu` entry point: dispatches to one file per subcommand. Each exports
+ * `run(argv): Promise<number>` returning the exit code (2 for usage errors).
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  info: { summary: 'print the WebGPU adapter and its limits', load: () => import('./info.js') },
+  weights: { summary: 'fetch or convert pretrained weights', load: () => import('./weights.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: swagpu <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'swagpu <command> --help' for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`swagpu: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (error) {
+    console.error(`swagpu ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}
