@@ -20,9 +20,12 @@ export interface KernelSpec {
   defines?: Defines;
 }
 
+/** Part of a buffer, bound as one storage binding (offset a multiple of minStorageBufferOffsetAlignment). */
+export interface BufferRange { buffer: GPUBuffer; offset: number; size: number }
+
 export interface LaunchArgs {
-  /** Storage buffers, bound in order after the uniform block (if any). */
-  buffers: GPUBuffer[];
+  /** Storage buffers (whole, or a byte range of one), bound in order after the uniform block (if any). */
+  buffers: Array<GPUBuffer | BufferRange>;
   /** Uniform block bytes, bound at @binding(0) when present. Typed arrays are copied. */
   uniforms?: ArrayBufferView;
   /** Workgroup counts (x, y, z); see `grid1d` for large 1-D launches. */
@@ -40,6 +43,11 @@ export class GpuContext {
   readonly dispatchCounts = new Map<string, number>();
   dispatchTotal = 0;
   submitCount = 0;
+  /**
+   * The largest storage binding, in bytes, that chunking kernels (reductions, softmax, elementwise)
+   * split their work into: maxStorageBufferBindingSize, or less when a test lowers it to exercise chunking.
+   */
+  maxBindingBytes: number;
 
   private pipelines = new Map<string, CachedPipeline>();
   private uniformCache = new Map<string, GPUBuffer>();
@@ -56,6 +64,7 @@ export class GpuContext {
   constructor(readonly gpu: Gpu) {
     this.device = gpu.device;
     this.pool = new BufferPool(gpu.device, gpu.limits.maxBufferSize);
+    this.maxBindingBytes = gpu.limits.maxStorageBufferBindingSize;
   }
 
   get limits(): GPUSupportedLimits { return this.gpu.limits; }
@@ -138,11 +147,11 @@ export class GpuContext {
     const bound = args.uniforms ? [this.uniformBuffer(args.uniforms), ...args.buffers] : args.buffers;
     let groups = this.bindGroupCache.get(layout);
     if (!groups) this.bindGroupCache.set(layout, (groups = new Map()));
-    const key = bound.map((b) => this.idOf(b)).join(',');
+    const key = bound.map((b) => ('buffer' in b ? `${this.idOf(b.buffer)}@${b.offset}+${b.size}` : this.idOf(b))).join(',');
     let bindGroup = groups.get(key);
     if (!bindGroup) {
       bindGroup = this.device.createBindGroup({
-        layout, label: spec.name, entries: bound.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        layout, label: spec.name, entries: bound.map((b, binding) => ({ binding, resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } })),
       });
       if (groups.size > 4096) groups.clear();
       groups.set(key, bindGroup);

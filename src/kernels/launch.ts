@@ -1,5 +1,5 @@
 /** Small launch helpers shared by the elementwise kernels. */
-import type { GpuContext } from '../gpu/context.js';
+import type { BufferRange, GpuContext } from '../gpu/context.js';
 
 export const ELEMENTWISE_WORKGROUP = 256;
 
@@ -22,4 +22,36 @@ export function uniformBlock(fields: Array<{ u32: number } | { f32: number } | {
     else view.setFloat32(i * 4, f.f32, true);
   });
   return new Uint32Array(data);
+}
+
+/**
+ * A run of elements [start, start + count) of a float32 buffer, bound as the byte range that begins at
+ * element `bindStart` (aligned down to minStorageBufferOffsetAlignment); the kernel reads element
+ * `skip + i` of the binding for the run's i-th element.
+ */
+export interface ElementChunk { start: number; count: number; bindStart: number; skip: number }
+
+/**
+ * Split elements [start, end) into chunks whose bindings fit ctx.maxBindingBytes, so kernels over
+ * tensors larger than one storage binding (activations reach 256 MB; llvmpipe binds at most 128 MiB)
+ * run as several launches. A tensor that fits gives one chunk.
+ */
+export function elementChunks(ctx: GpuContext, start: number, end: number, bytesPerElement = 4): ElementChunk[] {
+  const align = Math.max(1, ctx.limits.minStorageBufferOffsetAlignment / bytesPerElement);
+  const span = Math.floor(ctx.maxBindingBytes / bytesPerElement / align) * align;
+  if (span < align) throw new Error(`elementChunks: maxBindingBytes (${ctx.maxBindingBytes}) is below one aligned block`);
+  const chunks: ElementChunk[] = [];
+  for (let e = start; e < end;) {
+    const bindStart = Math.floor(e / align) * align;
+    const skip = e - bindStart;
+    const count = Math.min(end - e, span - skip);
+    chunks.push({ start: e, count, bindStart, skip });
+    e += count;
+  }
+  return chunks;
+}
+
+/** The binding of a chunk of `buffer` (elements bindStart .. start + count). */
+export function chunkRange(buffer: GPUBuffer, c: ElementChunk, bytesPerElement = 4): BufferRange {
+  return { buffer, offset: c.bindStart * bytesPerElement, size: (c.skip + c.count) * bytesPerElement };
 }
