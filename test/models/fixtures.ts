@@ -39,3 +39,20 @@ export async function tempDir(prefix = 'swagpu-weights-'): Promise<{ dir: string
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Exact element-wise equality with the first mismatches in the message. vitest's toEqual walks typed
+ * arrays generically and takes minutes on the ~20M values of a network, this takes milliseconds.
+ */
+export function expectSameFloats(got: Float32Array | undefined, want: Float32Array | undefined, label: string): void {
+  if (!got || !want) throw new Error(`${label}: missing array (got ${got?.length}, want ${want?.length})`);
+  if (got.length !== want.length) throw new Error(`${label}: length ${got.length} != ${want.length}`);
+  const bad: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < got.length; i++) {
+    if (Object.is(got[i], want[i])) continue;
+    mismatches++;
+    if (bad.length < 5) bad.push(`[${i}] ${got[i]} != ${want[i]}`);
+  }
+  if (mismatches) throw new Error(`${label}: ${mismatches} of ${got.length} values differ: ${bad.join(', ')}`);
+}
