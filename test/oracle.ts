@@ -4,10 +4,10 @@
  * Layout note: tfjs convolutions are NHWC by default; pass dataFormat 'NCHW' where supported, or use
  * `nchwToNhwc`/`nhwcToNchw` below.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-// Without this import tf.grad fails with "gradient function not found".
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// The union package: its bundle registers the CPU backend, every gradient (tfjs-core alone does not:
+// tf.grad then fails with "gradient function not found") and tfjs-layers, and it loads in plain Node
+// as well as under Vitest.
+import * as tf from '@tensorflow/tfjs';
 
 await tf.setBackend('cpu');
 export { tf };
