@@ -1,0 +1,56 @@
+/**
+ * Loading a model by name: finds its weights file (fetching ResNet-50 on first use), validates it,
+ * uploads it once per GPU context and shares it with every later run in the process.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GpuContext } from '../gpu/context.js';
+import { loadWeights } from './weights.js';
+import { ensureResnet50Weights, weightsDir, RESNET50_FILE } from './weights-fetch.js';
+import { ResNet50 } from './resnet50.js';
+import { VGG19 } from './vgg19.js';
+import type { FeatureModel } from './model.js';
+
+export type ModelName = 'resnet50' | 'vgg19';
+export const MODEL_NAMES: readonly ModelName[] = ['resnet50', 'vgg19'];
+
+/** Where a model's weights are expected; VGG-19 must be converted by the user (no public source is reachable). */
+export function defaultWeightsPath(model: ModelName): string {
+  return join(weightsDir(), model === 'resnet50' ? RESNET50_FILE : 'vgg19.safetensors');
+}
+
+const loaded = new WeakMap<GpuContext, Map<string, Promise<FeatureModel>>>();
+
+export interface LoadModelOptions {
+  weights?: string;
+  /** VGG-19 pooling ('avg' as Gatys et al. suggest). */
+  pooling?: 'max' | 'avg';
+  log?: (line: string) => void;
+}
+
+export function loadModel(ctx: GpuContext, model: 'resnet50', options?: LoadModelOptions): Promise<ResNet50>;
+export function loadModel(ctx: GpuContext, model: ModelName, options?: LoadModelOptions): Promise<FeatureModel>;
+export function loadModel(ctx: GpuContext, model: ModelName, options: LoadModelOptions = {}): Promise<FeatureModel> {
+  if (!MODEL_NAMES.includes(model)) throw new Error(`unknown model '${model}' (known: ${MODEL_NAMES.join(', ')})`);
+  let cache = loaded.get(ctx);
+  if (!cache) loaded.set(ctx, (cache = new Map()));
+  const key = `${model}:${options.weights ?? ''}:${options.pooling ?? 'max'}`;
+  let promise = cache.get(key);
+  if (!promise) {
+    promise = (async () => {
+      let path = options.weights ?? defaultWeightsPath(model);
+      if (!options.weights && model === 'resnet50') path = await ensureResnet50Weights({ log: options.log });
+      if (!existsSync(path)) {
+        throw new Error(`${path}: no ${model} weights here. ${model === 'vgg19'
+          ? 'Convert torchvision/timm VGG-19 safetensors with `swagpu weights convert --from FILE --arch vgg19 --out weights/vgg19.safetensors`.'
+          : 'Run `swagpu weights fetch resnet50`.'}`);
+      }
+      const weights = await loadWeights(path);
+      if (weights.metadata.arch !== model) throw new Error(`${path}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
+      return model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, options.pooling ?? 'max');
+    })();
+    cache.set(key, promise);
+    promise.catch(() => cache!.delete(key));
+  }
+  return promise;
+}

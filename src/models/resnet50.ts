@@ -1,0 +1,136 @@
+/**
+ * ResNet-50 (He et al. 2016) on swagpu's engine, with named taps for style transfer.
+ *
+ *   stem:    conv 7x7/2 (pad 3) → BN → ReLU  [tap 'stem']  → max pool 3x3/2 (pad 1)
+ *   stage k: bottleneck blocks (3, 4, 6, 3), widths 64·2^(k-1) → 256·2^(k-1)  [taps 'stage{k}_block{i}']
+ *   head:    global average pool → FC 2048→1000 (logits; softmax on the CPU)
+ *
+ * Bottleneck: 1x1 → BN → ReLU → 3x3 → BN → ReLU → 1x1 → BN, plus a shortcut (identity, or 1x1 conv + BN
+ * in the first block of a stage), then ReLU. Two variants differ only in where the stride-2 goes in the
+ * first block of stages 2–4: Keras v1 puts it on the first 1x1 conv (and on the shortcut), torchvision
+ * v1.5 on the 3x3 conv. The weights file's metadata says which.
+ *
+ * BatchNorm is folded into the preceding convolution once, at load time. With BN(z) =
+ * γ·(z − μ)/√(σ² + ε) + β and z = W∗x + b:
+ *   W' = W · s,  b' = (b − μ) · s + β,  where s = γ / √(σ² + ε) per output channel,
+ * so each conv+BN pair is one conv with bias (inference statistics; the network is frozen).
+ */
+import type { GpuContext } from '../gpu/context.js';
+import { Tensor } from '../engine/tensor.js';
+import { keep } from '../engine/scope.js';
+import * as ops from '../engine/ops.js';
+import { RESNET50_STAGES, type LoadedWeights, type Variant, type Preprocess } from './weights.js';
+import type { FeatureModel } from './model.js';
+
+interface ConvLayer { w: Tensor; b: Tensor; stride: number; padding: number }
+interface Block { conv1: ConvLayer; conv2: ConvLayer; conv3: ConvLayer; shortcut: ConvLayer | null }
+
+/** Tap names in network order. */
+export const RESNET50_TAPS: readonly string[] = [
+  'stem',
+  ...RESNET50_STAGES.flatMap((s, k) => Array.from({ length: s.blocks }, (_, i) => `stage${k + 1}_block${i + 1}`)),
+];
+
+/** Fold BN into a conv's weight and bias (formula in the file header). Exported for tests. */
+export function foldBatchNorm(
+  weight: Float32Array, bias: Float32Array | null,
+  bn: { gamma: Float32Array; beta: Float32Array; mean: Float32Array; variance: Float32Array; eps: number },
+): { weight: Float32Array; bias: Float32Array } {
+  const outChannels = bn.gamma.length;
+  const perOut = weight.length / outChannels;
+  const w = new Float32Array(weight.length);
+  const b = new Float32Array(outChannels);
+  for (let o = 0; o < outChannels; o++) {
+    const s = bn.gamma[o] / Math.sqrt(bn.variance[o] + bn.eps);
+    for (let i = 0; i < perOut; i++) w[o * perOut + i] = weight[o * perOut + i] * s;
+    b[o] = ((bias ? bias[o] : 0) - bn.mean[o]) * s + bn.beta[o];
+  }
+  return { weight: w, bias: b };
+}
+
+export class ResNet50 implements FeatureModel {
+  readonly name = 'resnet50';
+  readonly taps = RESNET50_TAPS;
+  readonly preprocess: Preprocess;
+  readonly variant: Variant;
+  private stem: ConvLayer;
+  private blocks: Block[][];
+  private fc: { w: Tensor; b: Tensor };
+
+  constructor(readonly ctx: GpuContext, weights: LoadedWeights) {
+    const meta = weights.metadata;
+    if (meta.arch !== 'resnet50') throw new Error(`ResNet50: weights are for '${meta.arch}', not resnet50`);
+    this.variant = meta.variant ?? 'keras-v1';
+    this.preprocess = meta.preprocess;
+    const eps = meta.bnEps ?? 1e-5;
+    const names = new Set(weights.names);
+    const has = (name: string) => names.has(name);
+    const conv = (convName: string, bnName: string, stride: number, padding: number): ConvLayer => {
+      const folded = foldBatchNorm(weights.get(`${convName}.weight`), has(`${convName}.bias`) ? weights.get(`${convName}.bias`) : null, {
+        gamma: weights.get(`${bnName}.weight`), beta: weights.get(`${bnName}.bias`),
+        mean: weights.get(`${bnName}.running_mean`), variance: weights.get(`${bnName}.running_var`), eps,
+      });
+      const shape = weights.shape(`${convName}.weight`);
+      return {
+        w: keep(Tensor.from(ctx, folded.weight, shape, { label: convName })),
+        b: keep(Tensor.from(ctx, folded.bias, [shape[0]], { label: `${convName}.bias` })),
+        stride, padding,
+      };
+    };
+    this.stem = conv('conv1', 'bn1', 2, 3);
+    const keras = this.variant === 'keras-v1';
+    this.blocks = RESNET50_STAGES.map((stage, k) =>
+      Array.from({ length: stage.blocks }, (_, i) => {
+        const p = `layer${k + 1}.${i}`;
+        const stride = i === 0 && k > 0 ? 2 : 1;
+        return {
+          conv1: conv(`${p}.conv1`, `${p}.bn1`, keras ? stride : 1, 0),
+          conv2: conv(`${p}.conv2`, `${p}.bn2`, keras ? 1 : stride, 1),
+          conv3: conv(`${p}.conv3`, `${p}.bn3`, 1, 0),
+          shortcut: i === 0 ? conv(`${p}.downsample.0`, `${p}.downsample.1`, stride, 0) : null,
+        };
+      }),
+    );
+    this.fc = {
+      w: keep(Tensor.from(ctx, weights.get('fc.weight'), weights.shape('fc.weight'), { label: 'fc.weight' })),
+      b: keep(Tensor.from(ctx, weights.get('fc.bias'), weights.shape('fc.bias'), { label: 'fc.bias' })),
+    };
+  }
+
+  private conv(x: Tensor, layer: ConvLayer, relu: boolean): Tensor {
+    return ops.conv2d(x, layer.w, layer.b, { stride: layer.stride, padding: layer.padding, relu });
+  }
+
+  /**
+   * Run the trunk on a preprocessed NCHW image, only as deep as the deepest requested tap.
+   * Returns the requested taps by name (other intermediates belong to the caller's scope).
+   */
+  features(x: Tensor, wanted: readonly string[]): Map<string, Tensor> {
+    for (const t of wanted) if (!this.taps.includes(t)) throw new Error(`resnet50: unknown tap '${t}' (known: ${this.taps.join(', ')})`);
+    const deepest = Math.max(...wanted.map((t) => this.taps.indexOf(t)));
+    const out = new Map<string, Tensor>();
+    let h = this.conv(x, this.stem, true);
+    if (wanted.includes('stem')) out.set('stem', h);
+    if (deepest === 0) return out;
+    h = ops.maxPool2d(h, { kernel: 3, stride: 2, padding: 1 });
+    let index = 1;
+    for (let k = 0; k < this.blocks.length; k++) {
+      for (let i = 0; i < this.blocks[k].length; i++, index++) {
+        const block = this.blocks[k][i];
+        const shortcut = block.shortcut ? this.conv(h, block.shortcut, false) : h;
+        const y = this.conv(this.conv(this.conv(h, block.conv1, true), block.conv2, true), block.conv3, false);
+        h = ops.relu(ops.add(y, shortcut));
+        const name = this.taps[index];
+        if (wanted.includes(name)) out.set(name, h);
+        if (index === deepest) return out;
+      }
+    }
+    return out;
+  }
+
+  /** Full network: logits [N, 1000]. */
+  logits(x: Tensor): Tensor {
+    const h = this.features(x, ['stage4_block3']).get('stage4_block3')!;
+    return ops.linear(ops.globalAvgPool(h), this.fc.w, this.fc.b);
+  }
+}
