@@ -57,8 +57,11 @@ async function convertCommand(args: string[]): Promise<number> {
     if (arch !== 'resnet50') throw new UsageError('weights convert: a TF.js model.json is read as a Keras ResNet-50; use --arch resnet50');
     if (values.preprocess) throw new UsageError('weights convert: --preprocess does not apply to a Keras model (it is always caffe)');
     const progress = progressReporter(`converting ${values.from}`, (line) => console.error(line));
-    converted = await convertTfjsLayers(values.from, { source: values.source, onProgress: (d, t) => progress.update(d, t) });
-    progress.stop();
+    try {
+      converted = await convertTfjsLayers(values.from, { source: values.source, onProgress: (d, t) => progress.update(d, t) });
+    } finally {
+      progress.stop();
+    }
   } else if (values.from.endsWith('.safetensors')) {
     converted = await convertTorchvisionSafetensors(values.from, arch, { preprocess: values.preprocess as Preprocess | undefined, source: values.source });
   } else {

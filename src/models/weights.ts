@@ -253,24 +253,25 @@ export interface LoadedWeights {
   shape(name: string): number[];
 }
 
-function checkedLoad(header: SafetensorsHeader, data: Map<string, Float32Array>, source: string): LoadedWeights {
+/** Checks a canonical file's metadata and tensor table before any tensor is read. */
+function checkHeader(header: SafetensorsHeader, source: string): WeightsMetadata {
   const metadata = parseWeightsMetadata(header.metadata, source);
-  const info = (name: string) => {
-    const t = header.tensors.get(name);
+  validateWeights(metadata.arch, metadata.variant, new Map([...header.tensors].map(([n, t]) => [n, t.shape])), source);
+  return metadata;
+}
+
+function loadedWeights(metadata: WeightsMetadata, data: Map<string, { shape: number[]; values: Float32Array }>, source: string): LoadedWeights {
+  const tensor = (name: string) => {
+    const t = data.get(name);
     if (!t) throw new SafetensorsError(source, `no tensor named '${name}' in these ${metadata.arch} weights`);
     return t;
   };
   return {
     metadata,
-    names: [...header.tensors.keys()],
-    get: (name) => (info(name), data.get(name)!),
-    shape: (name) => [...info(name).shape],
+    names: [...data.keys()],
+    get: (name) => tensor(name).values,
+    shape: (name) => [...tensor(name).shape],
   };
-}
-
-function validateHeader(header: SafetensorsHeader, source: string): void {
-  const metadata = parseWeightsMetadata(header.metadata, source);
-  validateWeights(metadata.arch, metadata.variant, new Map([...header.tensors].map(([n, t]) => [n, t.shape])), source);
 }
 
 /**
@@ -280,14 +281,14 @@ function validateHeader(header: SafetensorsHeader, source: string): void {
 export async function loadWeights(path: string): Promise<LoadedWeights> {
   const file = await openSafetensors(path);
   try {
-    validateHeader(file, path);
-    const data = new Map<string, Float32Array>();
-    for (const [name, t] of file.tensors) {
+    const metadata = checkHeader(file, path);
+    const data = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [name, { shape }] of file.tensors) {
       const values = await file.read(name);
-      assertFinite(values, name, path, t.shape);
-      data.set(name, values);
+      assertFinite(values, name, path, shape);
+      data.set(name, { shape, values });
     }
-    return checkedLoad(file, data, path);
+    return loadedWeights(metadata, data, path);
   } finally {
     await file.close();
   }
@@ -296,12 +297,12 @@ export async function loadWeights(path: string): Promise<LoadedWeights> {
 /** Same as `loadWeights` for a file already in memory (the browser: `new Uint8Array(await res.arrayBuffer())`). */
 export function loadWeightsFromBytes(bytes: Uint8Array, source = '<bytes>'): LoadedWeights {
   const file = parseSafetensors(bytes, source);
-  validateHeader(file, source);
-  const data = new Map<string, Float32Array>();
-  for (const [name, t] of file.tensors) {
+  const metadata = checkHeader(file, source);
+  const data = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const [name, { shape }] of file.tensors) {
     const values = file.read(name);
-    assertFinite(values, name, source, t.shape);
-    data.set(name, values);
+    assertFinite(values, name, source, shape);
+    data.set(name, { shape, values });
   }
-  return checkedLoad(file, data, source);
+  return loadedWeights(metadata, data, source);
 }
