@@ -20,7 +20,7 @@ const ATOL: Record<PreprocessConvention, number> = { caffe: 1e-4, torch: 2e-6 };
 function tfPreprocess(convention: PreprocessConvention) {
   const t = PREPROCESS[convention];
   const col = (v: readonly number[]) => tf.tensor(v as number[], [1, 3, 1, 1]);
-  return (x: tf.Tensor) => tf.div(tf.sub(tf.mul(tf.gather(x, tf.tensor1d(t.perm as number[], 'int32'), 1), col(t.scale)), col(t.mean)), col(t.std));
+  return (x: tf.Tensor) => tf.div(tf.sub(tf.mul(tf.gather(x, tf.tensor1d([...t.perm], 'int32'), 1), col(t.scale)), col(t.mean)), col(t.std));
 }
 
 /** y_c = Σ_k M[c][k]·x_k over the channel axis of an NCHW tensor, in tfjs. */
