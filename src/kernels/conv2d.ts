@@ -1,0 +1,175 @@
+/**
+ * conv2d on the GPU: forward (bias and fused ReLU optional), backward-input, backward-weight,
+ * backward-bias. Layout: activations NCHW, weights OIHW, float32. All four take the geometry from
+ * `conv2dGeometry` (the same helper the float64 reference uses).
+ *
+ * Forward and backward-input are direct convolutions with a register tile per invocation (TW output
+ * pixels along a row × 4·TO4 channels, vec4 accumulators) and no workgroup memory; the weights are
+ * first re-laid out by a small transpose kernel (conv2d-weight-transpose.wgsl) into a scratch buffer
+ * so 4 consecutive channels are one vec4 load. The transpose is O·C·KH·KW elements, negligible
+ * against the N·outH·outW times larger convolution, and keeps the caller's OIHW weights untouched.
+ */
+import forwardSource from './conv2d.wgsl';
+import backwardInputSource from './conv2d-backward-input.wgsl';
+import backwardWeightSource from './conv2d-backward-weight.wgsl';
+import transposeSource from './conv2d-weight-transpose.wgsl';
+import foldSource from './conv2d-reflect-fold.wgsl';
+import type { GpuContext } from '../gpu/context.js';
+import { elementwiseGrid } from './launch.js';
+import type { Conv2dGeometry } from './conv2d-geometry.js';
+
+export { conv2dGeometry, sourceIndex, type Conv2dGeometry, type Conv2dGeometryInput, type PadMode } from './conv2d-geometry.js';
+
+/** Register tile of the forward and backward-input kernels: TW pixels × 4·TC4 channels, WG lanes. */
+export interface ConvTile { TW: number; TC4: number; WG: number }
+
+/** Per-adapter tiles, chosen from bench/kernels-conv.ts measurements (see bench/RESULTS.md). */
+export function convTile(ctx: GpuContext): ConvTile {
+  switch (ctx.gpu.adapter.kind) {
+    case 'swiftshader': return { TW: 4, TC4: 2, WG: 64 };
+    default: return { TW: 4, TC4: 2, WG: 64 };
+  }
+}
+
+const shapeOf = (s: readonly number[]): string => `[${s.join(',')}]`;
+
+/** Each binding within the device limit, then each caller buffer large enough for its shape. */
+function checkBindings(ctx: GpuContext, kernel: string, g: Conv2dGeometry, parts: Array<[string, number, GPUBuffer?]>): void {
+  const shapes = `input ${shapeOf(g.inShape)}, weight ${shapeOf(g.weightShape)}`;
+  for (const [what, elements] of parts) ctx.checkBinding(kernel, `${what} (${shapes})`, elements * 4);
+  for (const [what, elements, buffer] of parts) {
+    if (buffer && buffer.size < elements * 4) throw new Error(`${kernel}: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shapes})`);
+  }
+}
+
+/** dst[b][s][r] = src[b][r][s], r padded with zeros to RP (a multiple of 4); returns a pooled buffer. */
+function transposeWeights(ctx: GpuContext, w: GPUBuffer, B: number, R: number, S: number, RP: number): GPUBuffer {
+  const n = B * S * RP;
+  const dst = ctx.pool.acquire(n * 4, 'conv2d weights (transposed)');
+  const { workgroups, uniforms } = elementwiseGrid(ctx, n, [R, S, RP]);
+  ctx.launch({ name: 'conv2dWeightTranspose', source: transposeSource }, { buffers: [w, dst], uniforms, workgroups });
+  return dst;
+}
+
+export interface Conv2dArgs {
+  x: GPUBuffer;
+  w: GPUBuffer;
+  b?: GPUBuffer | null;
+  y: GPUBuffer;
+  geometry: Conv2dGeometry;
+  relu?: boolean;
+}
+
+/** How forward and backward-input are launched for a geometry (exported so tests can check the grid). */
+export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
+  const tile = convTile(ctx);
+  const S = g.stride;
+  // Transposed weight rows are padded with zeros to whole groups of 4·TC4 channels.
+  const oGroups = Math.ceil(g.O / (4 * tile.TC4));
+  const fTilesW = Math.ceil(g.outW / tile.TW);
+  const fTiles = g.outH * fTilesW;
+  // Backward-input with reflect padding works on the padded image, with pad 0.
+  const reflect = g.padMode === 'reflect';
+  const H = reflect ? g.H + 2 * g.pad : g.H;
+  const W = reflect ? g.W + 2 * g.pad : g.W;
+  const cGroups = Math.ceil(g.C / (4 * tile.TC4));
+  const bTilesW = Math.ceil(Math.ceil(W / S) / tile.TW);
+  const bTiles = Math.ceil(H / S) * bTilesW;
+  return {
+    tile,
+    forward: {
+      O4: oGroups * tile.TC4, tilesW: fTilesW, tiles: fTiles,
+      workgroups: [Math.ceil(fTiles / tile.WG), oGroups, g.N] as [number, number, number],
+    },
+    backwardInput: {
+      H, W, pad: reflect ? 0 : g.pad, C4: cGroups * tile.TC4, tilesW: bTilesW, tiles: bTiles,
+      workgroups: [Math.ceil(bTiles / tile.WG), cGroups, g.N * S * S] as [number, number, number],
+    },
+    backwardWeight: { workgroups: [Math.ceil((g.C * g.KH * g.KW) / 64), Math.ceil(g.O / 4), 1] as [number, number, number] },
+  };
+}
+
+/** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
+export function conv2d(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false }: Conv2dArgs): void {
+  const { tile, forward: f } = conv2dPlan(ctx, g);
+  checkBindings(ctx, 'conv2d', g, [
+    ['x', g.N * g.C * g.H * g.W, x], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.C * g.KH * g.KW * f.O4 * 4],
+    ['y', g.N * g.O * g.outH * g.outW, y], ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
+  ]);
+  const wt = transposeWeights(ctx, w, 1, g.O, g.C * g.KH * g.KW, f.O4 * 4);
+  ctx.launch(
+    {
+      name: 'conv2d', source: forwardSource,
+      defines: { KH: g.KH, KW: g.KW, S: g.stride, TW: tile.TW, TO4: tile.TC4, WG: tile.WG, BIAS: !!b, RELU: relu, REFLECT: g.padMode === 'reflect' },
+    },
+    {
+      buffers: b ? [x, wt, b, y] : [x, wt, y],
+      uniforms: new Uint32Array([g.C, g.H, g.W, g.O, g.outH, g.outW, g.pad, f.O4, f.tilesW, f.tiles, 0, 0]),
+      workgroups: f.workgroups,
+    },
+  );
+  ctx.pool.release(wt);
+}
+
+export interface Conv2dBackwardInputArgs { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer; geometry: Conv2dGeometry }
+
+/**
+ * dx = ∂(Σ y·dy)/∂x (of the conv without bias or ReLU: apply their backward to dy first).
+ * Reflect padding: the gradient of each padded pixel is added onto the pixel it mirrored.
+ */
+export function conv2dBackwardInput(ctx: GpuContext, { dy, w, dx, geometry: g }: Conv2dBackwardInputArgs): void {
+  const { tile, backwardInput: p } = conv2dPlan(ctx, g);
+  const reflect = g.padMode === 'reflect';
+  checkBindings(ctx, 'conv2dBackwardInput', g, [
+    ['dy', g.N * g.O * g.outH * g.outW, dy], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4],
+    [reflect ? 'padded dx' : 'dx', g.N * g.C * p.H * p.W], ['dx', g.N * g.C * g.H * g.W, dx],
+  ]);
+  const wb = transposeWeights(ctx, w, g.O, g.C, g.KH * g.KW, p.C4 * 4);
+  // Reflect: first the gradient of the padded image (pad 0), then fold it onto the mirrored pixels.
+  const target = reflect ? ctx.pool.acquire(g.N * g.C * p.H * p.W * 4, 'conv2dBackwardInput padded dx') : dx;
+  ctx.launch(
+    {
+      name: 'conv2dBackwardInput', source: backwardInputSource,
+      defines: { KH: g.KH, KW: g.KW, S: g.stride, TW: tile.TW, TC4: tile.TC4, WG: tile.WG },
+    },
+    {
+      buffers: [dy, wb, target],
+      uniforms: new Uint32Array([g.C, p.H, p.W, g.O, g.outH, g.outW, p.pad, p.C4, p.tilesW, p.tiles, 0, 0]),
+      workgroups: p.workgroups,
+    },
+  );
+  ctx.pool.release(wb);
+  if (reflect) {
+    const { workgroups, uniforms } = elementwiseGrid(ctx, g.N * g.C * g.H * g.W, [g.H, g.W, g.pad]);
+    ctx.launch({ name: 'conv2dReflectFold', source: foldSource }, { buffers: [target, dx], uniforms, workgroups });
+    ctx.pool.release(target);
+  }
+}
+
+export interface Conv2dBackwardWeightArgs { x: GPUBuffer; dy: GPUBuffer; dw: GPUBuffer; geometry: Conv2dGeometry }
+
+function weightParams(g: Conv2dGeometry): Uint32Array {
+  return new Uint32Array([g.N, g.C, g.H, g.W, g.O, g.outH, g.outW, g.pad, g.KH, g.KW, g.stride, 0]);
+}
+
+/** dw = ∂(Σ y·dy)/∂w, summed over the batch; written, not accumulated. */
+export function conv2dBackwardWeight(ctx: GpuContext, { x, dy, dw, geometry: g }: Conv2dBackwardWeightArgs): void {
+  checkBindings(ctx, 'conv2dBackwardWeight', g, [
+    ['x', g.N * g.C * g.H * g.W, x], ['dy', g.N * g.O * g.outH * g.outW, dy], ['dw', g.O * g.C * g.KH * g.KW, dw],
+  ]);
+  ctx.launch(
+    { name: 'conv2dBackwardWeight', source: backwardWeightSource, defines: { BIAS: false, REFLECT: g.padMode === 'reflect' } },
+    { buffers: [x, dy, dw], uniforms: weightParams(g), workgroups: conv2dPlan(ctx, g).backwardWeight.workgroups },
+  );
+}
+
+export interface Conv2dBackwardBiasArgs { dy: GPUBuffer; db: GPUBuffer; geometry: Conv2dGeometry }
+
+/** db[o] = Σ_n,oh,ow dy[n,o,oh,ow]. */
+export function conv2dBackwardBias(ctx: GpuContext, { dy, db, geometry: g }: Conv2dBackwardBiasArgs): void {
+  checkBindings(ctx, 'conv2dBackwardBias', g, [['dy', g.N * g.O * g.outH * g.outW, dy], ['db', g.O, db]]);
+  ctx.launch(
+    { name: 'conv2dBackwardBias', source: backwardWeightSource, defines: { BIAS: true, REFLECT: false } },
+    { buffers: [dy, db], uniforms: weightParams(g), workgroups: [Math.ceil(g.O / 64)] },
+  );
+}

@@ -1,0 +1,180 @@
+// conv2d kernels: conv2d.wgsl (forward), conv2d-backward-input.wgsl + conv2d-reflect-fold.wgsl,
+// conv2d-backward-weight.wgsl,
+// conv2d-weight-transpose.wgsl (layout transform used by the first two).
+import { expect, it, describe } from 'vitest';
+import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
+import { tf, oracleGrads, nchwToNhwc, nhwcToNchw } from '../oracle.js';
+import {
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex,
+  type Conv2dGeometry, type PadMode,
+} from '../../src/kernels/conv2d.js';
+import * as ref from '../../src/reference/conv2d.js';
+
+interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode }
+
+// Odd sizes everywhere: no dimension is a multiple of the 4-pixel or 8-channel register tile.
+const CASES: Case[] = [
+  { name: '2x5x17x23 -> 7, 3x3 s1 p1', x: [2, 5, 17, 23], w: [7, 5, 3, 3], stride: 1, padding: 1 },
+  { name: '1x3x37x29 -> 8, 7x7 s2 p3', x: [1, 3, 37, 29], w: [8, 3, 7, 7], stride: 2, padding: 3 },
+  { name: '1x64x9x11 -> 129, 1x1 s1', x: [1, 64, 9, 11], w: [129, 64, 1, 1], stride: 1, padding: 0 },
+  { name: '1x129x7x6 -> 64, 3x3 s2 p1', x: [1, 129, 7, 6], w: [64, 129, 3, 3], stride: 2, padding: 1 },
+  { name: '2x6x11x10 -> 5, 1x1 s2 (downsample)', x: [2, 6, 11, 10], w: [5, 6, 1, 1], stride: 2, padding: 0 },
+  { name: '1x4x13x15 -> 6, 3x3 s2 p0', x: [1, 4, 13, 15], w: [6, 4, 3, 3], stride: 2, padding: 0 },
+  { name: '1x3x17x13 -> 5, 3x3 s1 reflect 1', x: [1, 3, 17, 13], w: [5, 3, 3, 3], stride: 1, padding: 1, padMode: 'reflect' },
+  { name: '2x3x19x14 -> 4, 9x9 s1 reflect 4', x: [2, 3, 19, 14], w: [4, 3, 9, 9], stride: 1, padding: 4, padMode: 'reflect' },
+  { name: '1x5x15x12 -> 6, 3x3 s2 reflect 1', x: [1, 5, 15, 12], w: [6, 5, 3, 3], stride: 2, padding: 1, padMode: 'reflect' },
+];
+
+const geometryOf = (c: Case): Conv2dGeometry =>
+  conv2dGeometry({ inShape: c.x, weightShape: c.w, stride: c.stride, padding: c.padding, padMode: c.padMode });
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** Inputs in [-1,1); weights scaled by 1/sqrt(C·KH·KW) so outputs stay O(1) whatever the fan-in. */
+function data(g: Conv2dGeometry, seed: number) {
+  const fanIn = g.C * g.KH * g.KW;
+  const x = randomArray(size(g.inShape), seed);
+  const w = randomArray(size(g.weightShape), seed + 1).map((v) => v / Math.sqrt(fanIn));
+  const b = randomArray(g.O, seed + 2);
+  const dy = randomArray(size(g.outShape), seed + 3);
+  return { x, w, b, dy };
+}
+
+// Tolerance: float32 sums of up to ~1200 O(1)-scaled products; with the 1/sqrt(fan-in) scaling the
+// accumulated rounding error stays below ~1e-6·sqrt(terms), so atol 2e-5 (4e-5 for the gradients,
+// which sum over more terms: batch·pixels for dw) and rtol 1e-4 leave a margin without hiding bugs
+// (a missing tap changes values by ~1e-2).
+const ATOL = 2e-5;
+
+describe('conv2dGeometry', () => {
+  it('computes output sizes and rejects bad shapes naming conv2d and both shapes', () => {
+    const g = conv2dGeometry({ inShape: [1, 3, 37, 29], weightShape: [8, 3, 7, 7], stride: 2, padding: 3 });
+    expect(g.outShape).toEqual([1, 8, 19, 15]);
+    expect(() => conv2dGeometry({ inShape: [1, 64, 56, 56], weightShape: [64, 3, 3, 3], stride: 1, padding: 1 }))
+      .toThrow('conv2d: input channels (64) != weight in-channels (3); input [1,64,56,56], weight [64,3,3,3]');
+    expect(() => conv2dGeometry({ inShape: [1, 3, 2, 2], weightShape: [4, 3, 5, 5] })).toThrow(/conv2d: output size .* <= 0.*input \[1,3,2,2\], weight \[4,3,5,5\]/);
+    expect(() => conv2dGeometry({ inShape: [1, 3, 4, 9], weightShape: [4, 3, 9, 9], padding: 4, padMode: 'reflect' })).toThrow(/reflect padding \(4\)/);
+    expect(() => conv2dGeometry({ inShape: [1, 3, 8], weightShape: [4, 3, 3, 3] })).toThrow(/4-D/);
+    expect(() => conv2dGeometry({ inShape: [1, 3, 8, 8], weightShape: [4, 3, 3, 3], stride: 0 })).toThrow(/stride/);
+  });
+});
+
+describe('conv2d reference vs central finite differences (float64)', () => {
+  // L(x, w) = Σ conv2d(x, w)·dy is linear in each argument, so central differences are exact up to
+  // float64 rounding: |fd - analytic| <= 1e-8.
+  for (const c of [CASES[1], CASES[5], CASES[8]]) {
+    it(c.name, () => {
+      const g = geometryOf(c);
+      const { x, w, dy } = data(g, 11);
+      const X = Float64Array.from(x);
+      const Wt = Float64Array.from(w);
+      const loss = (xx: ArrayLike<number>, ww: ArrayLike<number>) => ref.conv2d(g, xx, ww).reduce((s, v, i) => s + v * dy[i], 0);
+      const dx = ref.conv2dBackwardInput(g, dy, Wt);
+      const dw = ref.conv2dBackwardWeight(g, X, dy);
+      const h = 1e-3;
+      for (const i of [0, 1, g.W - 1, Math.floor(X.length / 2), X.length - 1]) {
+        const xp = X.slice(); xp[i] += h;
+        const xm = X.slice(); xm[i] -= h;
+        expect(Math.abs((loss(xp, Wt) - loss(xm, Wt)) / (2 * h) - dx[i])).toBeLessThan(1e-8);
+      }
+      for (const i of [0, 5, Math.floor(Wt.length / 3), Wt.length - 1]) {
+        const wp = Wt.slice(); wp[i] += h;
+        const wm = Wt.slice(); wm[i] -= h;
+        expect(Math.abs((loss(X, wp) - loss(X, wm)) / (2 * h) - dw[i])).toBeLessThan(1e-8);
+      }
+    });
+  }
+});
+
+describe('conv2d reference vs tf.grad (TensorFlow.js, NHWC + HWIO)', () => {
+  // tfjs: pad explicitly, then a 'valid' conv, so any padding matches ours. Reflect padding uses
+  // tf.gather with mirrored indices, not tf.mirrorPad: tfjs 4.22's MirrorPad gradient is a plain
+  // slice that drops the mirrored pixels' share (checked: d/dx of mirrorPad([1..5], 2) returns dy[2..6]).
+  for (const c of [CASES[0], CASES[1], CASES[5], CASES[7], CASES[8]]) {
+    it(c.name, () => {
+      const g = geometryOf(c);
+      const { x, w, dy } = data(g, 21);
+      const [O, C, KH, KW] = g.weightShape;
+      const hwio = new Float32Array(w.length);
+      for (let o = 0; o < O; o++) for (let ci = 0; ci < C; ci++) for (let k = 0; k < KH * KW; k++) hwio[(k * C + ci) * O + o] = w[(o * C + ci) * KH * KW + k];
+      const p = g.pad;
+      const f = (xt: tf.Tensor, wt: tf.Tensor) => {
+        const pads: Array<[number, number]> = [[0, 0], [p, p], [p, p], [0, 0]];
+        const mirror = (n: number) => Array.from({ length: n + 2 * p }, (_, i) => sourceIndex(i - p, n, 'reflect'));
+        const xp = g.padMode === 'reflect' ? tf.gather(tf.gather(xt, mirror(g.H), 1), mirror(g.W), 2) : tf.pad(xt, pads);
+        return tf.conv2d(xp as tf.Tensor4D, wt as tf.Tensor4D, g.stride, 'valid');
+      };
+      const dyNhwc = nchwToNhwc(dy, g.outShape);
+      const [gx, gw] = oracleGrads(f, [{ data: nchwToNhwc(x, g.inShape), shape: [g.N, g.H, g.W, g.C] }, { data: hwio, shape: [KH, KW, C, O] }], dyNhwc);
+      assertClose(ref.conv2dBackwardInput(g, dy, w), nhwcToNchw(gx, g.inShape), { atol: 1e-5, what: `tf dx ${c.name}`, shape: g.inShape });
+      const gwOihw = new Float32Array(w.length);
+      for (let o = 0; o < O; o++) for (let ci = 0; ci < C; ci++) for (let k = 0; k < KH * KW; k++) gwOihw[(o * C + ci) * KH * KW + k] = gw[(k * C + ci) * O + o];
+      assertClose(ref.conv2dBackwardWeight(g, x, dy), gwOihw, { atol: 1e-4, what: `tf dw ${c.name}`, shape: g.weightShape });
+    });
+  }
+});
+
+describeEachAdapter('conv2d', (getCtx) => {
+  for (const c of CASES) {
+    it(`forward ${c.name} (+ bias, + relu) matches the reference`, async () => {
+      const ctx = await getCtx();
+      const g = geometryOf(c);
+      const { x, w, b } = data(g, 1);
+      const n = size(g.outShape);
+      const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b);
+      const y1 = ctx.pool.acquire(n * 4), y2 = ctx.pool.acquire(n * 4), y3 = ctx.pool.acquire(n * 4);
+      conv2d(ctx, { x: xb, w: wb, y: y1, geometry: g });
+      conv2d(ctx, { x: xb, w: wb, b: bb, y: y2, geometry: g });
+      conv2d(ctx, { x: xb, w: wb, b: bb, y: y3, geometry: g, relu: true });
+      assertClose(await ctx.readF32(y1, n), ref.conv2d(g, x, w), { atol: ATOL, what: `conv2d ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(y2, n), ref.conv2d(g, x, w, b), { atol: ATOL, what: `conv2d+bias ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(y3, n), ref.conv2d(g, x, w, b, true), { atol: ATOL, what: `conv2d+bias+relu ${c.name}`, shape: g.outShape });
+      for (const buf of [xb, wb, bb, y1, y2, y3]) ctx.pool.release(buf);
+    });
+
+    it(`backward ${c.name}: input, weight and bias gradients match the reference`, async () => {
+      const ctx = await getCtx();
+      const g = geometryOf(c);
+      const { x, w, dy } = data(g, 5);
+      const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), dyb = ctx.bufferFrom(dy);
+      const dx = ctx.pool.acquire(x.length * 4), dw = ctx.pool.acquire(w.length * 4), db = ctx.pool.acquire(g.O * 4);
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g });
+      conv2dBackwardWeight(ctx, { x: xb, dy: dyb, dw, geometry: g });
+      conv2dBackwardBias(ctx, { dy: dyb, db, geometry: g });
+      assertClose(await ctx.readF32(dx, x.length), ref.conv2dBackwardInput(g, dy, w), { atol: ATOL, what: `conv2dBackwardInput ${c.name}`, shape: g.inShape });
+      assertClose(await ctx.readF32(dw, w.length), ref.conv2dBackwardWeight(g, x, dy), { atol: 2 * ATOL, what: `conv2dBackwardWeight ${c.name}`, shape: g.weightShape });
+      assertClose(await ctx.readF32(db, g.O), ref.conv2dBackwardBias(g, dy), { atol: 2 * ATOL, what: `conv2dBackwardBias ${c.name}` });
+      for (const buf of [xb, wb, dyb, dx, dw, db]) ctx.pool.release(buf);
+    });
+  }
+
+  it('refuses a binding over maxStorageBufferBindingSize or a too-small buffer, naming the kernel (nothing allocated)', async () => {
+    const ctx = await getCtx();
+    const limit = ctx.limits.maxStorageBufferBindingSize;
+    // An input of just over the limit: C·H·W·4 bytes > limit.
+    const side = Math.ceil(Math.sqrt(limit / 4 / 16)) + 1;
+    const g = conv2dGeometry({ inShape: [1, 16, side, side], weightShape: [16, 16, 3, 3], stride: 1, padding: 1 });
+    const small = ctx.pool.acquire(256);
+    const before = ctx.dispatchTotal;
+    expect(() => conv2d(ctx, { x: small, w: small, y: small, geometry: g })).toThrow(/^conv2d: x .*maxStorageBufferBindingSize/);
+    expect(() => conv2dBackwardInput(ctx, { dy: small, w: small, dx: small, geometry: g })).toThrow(/^conv2dBackwardInput: .*maxStorageBufferBindingSize/);
+    expect(() => conv2dBackwardWeight(ctx, { x: small, dy: small, dw: small, geometry: g })).toThrow(/^conv2dBackwardWeight: .*maxStorageBufferBindingSize/);
+    const ok = conv2dGeometry({ inShape: [1, 16, 8, 8], weightShape: [16, 16, 3, 3], stride: 1, padding: 1 });
+    expect(() => conv2d(ctx, { x: small, w: small, y: small, geometry: ok })).toThrow('conv2d: buffer x holds 256 bytes, needs 4096 (input [1,16,8,8], weight [16,16,3,3])');
+    expect(ctx.dispatchTotal).toBe(before);
+    ctx.pool.release(small);
+  });
+
+  it('keeps every dispatch within 65535 workgroups per dimension at large shapes', async () => {
+    const ctx = await getCtx();
+    const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+    for (const [x, w, stride, padding] of [
+      [[1, 64, 512, 512], [64, 64, 3, 3], 1, 1], [[1, 3, 1024, 1024], [64, 3, 7, 7], 2, 3],
+      [[1, 2048, 16, 16], [512, 2048, 1, 1], 1, 0], [[4, 32, 512, 512], [3, 32, 9, 9], 1, 4],
+    ] as const) {
+      const plan = conv2dPlan(ctx, conv2dGeometry({ inShape: x, weightShape: w, stride, padding }));
+      for (const grid of [plan.forward.workgroups, plan.backwardInput.workgroups, plan.backwardWeight.workgroups]) {
+        expect(Math.max(...grid), `${x} ${w}`).toBeLessThanOrEqual(max);
+      }
+    }
+  });
+});

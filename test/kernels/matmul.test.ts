@@ -1,0 +1,56 @@
+// matmul kernel: matmul.wgsl (C = op(A)·op(B) + bias, row-major) against the float64 reference and tfjs.
+import { expect, it } from 'vitest';
+import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
+import { tf, oracleValue } from '../oracle.js';
+import { matmul } from '../../src/kernels/matmul.js';
+import * as ref from '../../src/reference/matmul.js';
+
+// Tolerance: inputs in [-1,1), B scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms
+// stays below ~1e-6·sqrt(K), so atol 2e-5 with rtol 1e-4.
+const CASES = [
+  { M: 1, N: 1000, K: 2048 },            // the classifier head
+  { M: 37, N: 29, K: 65 },               // odd everywhere
+  { M: 5, N: 3, K: 1 },
+  { M: 130, N: 7, K: 33, transA: true },
+  { M: 6, N: 131, K: 17, transB: true },
+  { M: 9, N: 10, K: 11, transA: true, transB: true },
+];
+
+describeEachAdapter('matmul', (getCtx) => {
+  for (const c of CASES) {
+    for (const withBias of [false, true]) {
+      it(`M=${c.M} N=${c.N} K=${c.K}${c.transA ? ' transA' : ''}${c.transB ? ' transB' : ''}${withBias ? ' + bias' : ''} matches the reference`, async () => {
+        const ctx = await getCtx();
+        const a = randomArray(c.M * c.K, 1);
+        const b = randomArray(c.K * c.N, 2).map((v) => v / Math.sqrt(c.K));
+        const bias = randomArray(c.N, 3);
+        const out = ctx.pool.acquire(c.M * c.N * 4);
+        matmul(ctx, { a: ctx.bufferFrom(a), b: ctx.bufferFrom(b), c: out, ...c, bias: withBias ? ctx.bufferFrom(bias) : null });
+        const expected = ref.matmul(a, b, c, withBias ? bias : null);
+        assertClose(await ctx.readF32(out, c.M * c.N), expected, { atol: 2e-5, what: 'matmul', shape: [c.M, c.N] });
+      });
+    }
+  }
+
+  it('agrees with tf.matMul (the reference is right too)', async () => {
+    const [M, N, K] = [7, 9, 13];
+    const a = randomArray(M * K, 4);
+    const b = randomArray(N * K, 5);
+    const tfC = oracleValue((x, y) => tf.matMul(x, y, false, true), [{ data: a, shape: [M, K] }, { data: b, shape: [N, K] }]);
+    assertClose(ref.matmul(a, b, { M, N, K, transB: true }), tfC, { atol: 1e-5, what: 'reference vs tf.matMul' });
+    const ctx = await getCtx();
+    const out = ctx.pool.acquire(M * N * 4);
+    matmul(ctx, { a: ctx.bufferFrom(a), b: ctx.bufferFrom(b), c: out, M, N, K, transB: true });
+    assertClose(await ctx.readF32(out, M * N), tfC, { atol: 1e-5, what: 'matmul vs tf.matMul' });
+  });
+
+  it('rejects bad sizes and too-small buffers naming matmul and the shapes', async () => {
+    const ctx = await getCtx();
+    const small = ctx.pool.acquire(256);
+    expect(() => matmul(ctx, { a: small, b: small, c: small, M: 0, N: 4, K: 4 })).toThrow(/^matmul: M must be a positive integer/);
+    expect(() => matmul(ctx, { a: small, b: small, c: small, M: 64, N: 64, K: 64 })).toThrow(/^matmul: buffer A holds 256 bytes, needs 16384 \(A \[64,64\], B \[64,64\]\)/);
+    const huge = Math.ceil(ctx.limits.maxStorageBufferBindingSize / 4 / 1024) + 1;
+    expect(() => matmul(ctx, { a: small, b: small, c: small, M: huge, N: 1024, K: 1 })).toThrow(/^matmul: C .*maxStorageBufferBindingSize/);
+    ctx.pool.release(small);
+  });
+});
