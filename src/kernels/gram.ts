@@ -1,0 +1,77 @@
+/**
+ * Gram matrices for the style loss: G[b] = F_b F_bᵀ / (C·H·W), F_b the [C, H·W] view of batch item b
+ * of an NCHW feature map; backward dF_b = (dG_b + dG_bᵀ) F_b / (C·H·W).
+ * When C is small (few 64×64 output tiles) the H·W sum is split into S slices computed by separate
+ * workgroups into scratch partials, then summed by a second pass (split-K), so a 64-channel map still
+ * spreads over enough workgroups to use every core.
+ */
+import source from './gram.wgsl';
+import type { GpuContext } from '../gpu/context.js';
+import { elementwiseGrid, uniformBlock } from './launch.js';
+
+export type Shape4 = [number, number, number, number];
+
+const TILE = 64;
+/** Aim for at least this many workgroups per launch before splitting K; no slice shorter than MIN_SLICE. */
+const TARGET_WORKGROUPS = 128;
+const MIN_SLICE = 128;
+
+/** How the H·W sum is split: S slices of kSlice (a multiple of 16) elements. */
+export function gramSplit(shape: Shape4): { slices: number; kSlice: number } {
+  const [n, c, h, w] = shape;
+  const tiles = Math.ceil(c / TILE);
+  const upper = (tiles * (tiles + 1)) / 2;
+  const want = Math.ceil(TARGET_WORKGROUPS / (upper * n));
+  const slices0 = Math.max(1, Math.min(want, Math.ceil((h * w) / MIN_SLICE)));
+  const kSlice = Math.ceil(Math.ceil((h * w) / slices0) / 16) * 16;
+  return { slices: Math.ceil((h * w) / kSlice), kSlice };
+}
+
+function check(op: string, shape: Shape4, f: GPUBuffer, g: GPUBuffer, fWhat: string, gWhat: string): void {
+  const [n, c, h, w] = shape;
+  if (shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`${op}: shape must be [N,C,H,W] of positive integers, got [${shape}]`);
+  if (f.size < n * c * h * w * 4) throw new Error(`${op}: ${fWhat} holds ${f.size / 4} floats, needs ${n * c * h * w} for features [${shape}]`);
+  if (g.size < n * c * c * 4) throw new Error(`${op}: ${gWhat} holds ${g.size / 4} floats, needs ${n * c * c} for Gram [${n},${c},${c}]`);
+}
+
+/** G[b] = F_b F_bᵀ / (C·H·W); g is [N, C, C]. Uses a pooled scratch buffer when it splits H·W. */
+export function gram(ctx: GpuContext, f: GPUBuffer, g: GPUBuffer, shape: Shape4): void {
+  const [n, c, h, w] = shape;
+  check('gram', shape, f, g, 'features', 'gram');
+  ctx.checkBinding('gram', `features [${shape}]`, n * c * h * w * 4);
+  const scale = 1 / (c * h * w);
+  const { slices, kSlice } = gramSplit(shape);
+  const tiles = Math.ceil(c / TILE);
+  const defines = { FORWARD: true, SPLIT_REDUCE: false };
+  const uniforms = (s: number, extra: number[] = [0, 0]) =>
+    uniformBlock([{ u32: c }, { u32: h * w }, { u32: kSlice }, { u32: slices }, { f32: s }, { u32: extra[0] }, { u32: extra[1] }]);
+  if (slices === 1) {
+    ctx.launch({ name: 'gram', source, defines }, { buffers: [f, g], uniforms: uniforms(scale), workgroups: [tiles, tiles, n] });
+    return;
+  }
+  const partialBytes = n * slices * c * c * 4;
+  ctx.checkBinding('gram', `split-K partials [${n}·${slices},${c},${c}]`, partialBytes);
+  const partials = ctx.pool.acquire(partialBytes, 'gram partials');
+  ctx.launch({ name: 'gram', source, defines }, { buffers: [f, partials], uniforms: uniforms(1), workgroups: [tiles, tiles, n * slices] });
+  const grid = elementwiseGrid(ctx, n * c * c);
+  ctx.launch(
+    { name: 'gramSplitReduce', source, defines: { FORWARD: false, SPLIT_REDUCE: true } },
+    { buffers: [partials, g], uniforms: uniforms(scale, [n * c * c, grid.workgroups[0] * 256]), workgroups: grid.workgroups },
+  );
+  // The launches above are recorded in order; a later acquire reuses the buffer only in later launches.
+  ctx.pool.release(partials);
+}
+
+/** dF_b = (dG_b + dG_bᵀ) F_b / (C·H·W). */
+export function gramBackward(ctx: GpuContext, dg: GPUBuffer, f: GPUBuffer, df: GPUBuffer, shape: Shape4): void {
+  const [n, c, h, w] = shape;
+  check('gramBackward', shape, f, dg, 'features', 'dG');
+  if (df.size < n * c * h * w * 4) throw new Error(`gramBackward: dF holds ${df.size / 4} floats, needs ${n * c * h * w} for features [${shape}]`);
+  if (df === f || df === dg) throw new Error('gramBackward: dF must not alias F or dG');
+  ctx.checkBinding('gramBackward', `features [${shape}]`, n * c * h * w * 4);
+  const uniforms = uniformBlock([{ u32: c }, { u32: h * w }, { u32: 0 }, { u32: 1 }, { f32: 1 / (c * h * w) }, { u32: 0 }, { u32: 0 }]);
+  ctx.launch(
+    { name: 'gramBackward', source, defines: { FORWARD: false, SPLIT_REDUCE: false } },
+    { buffers: [dg, f, df], uniforms, workgroups: [Math.ceil((h * w) / TILE), Math.ceil(c / TILE), n] },
+  );
+}

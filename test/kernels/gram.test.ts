@@ -1,0 +1,49 @@
+import { expect, it } from 'vitest';
+import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
+import { oracleGrads, oracleValue, tf } from '../oracle.js';
+import { checkFiniteDifferences, dot } from '../gradcheck.js';
+import { gram, gramBackward, gramSplit, type Shape4 } from '../../src/kernels/gram.js';
+import * as ref from '../../src/reference/gram.js';
+
+// Kernel file under test: src/kernels/gram.wgsl.
+// Tolerances: each entry sums H·W (up to ~1100) f32 products of O(1) values, then is divided by C·H·W;
+// f32 rounding of such a sum is ~1e-7·sqrt(K) relative to Σ|terms|, so atol 1e-6 on values of ~1/C
+// and rtol 1e-4 leave a 10x margin.
+const tfGram = ([n, c, h, w]: Shape4) => (x: tf.Tensor) => {
+  const f = tf.reshape(x, [n, c, h * w]);
+  return tf.div(tf.matMul(f, f, false, true), c * h * w);
+};
+
+describeEachAdapter('gram', (getCtx) => {
+  const shapes: Shape4[] = [[1, 3, 37, 29], [2, 65, 17, 23], [1, 129, 9, 7], [1, 64, 16, 16]];
+  for (const shape of shapes) {
+    const [n, c, h, w] = shape;
+    const total = n * c * h * w;
+    const x = randomArray(total, 41);
+    const dg = randomArray(n * c * c, 42); // not symmetric: exercises dG + dGᵀ
+    const split = gramSplit(shape);
+
+    it(`[${shape}] (H·W split in ${split.slices}): forward vs reference and tf.matMul, backward vs reference, tf.grad, finite differences`, async () => {
+      const ctx = await getCtx();
+      const fB = ctx.bufferFrom(x);
+      const g = ctx.pool.acquire(n * c * c * 4);
+      const df = ctx.pool.acquire(total * 4);
+      gram(ctx, fB, g, shape);
+      gramBackward(ctx, ctx.bufferFrom(dg), fB, df, shape);
+      const gotG = await ctx.readF32(g, n * c * c);
+      const gotDf = await ctx.readF32(df, total);
+      const input = [{ data: x, shape }];
+      assertClose(gotG, ref.gram(x, shape), { atol: 1e-6, what: 'gram', shape: [n, c, c] });
+      assertClose(gotG, oracleValue(tfGram(shape), input), { atol: 1e-6, what: 'gram vs tf.matMul', shape: [n, c, c] });
+      const rdf = ref.gramBackward(dg, x, shape);
+      assertClose(gotDf, rdf, { atol: 1e-6, what: 'gramBackward', shape });
+      assertClose(gotDf, oracleGrads(tfGram(shape), input, dg)[0], { atol: 1e-6, what: 'gramBackward vs tf.grad', shape });
+      checkFiniteDifferences('gram', (v) => dot(ref.gram(v, shape), dg), x, rdf, { samples: 6 });
+    });
+  }
+
+  it('splits H·W for small channel counts and not for large ones', () => {
+    expect(gramSplit([1, 64, 128, 128]).slices).toBeGreaterThan(1);
+    expect(gramSplit([1, 2048, 16, 16]).slices).toBe(1);
+  });
+});
