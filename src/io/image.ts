@@ -110,3 +110,15 @@ export async function saveImage(path: string, image: RgbImage): Promise<void> {
   const bytes = planarToInterleaved(image);
   await sharp(bytes, { raw: { width: image.width, height: image.height, channels: 3 } }).toFile(path);
 }
+
+/** Resize a planar RGB image (through sharp, 8-bit: used for inputs, never for results). */
+export async function resizeImage(image: RgbImage, resize: Resize): Promise<RgbImage> {
+  if (resize.kind === 'none') return image;
+  const bytes = planarToInterleaved(image);
+  let pipeline = sharp(bytes, { raw: { width: image.width, height: image.height, channels: 3 } });
+  pipeline = resize.kind === 'exact'
+    ? pipeline.resize(resize.width, resize.height, { fit: 'fill', kernel: 'linear' })
+    : pipeline.resize(resize.size, resize.size, { fit: 'inside', kernel: 'linear' });
+  const raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  return { data: interleavedToPlanar(raw.data, raw.info.width, raw.info.height, raw.info.channels), width: raw.info.width, height: raw.info.height };
+}

@@ -1,0 +1,111 @@
+/**
+ * Presets: the published recipes, each with its source. Weights are the user-facing numbers; how they
+ * enter the loss is in losses.ts.
+ */
+import type { ModelName } from '../models/load.js';
+
+export type SmoothingMode = 'softmax' | 'channel-softmax' | 'scale' | 'none';
+export const SMOOTHING_MODES: readonly SmoothingMode[] = ['softmax', 'channel-softmax', 'scale', 'none'];
+export type OptimizerName = 'lbfgs' | 'adam';
+
+export interface Preset {
+  name: string;
+  source: string;
+  model: ModelName;
+  contentLayers: string[];
+  styleLayers: string[];
+  /** Per-style-layer weights (same order as styleLayers). */
+  styleLayerWeights: number[];
+  smoothing: SmoothingMode;
+  /** Which taps are smoothed (the authors: smoothing only ResNet stages 3 and 4 often works best). */
+  smoothLayers: string[] | 'all';
+  temperature: number;
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  optimizer: OptimizerName;
+  iterations: number;
+  size: number;
+  /** The paper forces 512x512; others keep the aspect ratio. */
+  square: boolean;
+  init: 'content' | 'noise';
+  /** VGG-19 pooling. */
+  pooling?: 'max' | 'avg';
+}
+
+const RESNET_STYLE_TAPS = ['stem', 'stage1_block3', 'stage2_block4', 'stage3_block6', 'stage4_block3'];
+const RESNET_DEEP_TAPS = [
+  'stage3_block1', 'stage3_block2', 'stage3_block3', 'stage3_block4', 'stage3_block5', 'stage3_block6',
+  'stage4_block1', 'stage4_block2', 'stage4_block3',
+];
+
+/**
+ * Wang, Li & Vasconcelos, CVPR 2021, Sec. 5 and the released code (github.com/peiwang062/swag):
+ * style = stem + last block of each stage, content = last block of stage 3, content weight 1,
+ * style weight 1e17 with G = FFᵀ/(CHW) of the softmax-smoothed features, L-BFGS ~1000 evaluations,
+ * 512x512, init from content, no TV.
+ */
+export const RESNET50_SWAG: Preset = {
+  name: 'resnet50-swag',
+  source: 'Wang, Li, Vasconcelos, "Rethinking and Improving the Robustness of Image Style Transfer", CVPR 2021',
+  model: 'resnet50',
+  contentLayers: ['stage3_block6'],
+  styleLayers: RESNET_STYLE_TAPS,
+  styleLayerWeights: [1, 1, 1, 1, 1],
+  smoothing: 'softmax',
+  smoothLayers: RESNET_DEEP_TAPS,
+  temperature: 1,
+  contentWeight: 1,
+  styleWeight: 1e17,
+  tvWeight: 0,
+  optimizer: 'lbfgs',
+  iterations: 1000,
+  size: 512,
+  square: true,
+  init: 'content',
+};
+
+/** The paper's failing baseline: the same recipe on ResNet-50 without smoothing. */
+export const RESNET50_PLAIN: Preset = {
+  ...RESNET50_SWAG,
+  name: 'resnet50',
+  source: 'Wang et al. 2021, baseline (Gatys et al. losses on ResNet-50, no smoothing)',
+  smoothing: 'none',
+};
+
+/**
+ * Gatys et al. 2016 as in jcjohnson/neural-style: content relu4_2, style relu1_1..relu5_1 equal
+ * weights, content 5, style 100, TV 1e-3, L-BFGS 1000 iterations, init from content here.
+ */
+export const VGG19_GATYS: Preset = {
+  name: 'vgg19',
+  source: 'Gatys, Ecker, Bethge, CVPR 2016; defaults of jcjohnson/neural-style',
+  model: 'vgg19',
+  contentLayers: ['relu4_2'],
+  styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
+  styleLayerWeights: [1, 1, 1, 1, 1],
+  smoothing: 'none',
+  smoothLayers: 'all',
+  temperature: 1,
+  contentWeight: 5,
+  styleWeight: 100,
+  tvWeight: 1e-3,
+  optimizer: 'lbfgs',
+  iterations: 1000,
+  size: 512,
+  square: false,
+  init: 'content',
+  pooling: 'max',
+};
+
+export const PRESETS: Record<string, Preset> = {
+  [RESNET50_SWAG.name]: RESNET50_SWAG,
+  [RESNET50_PLAIN.name]: RESNET50_PLAIN,
+  [VGG19_GATYS.name]: VGG19_GATYS,
+};
+
+export function getPreset(name: string): Preset {
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`unknown preset '${name}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  return preset;
+}
