@@ -1,0 +1,110 @@
+// Reductions to one float32 scalar (sum, mean squared error, total variation) and the backward of the
+// two losses. Scalars stay on the GPU in 1-element buffers; backward reads dLoss from one, so no CPU
+// readback sits between a loss and its gradient.
+// Bindings: 0 uniform {n, skip, partialOffset, h, w, scale, rowStride}; storage buffers per variant (below).
+//
+// Two-stage reduction (deterministic: no atomics, a fixed order for a given launch geometry):
+//   SUM / MSE / TV (stage 1): G workgroups of 256 threads (dispatch (G, 1, 1), G <= 256). Thread t of
+//     workgroup g sums the terms i = g·256 + t, + G·256, ... < n (so any n works, past 256·65535 too),
+//     the workgroup tree-reduces, and writes partials[partialOffset + g]. Terms:
+//       SUM: x[i]        MSE: (a[i] − b[i])²
+//       TV:  (x[h+1,w] − x[h,w])² [h < H−1] + (x[h,w+1] − x[h,w])² [w < W−1], x viewed as planes of H×W.
+//     Inputs are bound as chunks of their buffers: term i reads element [skip + i] (see elementChunks);
+//     each chunk's launch writes its own run of partials.
+//   FINAL (stage 2): one workgroup; out[0] = scale · Σ_{j < n} partials[j].
+// Backward, 1-D, 256 threads per workgroup folded into y past 65535 workgroups (i = gid.y·rowStride + gid.x),
+//   one invocation per element:
+//   MSE_BACKWARD: da[i] = scale · 2(a[i] − b[i]) · dLoss[0],   scale = 1/n_total
+//   TV_BACKWARD:  dx[i] = scale · 2 · dLoss[0] · ( [h>0](x[h,w] − x[h−1,w]) − [h<H−1](x[h+1,w] − x[h,w])
+//                                                + [w>0](x[h,w] − x[h,w−1]) − [w<W−1](x[h,w+1] − x[h,w]) )
+struct Params { n: u32, skip: u32, partialOffset: u32, h: u32, w: u32, scale: f32, rowStride: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+
+#if SUM
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+#elif MSE
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
+#elif TV
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+#elif FINAL
+@group(0) @binding(1) var<storage, read> partials: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+#elif MSE_BACKWARD
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> dLoss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> da: array<f32>;
+#else
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dLoss: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+#endif
+
+#if MSE_BACKWARD
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  let j = p.skip + i;
+  da[j] = p.scale * 2.0 * (a[j] - b[j]) * dLoss[0];
+}
+#elif TV_BACKWARD
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  let H = p.h;
+  let W = p.w;
+  let col = i % W;
+  let row = (i / W) % H;
+  let v = x[i];
+  var g = 0.0;
+  if (row > 0u) { g += v - x[i - W]; }
+  if (row + 1u < H) { g -= x[i + W] - v; }
+  if (col > 0u) { g += v - x[i - 1u]; }
+  if (col + 1u < W) { g -= x[i + 1u] - v; }
+  dx[i] = p.scale * 2.0 * dLoss[0] * g;
+}
+#else
+var<workgroup> sums: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) t: u32) {
+  var acc = 0.0;
+#if FINAL
+  for (var i = t; i < p.n; i += 256u) { acc += partials[i]; }
+#else
+  for (var i = wid.x * 256u + t; i < p.n; i += groups.x * 256u) {
+#if SUM
+    acc += x[p.skip + i];
+#elif MSE
+    let d = a[p.skip + i] - b[p.skip + i];
+    acc += d * d;
+#else
+    let col = i % p.w;
+    let row = (i / p.w) % p.h;
+    let v = x[i];
+    if (row + 1u < p.h) { let d = x[i + p.w] - v; acc += d * d; }
+    if (col + 1u < p.w) { let d = x[i + 1u] - v; acc += d * d; }
+#endif
+  }
+#endif
+  sums[t] = acc;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (t < s) { sums[t] += sums[t + s]; }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+#if FINAL
+    out[0] = p.scale * sums[0];
+#else
+    partials[p.partialOffset + wid.x] = sums[0];
+#endif
+  }
+}
+#endif

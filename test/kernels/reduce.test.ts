@@ -1,0 +1,102 @@
+import { expect, it } from 'vitest';
+import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
+import { oracleGrads, oracleValue, tf } from '../oracle.js';
+import { checkFiniteDifferences } from '../gradcheck.js';
+import { sum, mseLoss, mseLossBackward, tvLoss, tvLossBackward, type Shape4 } from '../../src/kernels/reduce.js';
+import * as ref from '../../src/reference/reduce.js';
+
+// Kernel file under test: src/kernels/reduce.wgsl.
+// Tolerances: an f32 sum of n terms in our tree order differs from the float64 sum by about
+// 1e-7·sqrt(n)·(typical partial sum); rtol 1e-5 with a small atol covers n up to 1.7e7 with margin.
+const tfTv = ([n, c, h, w]: Shape4) => (x: tf.Tensor) => {
+  const dh = tf.sub(tf.slice(x, [0, 0, 1, 0], [n, c, h - 1, w]), tf.slice(x, [0, 0, 0, 0], [n, c, h - 1, w]));
+  const dw = tf.sub(tf.slice(x, [0, 0, 0, 1], [n, c, h, w - 1]), tf.slice(x, [0, 0, 0, 0], [n, c, h, w - 1]));
+  return tf.div(tf.add(tf.sum(tf.square(dh)), tf.sum(tf.square(dw))), n * c * h * w);
+};
+
+describeEachAdapter('reduce', (getCtx) => {
+  const shape: Shape4 = [2, 65, 17, 23];
+  const n = 2 * 65 * 17 * 23;
+  const a = randomArray(n, 51);
+  const b = randomArray(n, 52);
+
+  it(`sum [${shape}] matches the reference and tf.sum`, async () => {
+    const ctx = await getCtx();
+    const out = ctx.pool.acquire(4);
+    sum(ctx, ctx.bufferFrom(a), out, n);
+    const [got] = await ctx.readF32(out, 1);
+    assertClose([got], [ref.sum(a)], { atol: 1e-4, rtol: 1e-5, what: 'sum' });
+    assertClose([got], oracleValue((t) => tf.sum(t), [{ data: a, shape }]), { atol: 1e-4, rtol: 1e-5, what: 'sum vs tf' });
+  });
+
+  it('sum over n = 256·65535 + 1000 elements (more than one launch row of 256-thread workgroups)', async () => {
+    const ctx = await getCtx();
+    const big = 256 * 65535 + 1000;
+    const x = randomArray(big, 53, 0, 1);
+    const out = ctx.pool.acquire(4);
+    sum(ctx, ctx.bufferFrom(x), out, big);
+    const [got] = await ctx.readF32(out, 1);
+    assertClose([got], [ref.sum(x)], { atol: 0, rtol: 1e-5, what: 'sum (16.8M elements)' });
+  });
+
+  it('sum and mseLoss split into chunks when the binding limit is lowered (4 KiB)', async () => {
+    const ctx = await getCtx();
+    const saved = ctx.maxBindingBytes;
+    ctx.maxBindingBytes = 4096;
+    try {
+      const [s, m, da, dLoss] = [1, 1, n, 1].map((k) => ctx.pool.acquire(k * 4));
+      ctx.upload(dLoss, new Float32Array([0.7]));
+      const before = ctx.dispatchCounts.get('sum') ?? 0;
+      const [aB, bB] = [ctx.bufferFrom(a), ctx.bufferFrom(b)];
+      sum(ctx, aB, s, n);
+      mseLoss(ctx, aB, bB, m, n);
+      mseLossBackward(ctx, aB, bB, dLoss, da, n);
+      expect((ctx.dispatchCounts.get('sum') ?? 0) - before).toBe(Math.ceil(n / 1024));
+      assertClose(await ctx.readF32(s, 1), [ref.sum(a)], { atol: 1e-4, rtol: 1e-5, what: 'sum (chunked)' });
+      assertClose(await ctx.readF32(m, 1), [ref.mseLoss(a, b)], { atol: 1e-7, rtol: 1e-5, what: 'mseLoss (chunked)' });
+      assertClose(await ctx.readF32(da, n), ref.mseLossBackward(a, b, 0.7), { atol: 1e-9, rtol: 1e-5, what: 'mseLossBackward (chunked)' });
+    } finally {
+      ctx.maxBindingBytes = saved;
+    }
+  });
+
+  it(`mseLoss [${shape}]: forward and backward vs reference, tf.grad and finite differences`, async () => {
+    const ctx = await getCtx();
+    const [m, da, dLoss] = [1, n, 1].map((k) => ctx.pool.acquire(k * 4));
+    ctx.upload(dLoss, new Float32Array([0.7]));
+    const [aB, bB] = [ctx.bufferFrom(a), ctx.bufferFrom(b)];
+    mseLoss(ctx, aB, bB, m, n);
+    mseLossBackward(ctx, aB, bB, dLoss, da, n);
+    const got = await ctx.readF32(m, 1);
+    const gotDa = await ctx.readF32(da, n);
+    const f = (x: tf.Tensor, y: tf.Tensor) => tf.mean(tf.square(tf.sub(x, y)));
+    const inputs = [{ data: a, shape }, { data: b, shape }];
+    assertClose(got, [ref.mseLoss(a, b)], { atol: 1e-7, rtol: 1e-5, what: 'mseLoss' });
+    assertClose(got, oracleValue(f, inputs), { atol: 1e-7, rtol: 1e-5, what: 'mseLoss vs tf' });
+    const rda = ref.mseLossBackward(a, b, 0.7);
+    assertClose(gotDa, rda, { atol: 1e-9, rtol: 1e-5, what: 'mseLossBackward', shape });
+    assertClose(gotDa, oracleGrads(f, inputs, new Float32Array([0.7]))[0], { atol: 1e-9, rtol: 1e-5, what: 'mseLossBackward vs tf.grad', shape });
+    checkFiniteDifferences('mseLoss', (x) => 0.7 * ref.mseLoss(x, b), a, rda, { atol: 1e-10 });
+  });
+
+  for (const tvShape of [[1, 3, 37, 29], [2, 3, 1, 7]] as Shape4[]) {
+    it(`tvLoss [${tvShape}]: forward and backward vs reference, tf.grad and finite differences`, async () => {
+      const ctx = await getCtx();
+      const total = tvShape.reduce((p, q) => p * q);
+      const x = randomArray(total, 54);
+      const [out, dx, dLoss] = [1, total, 1].map((k) => ctx.pool.acquire(k * 4));
+      ctx.upload(dLoss, new Float32Array([1.3]));
+      const xB = ctx.bufferFrom(x);
+      tvLoss(ctx, xB, out, tvShape);
+      tvLossBackward(ctx, xB, dLoss, dx, tvShape);
+      const got = await ctx.readF32(out, 1);
+      const gotDx = await ctx.readF32(dx, total);
+      assertClose(got, [ref.tvLoss(x, tvShape)], { atol: 1e-7, rtol: 1e-5, what: 'tvLoss' });
+      assertClose(got, oracleValue(tfTv(tvShape), [{ data: x, shape: tvShape }]), { atol: 1e-7, rtol: 1e-5, what: 'tvLoss vs tf' });
+      const rdx = ref.tvLossBackward(x, tvShape, 1.3);
+      assertClose(gotDx, rdx, { atol: 1e-8, rtol: 1e-5, what: 'tvLossBackward', shape: tvShape });
+      assertClose(gotDx, oracleGrads(tfTv(tvShape), [{ data: x, shape: tvShape }], new Float32Array([1.3]))[0], { atol: 1e-8, rtol: 1e-4, what: 'tvLossBackward vs tf.grad', shape: tvShape });
+      checkFiniteDifferences('tvLoss', (v) => 1.3 * ref.tvLoss(v, tvShape), x, rdx, { atol: 1e-10 });
+    });
+  }
+});
