@@ -87,7 +87,11 @@ describeEachAdapter('optim (optim.wgsl, dot.wgsl, scalar.wgsl)', (getCtx) => {
     const r3 = ref.scale(r2, 0.375);
     assertClose(await ctx.readF32(y, N), r3, { atol: 1e-6, rtol: 1e-6, what: 'scale (GPU alpha)' });
     scale(ctx, { x: y, n: N, alpha: 3 });
-    assertClose(await ctx.readF32(y, N), ref.scale(r3, 3), { atol: 1e-6, rtol: 1e-6, what: 'scale (constant)' });
+    const r4 = ref.scale(r3, 3);
+    assertClose(await ctx.readF32(y, N), r4, { atol: 1e-6, rtol: 1e-6, what: 'scale (constant)' });
+    const one = ctx.bufferFrom(new Float32Array([-1.5])); // a bare 1-element buffer as alpha
+    axpy(ctx, { y, x: ctx.bufferFrom(x), n: N, alpha: one });
+    assertClose(await ctx.readF32(y, N), ref.axpy(r4, x, -1.5), { atol: 1e-6, rtol: 1e-6, what: 'axpy (1-element buffer alpha)' });
     const dst = ctx.bufferFrom(new Float32Array(N));
     copy(ctx, { src: ctx.bufferFrom(x), dst, n: 1000, srcOffset: 5, dstOffset: 77 });
     const got = await ctx.readF32(dst, N);
