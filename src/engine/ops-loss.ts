@@ -1,0 +1,56 @@
+/**
+ * Reductions and losses to GPU scalars ([1] tensors that are never read back unless asked):
+ *   sum(x) = Σ x;  mseLoss(a, b) = mean((a − b)²);  tvLoss(x) = mean-normalised squared total variation.
+ * Their backward kernels read dLoss from the 1-element gradient buffer, so loss weights and the seed
+ * stay on the GPU too.
+ */
+import * as addK from '../kernels/add.js';
+import * as optimK from '../kernels/optim.js';
+import * as reduceK from '../kernels/reduce.js';
+import { record } from './autograd.js';
+import { checkRank, checkSameShape } from './check.js';
+import { scaledCopy, output } from './ops-basic.js';
+import type { Tensor } from './tensor.js';
+
+type Shape4 = [number, number, number, number];
+const shape4 = (t: Tensor): Shape4 => [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
+
+/** Σ of all elements, a [1] tensor. Backward: dx = dy[0] everywhere (a fill of ones scaled by the GPU scalar). */
+export function sum(x: Tensor): Tensor {
+  const y = output(x, [1], 'sum');
+  reduceK.sum(x.ctx, x.use('sum'), y.use('sum'), x.size);
+  return record('sum', [x], y, (gy) => {
+    const gx = output(x, x.shape, 'sum grad');
+    addK.fill(x.ctx, gx.use('sum backward'), x.size, 1);
+    optimK.scale(x.ctx, { x: gx.use('sum backward'), n: x.size, alpha: gy.use('sum backward') });
+    return [gx];
+  });
+}
+
+/** mean((a − b)²) over all elements, a [1] tensor (content and style losses; b is usually a fixed target). */
+export function mseLoss(a: Tensor, b: Tensor): Tensor {
+  checkSameShape('mseLoss', a, b, ['input', 'target']);
+  const y = output(a, [1], 'mseLoss');
+  reduceK.mseLoss(a.ctx, a.use('mseLoss'), b.use('mseLoss'), y.use('mseLoss'), a.size);
+  return record('mseLoss', [a, b], y, (gy, needs) => {
+    // da = 2(a − b)/n · dy;  db = −da
+    const bw = 'mseLossBackward';
+    const ga = output(a, a.shape, 'mseLoss grad');
+    reduceK.mseLossBackward(a.ctx, a.use(bw), b.use(bw), gy.use(bw), ga.use(bw), a.size);
+    const gb = needs[1] ? scaledCopy(ga, -1, 'mseLoss grad target') : null;
+    if (!needs[0]) { ga.dispose(); return [null, gb]; }
+    return [ga, gb];
+  });
+}
+
+/** Total-variation loss of an NCHW image (see the tvLoss kernel for the exact normalisation), a [1] tensor. */
+export function tvLoss(x: Tensor): Tensor {
+  checkRank('tvLoss', x, 4, 'image', 'NCHW');
+  const y = output(x, [1], 'tvLoss');
+  reduceK.tvLoss(x.ctx, x.use('tvLoss'), y.use('tvLoss'), shape4(x));
+  return record('tvLoss', [x], y, (gy) => {
+    const gx = output(x, x.shape, 'tvLoss grad');
+    reduceK.tvLossBackward(x.ctx, x.use('tvLossBackward'), gy.use('tvLossBackward'), gx.use('tvLossBackward'), shape4(x));
+    return [gx];
+  });
+}
