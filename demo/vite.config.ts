@@ -1,0 +1,100 @@
+/**
+ * Vite config for the demo page: `vite build -c demo/vite.config.ts` → dist/ (static, relative paths),
+ * `vite preview -c demo/vite.config.ts` serves it on 127.0.0.1. Reuses the root config's plugins (the
+ * `.wgsl`-as-text transform) for the page and for the worker bundle, serves /weights/ from the project's
+ * weights/ folder in dev and preview, and copies the weights into dist/weights/ when they exist (set
+ * SWAGPU_DEMO_COPY_WEIGHTS=0 to skip, e.g. when the static host serves them from elsewhere).
+ */
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, copyFileSync, linkSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin, type PluginOption, type Connect } from 'vite';
+import base from '../vite.config.ts';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const weightsDir = join(projectRoot, 'weights');
+const outDir = resolve(projectRoot, process.env.SWAGPU_DEMO_OUT_DIR ?? 'dist');
+const WEIGHTS_FILE = /^[\w.-]+\.safetensors$/;
+
+/** GET/HEAD /weights/NAME.safetensors from the project's weights folder (dev and preview servers). */
+function weightsMiddleware(): Connect.NextHandleFunction {
+  return (req, res, next) => {
+    const url = (req.url ?? '').split('?')[0];
+    const at = url.indexOf('/weights/');
+    if (at < 0 || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    const name = decodeURIComponent(url.slice(at + '/weights/'.length));
+    const path = join(weightsDir, name);
+    if (!WEIGHTS_FILE.test(name) || !existsSync(path)) {
+      res.statusCode = 404;
+      res.setHeader('content-type', 'text/plain');
+      res.end(`no ${name} in ${weightsDir} (npm run weights fetches ResNet-50)\n`);
+      return;
+    }
+    const size = statSync(path).size;
+    res.setHeader('content-type', 'application/octet-stream');
+    res.setHeader('content-length', String(size));
+    res.setHeader('cache-control', 'no-cache');
+    if (req.method === 'HEAD') { res.end(); return; }
+    createReadStream(path).pipe(res);
+  };
+}
+
+function swagpuWeights(): Plugin {
+  return {
+    name: 'swagpu-demo-weights',
+    configureServer(server) { server.middlewares.use(weightsMiddleware()); },
+    configurePreviewServer(server) { server.middlewares.use(weightsMiddleware()); },
+    closeBundle() {
+      if (process.env.SWAGPU_DEMO_COPY_WEIGHTS === '0' || !existsSync(weightsDir)) return;
+      const files = readdirSync(weightsDir).filter((f) => WEIGHTS_FILE.test(f));
+      if (files.length === 0) return;
+      mkdirSync(join(outDir, 'weights'), { recursive: true });
+      for (const f of files) {
+        const to = join(outDir, 'weights', f);
+        rmSync(to, { force: true });
+        try { linkSync(join(weightsDir, f), to); } catch { copyFileSync(join(weightsDir, f), to); }
+      }
+    },
+  };
+}
+
+/**
+ * Node-only modules reachable through lazy imports of browser-safe files (the TF.js reader in
+ * weights.ts; node:fs in device.ts and safetensors.ts, used on their Node paths only). Each is replaced
+ * by a module whose functions throw if ever called in the browser.
+ */
+function browserStubs(): Plugin {
+  const stubs: Record<string, string[]> = {
+    './weights-tfjs.js': ['readKerasResnet50'],
+    'node:fs': ['existsSync', 'readFileSync'],
+    'node:fs/promises': ['open', 'rename', 'rm', 'readFile'],
+  };
+  const prefix = '\0swagpu-node-only:';
+  return {
+    name: 'swagpu-demo-node-stubs',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (!(source in stubs)) return null;
+      if (source.startsWith('./') && !(importer && /src[\\/]models[\\/]weights\.ts$/.test(importer))) return null;
+      return prefix + source;
+    },
+    load(id) {
+      if (!id.startsWith(prefix)) return null;
+      const name = id.slice(prefix.length);
+      return stubs[name].map((f) => `export function ${f}() { throw new Error(${JSON.stringify(`${name}.${f} is Node-only; not available in the browser`)}); }`).join('\n') + '\n';
+    },
+  };
+}
+
+const basePlugins = (base.plugins ?? []) as PluginOption[];
+
+export default defineConfig({
+  root: resolve(projectRoot, 'demo'),
+  base: './',
+  publicDir: false,
+  plugins: [browserStubs(), ...basePlugins, swagpuWeights()],
+  worker: { format: 'es', plugins: () => [browserStubs(), ...basePlugins] },
+  build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+});
