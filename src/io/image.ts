@@ -6,7 +6,7 @@
  * bombs are refused), EXIF orientation is applied, grey/alpha/16-bit/CMYK inputs become 8-bit sRGB
  * RGB, and every failure names the file and the problem.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
@@ -41,7 +41,7 @@ export async function loadImage(path: string, resize: Resize = { kind: 'none' })
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw fileError(path, 'file not found');
     throw error;
   }
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(path, { limitInputPixels: false }).metadata();
   } catch (error) {
@@ -60,7 +60,7 @@ export async function loadImage(path: string, resize: Resize = { kind: 'none' })
   } else if (resize.kind === 'long-side') {
     pipeline = pipeline.resize(resize.size, resize.size, { fit: 'inside', kernel: 'linear' });
   }
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  let raw: { data: Buffer; info: OutputInfo };
   try {
     raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
