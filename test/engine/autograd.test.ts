@@ -1,0 +1,139 @@
+import { expect, it } from 'vitest';
+import { describeEachAdapter, randomArray, randn, assertClose } from '../harness.js';
+import { oracleGrads, oracleValue } from '../oracle.js';
+import { Tensor } from '../../src/engine/tensor.js';
+import { noGrad, scope } from '../../src/engine/scope.js';
+import { backward, zeroGrad } from '../../src/engine/autograd.js';
+import { counters, since } from '../../src/engine/stats.js';
+import { graphA, graphB, tfGraphA, tfGraphB } from './graphs.js';
+
+interface Input { data: Float32Array; shape: number[] }
+const input = (shape: number[], seed: number, std = 0.5): Input => ({ data: randn(shape.reduce((a, b) => a * b, 1), seed, std), shape });
+
+/** Largest |v|, so gradient tolerances scale with the gradient (float32 sums of ~10³ terms). */
+const maxAbs = (v: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i])); return m; };
+
+describeEachAdapter('engine: autograd vs tf.grad', (getCtx) => {
+  // Odd sizes: 3 input channels, 5 feature channels, 9x11 image.
+  const xA = { data: randomArray(3 * 9 * 11, 1, 0, 1), shape: [1, 3, 9, 11] };
+  const w1 = input([5, 3, 3, 3], 2);
+  const b1 = input([5], 3, 0.1);
+  const w2 = input([5, 5, 3, 3], 4, 0.3);
+  const b2 = input([5], 5, 0.1);
+  const gramT = input([1, 5, 5], 6, 0.2);
+
+  // Tolerances. Loss: rtol 1e-4 (float32 reductions over ~500 terms in a different order than tfjs).
+  // Gradients: atol 1e-4·max|grad| + rtol 1e-3: entries near zero carry the rounding of the large ones.
+  const checkGrad = (got: Float32Array, want: Float32Array, what: string, shape: number[]) =>
+    assertClose(got, want, { atol: 1e-4 * maxAbs(want), rtol: 1e-3, what, shape });
+
+  it('graph A: conv → ReLU → conv → add(residual) → ReLU → Gram → MSE: loss and every gradient', async () => {
+    const ctx = await getCtx();
+    const inputs = [xA, w1, b1, w2, b2, gramT];
+    const ts = inputs.map((i, k) => Tensor.from(ctx, i.data, i.shape, { requiresGrad: k < 5 }));
+    const loss = scope(() => {
+      const l = graphA(ts[0], ts[1], ts[2], ts[3], ts[4], ts[5]);
+      backward(l);
+      return l;
+    });
+    const want = oracleValue(tfGraphA as never, inputs)[0];
+    const wantGrads = oracleGrads(tfGraphA as never, inputs);
+    assertClose(await loss.read(), [want], { atol: 1e-7, rtol: 1e-4, what: 'graph A loss' });
+    const names = ['dx', 'dw1', 'db1', 'dw2', 'db2'];
+    for (let k = 0; k < 5; k++) checkGrad(await ts[k].grad!.read(), wantGrads[k], `graph A ${names[k]}`, inputs[k].shape);
+    for (const t of [...ts, loss]) t.dispose();
+  });
+
+  it('graph B: maxPool, strided conv, MSE on features, TV, weighted sum: loss and input gradient', async () => {
+    const ctx = await getCtx();
+    const x = { data: randomArray(3 * 13 * 10, 7, 0, 1), shape: [1, 3, 13, 10] };
+    const wB2 = input([5, 5, 3, 3], 8, 0.3);
+    const contentQ = input([1, 5, 4, 3], 9, 0.3); // conv stride 2 on 6x5 → 3x3? (6+2-3)/2+1=3, (5+2-3)/2+1=3
+    contentQ.shape = [1, 5, 3, 3];
+    contentQ.data = contentQ.data.slice(0, 45);
+    const inputs = [x, w1, b1, wB2, gramT, contentQ];
+    const ts = inputs.map((i, k) => Tensor.from(ctx, i.data, i.shape, { requiresGrad: k === 0 }));
+    const loss = scope(() => {
+      const l = graphB(ts[0], ts[1], ts[2], ts[3], ts[4], ts[5]);
+      backward(l);
+      return l;
+    });
+    const want = oracleValue(tfGraphB as never, inputs)[0];
+    assertClose(await loss.read(), [want], { atol: 1e-7, rtol: 1e-4, what: 'graph B loss' });
+    checkGrad(await ts[0].grad!.read(), oracleGrads(tfGraphB as never, inputs)[0], 'graph B dx', x.shape);
+    expect(ts[1].grad).toBeNull(); // frozen
+    for (const t of [...ts, loss]) t.dispose();
+  });
+
+  it('directional derivative on the GPU: <∇f(x), v> ≈ (f(x+εv) − f(x−εv)) / 2ε', async () => {
+    // f = graph B (ReLU, max-pool, Gram, MSE, TV; f ≈ 3), v a random unit direction (‖v‖₂ = 1), 3 seeds.
+    // Choosing ε in float32: each evaluation of f carries rounding δ ≈ 1e-6 (sums of ~10³ terms of
+    // f ≈ 3, ulp 2.4e-7), so the quotient carries δ/ε; f is piecewise smooth (ReLU, max-pool), so a
+    // large ε adds curvature and kink-crossing error ~ε. Measured here: ε = 1e-3 → error up to 5e-4
+    // (rounding), ε = 1e-2 → up to 2e-3 (kinks), ε = 3e-3 → ≤ 1e-4. Tolerance 2e-4·‖∇f‖₂ (≈ 5e-4:
+    // the scale of <∇f, v> is ‖∇f‖/√n ≈ 0.1, so a wrong gradient shows).
+    const ctx = await getCtx();
+    const shape = [1, 3, 13, 10];
+    const n = 3 * 13 * 10;
+    const x0 = randomArray(n, 7, 0, 1);
+    const wB2 = input([5, 5, 3, 3], 8, 0.3);
+    const contentQ = { data: randn(45, 9, 0.3), shape: [1, 5, 3, 3] };
+    const fixed = [w1, b1, wB2, gramT, contentQ].map((i) => Tensor.from(ctx, i.data, i.shape));
+    const f = (xs: Float32Array) => noGrad(() => scope(() => graphB(Tensor.from(ctx, xs, shape), ...(fixed as [Tensor, Tensor, Tensor, Tensor, Tensor]))));
+    const x = Tensor.from(ctx, x0, shape, { requiresGrad: true });
+    scope(() => backward(graphB(x, ...(fixed as [Tensor, Tensor, Tensor, Tensor, Tensor]))));
+    const g = await x.grad!.read();
+    const gNorm = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
+    const eps = 3e-3;
+    for (const seed of [11, 12, 13]) {
+      const v = randn(n, seed);
+      const vNorm = Math.sqrt(v.reduce((s, e) => s + e * e, 0));
+      for (let i = 0; i < n; i++) v[i] /= vNorm;
+      const dd = g.reduce((s, gi, i) => s + gi * v[i], 0);
+      const plus = f(x0.map((xi, i) => xi + eps * v[i]));
+      const minus = f(x0.map((xi, i) => xi - eps * v[i]));
+      const fd = ((await plus.read())[0] - (await minus.read())[0]) / (2 * eps);
+      plus.dispose();
+      minus.dispose();
+      expect(Math.abs(fd - dd), `direction ${seed}: fd ${fd}, <grad, v> ${dd}, |grad| ${gNorm}`).toBeLessThan(2e-4 * gNorm);
+    }
+    x.dispose();
+    fixed.forEach((t) => t.dispose());
+  });
+
+  it('frozen weights: conv2dBackwardWeight never runs when only the image needs a gradient', async () => {
+    const ctx = await getCtx();
+    const inputs = [xA, w1, b1, w2, b2, gramT];
+    const run = (weightsTrainable: boolean) => {
+      const ts = inputs.map((i, k) => Tensor.from(ctx, i.data, i.shape, { requiresGrad: k === 0 || (weightsTrainable && k < 5) }));
+      ctx.submit();
+      const before = counters(ctx);
+      scope(() => backward(graphA(ts[0], ts[1], ts[2], ts[3], ts[4], ts[5])));
+      const step = since(ctx, before);
+      ts.forEach((t) => t.dispose());
+      return step;
+    };
+    const frozen = run(false);
+    expect(frozen.kernels.conv2dBackwardWeight ?? 0).toBe(0);
+    expect(frozen.kernels.conv2dBackwardBias ?? 0).toBe(0);
+    expect(frozen.kernels.conv2dBackwardInput).toBe(2); // the image gradient still flows through both convs
+    expect(frozen.submits).toBe(0); // forward + backward record into one encoder; nothing was read back
+    const trained = run(true);
+    expect(trained.kernels.conv2dBackwardWeight).toBe(2);
+    expect(trained.kernels.conv2dBackwardBias).toBe(2);
+    expect(trained.dispatches).toBeGreaterThan(frozen.dispatches);
+    await ctx.sync();
+  });
+
+  it('fan-out: a tensor used by two consumers gets the sum of both gradients', async () => {
+    // graph A's h1 feeds both conv2 and the residual add; compare to tf (above) already covers it —
+    // here, the same leaf used twice by one op and by two ops.
+    const ctx = await getCtx();
+    const x = Tensor.from(ctx, [0.5, -0.25, 2], [1, 1, 1, 3], { requiresGrad: true });
+    const { sum, add, relu, mulScalar } = await import('../../src/engine/ops.js');
+    scope(() => backward(sum(add(add(x, x), mulScalar(relu(x), 3))))); // d/dx = 2 + 3·[x > 0]
+    expect(Array.from(await x.grad!.read())).toEqual([5, 2, 5]);
+    zeroGrad(x);
+    x.dispose();
+  });
+});
