@@ -28,6 +28,8 @@ const demo = {
   /** RGBA8 of the content image at the size of the last run (tests compare the result against it). */
   lastContent: null as { width: number; height: number; pixels: number[] } | null,
   errors: [] as string[],
+  /** Test hook: destroy the worker's GPU device to exercise the device-lost path. */
+  loseDevice: () => send({ type: 'lose-device' }),
 };
 (window as unknown as { swagpuDemo: typeof demo }).swagpuDemo = demo;
 
@@ -75,10 +77,12 @@ function loadModel(model: ModelChoice): void {
   send({ type: 'load', model, url: WEIGHTS_URL[model] });
 }
 
+/** weights/index.json (written by the demo's Vite plugin) lists the weights the server has. */
 async function probeVgg(): Promise<void> {
   try {
-    const res = await fetch(WEIGHTS_URL.vgg19, { method: 'HEAD' });
-    vggAvailable = res.ok;
+    const res = await fetch(new URL('weights/index.json', document.baseURI), { cache: 'no-cache' });
+    const index = res.ok ? await res.json() as { files: Array<{ name: string }> } : { files: [] };
+    vggAvailable = index.files.some((f) => f.name === 'vgg19.safetensors');
   } catch {
     vggAvailable = false;
   }

@@ -5,24 +5,36 @@
  * weights/ folder in dev and preview, and copies the weights into dist/weights/ when they exist (set
  * SWAGPU_DEMO_COPY_WEIGHTS=0 to skip, e.g. when the static host serves them from elsewhere).
  */
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, copyFileSync, linkSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, copyFileSync, linkSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin, type PluginOption, type Connect } from 'vite';
-import base from '../vite.config.ts';
+import base from '../vite.config.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const weightsDir = join(projectRoot, 'weights');
 const outDir = resolve(projectRoot, process.env.SWAGPU_DEMO_OUT_DIR ?? 'dist');
 const WEIGHTS_FILE = /^[\w.-]+\.safetensors$/;
 
-/** GET/HEAD /weights/NAME.safetensors from the project's weights folder (dev and preview servers). */
+/** weights/index.json: which weights files exist, so the page can offer VGG-19 without probing for a 404. */
+function weightsIndex(): string {
+  const files = existsSync(weightsDir) ? readdirSync(weightsDir).filter((f) => WEIGHTS_FILE.test(f)) : [];
+  return JSON.stringify({ files: files.map((name) => ({ name, bytes: statSync(join(weightsDir, name)).size })) }, null, 2) + '\n';
+}
+
+/** GET/HEAD /weights/NAME.safetensors and /weights/index.json from the project's weights folder (dev and preview servers). */
 function weightsMiddleware(): Connect.NextHandleFunction {
   return (req, res, next) => {
     const url = (req.url ?? '').split('?')[0];
     const at = url.indexOf('/weights/');
     if (at < 0 || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     const name = decodeURIComponent(url.slice(at + '/weights/'.length));
+    if (name === 'index.json') {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('cache-control', 'no-cache');
+      res.end(weightsIndex());
+      return;
+    }
     const path = join(weightsDir, name);
     if (!WEIGHTS_FILE.test(name) || !existsSync(path)) {
       res.statusCode = 404;
@@ -49,6 +61,7 @@ function swagpuWeights(): Plugin {
       const files = readdirSync(weightsDir).filter((f) => WEIGHTS_FILE.test(f));
       if (files.length === 0) return;
       mkdirSync(join(outDir, 'weights'), { recursive: true });
+      writeFileSync(join(outDir, 'weights', 'index.json'), weightsIndex());
       for (const f of files) {
         const to = join(outDir, 'weights', f);
         rmSync(to, { force: true });
