@@ -1,5 +1,5 @@
 /**
- * Reductions and losses to GPU scalars ([1] tensors that are never read back unless asked):
+ * SWAG smoothing, and reductions and losses to GPU scalars ([1] tensors that are never read back unless asked):
  *   sum(x) = Σ x;  mseLoss(a, b) = mean((a − b)²);  tvLoss(x) = mean-normalised squared total variation.
  * Their backward kernels read dLoss from the 1-element gradient buffer, so loss weights and the seed
  * stay on the GPU too.
@@ -7,6 +7,7 @@
 import * as addK from '../kernels/add.js';
 import * as optimK from '../kernels/optim.js';
 import * as reduceK from '../kernels/reduce.js';
+import * as softmaxK from '../kernels/softmax.js';
 import { record } from './autograd.js';
 import { checkRank, checkSameShape } from './check.js';
 import { scaledCopy, output } from './ops-basic.js';
@@ -51,6 +52,39 @@ export function tvLoss(x: Tensor): Tensor {
   return record('tvLoss', [x], y, (gy) => {
     const gx = output(x, x.shape, 'tvLoss grad');
     reduceK.tvLossBackward(x.ctx, x.use('tvLossBackward'), gy.use('tvLossBackward'), gx.use('tvLossBackward'), shape4(x));
+    return [gx];
+  });
+}
+
+export interface SmoothOptions extends softmaxK.SmoothingOptions {
+  /**
+   * k in y = k·σ(x) (default 1). The style losses use k ≈ 1/mean(σ) so float32 Gram entries of a
+   * whole-map softmax (~1e-6 each) do not underflow; see src/style/losses.ts.
+   */
+  outputScale?: number;
+}
+
+/**
+ * SWAG smoothing σ of NCHW activations (Wang et al., CVPR 2021): 'softmax' over each item's C·H·W
+ * values, 'channel-softmax' over C at each pixel, or 'scale' (α·x); with temperature T and an output
+ * scale k: y = k·σ(x). Backward: dx = k·Jσᵀ·dy, where the softmax Jacobian needs σ itself = y/k.
+ */
+export function smooth(x: Tensor, opts: SmoothOptions): Tensor {
+  checkRank('smooth', x, 4, 'input', 'NCHW');
+  const { outputScale: k = 1, ...kernelOpts } = opts;
+  if (!(Number.isFinite(k) && k !== 0)) throw new Error(`smooth: outputScale must be a finite non-zero number, got ${k}`);
+  const op = `smooth(${opts.mode})`;
+  const ctx = x.ctx;
+  const y = output(x, x.shape, op);
+  softmaxK.swagSmoothing(ctx, x.use(op), y.use(op), shape4(x), kernelOpts);
+  if (k !== 1) optimK.scale(ctx, { x: y.use(op), n: y.size, alpha: k });
+  return record(op, [x], y, (gy) => {
+    const bw = `${op} backward`;
+    const s = k !== 1 && opts.mode !== 'scale' ? scaledCopy(y, 1 / k, `${op} σ`) : y;
+    const gx = output(x, x.shape, `${op} grad`);
+    softmaxK.swagSmoothingBackward(ctx, s.use(bw), gy.use(bw), gx.use(bw), shape4(x), kernelOpts);
+    if (k !== 1) optimK.scale(ctx, { x: gx.use(bw), n: gx.size, alpha: k });
+    if (s !== y) s.dispose();
     return [gx];
   });
 }

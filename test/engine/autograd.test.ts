@@ -5,7 +5,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { noGrad, scope } from '../../src/engine/scope.js';
 import { backward, zeroGrad } from '../../src/engine/autograd.js';
 import { counters, since } from '../../src/engine/stats.js';
-import { graphA, graphB, tfGraphA, tfGraphB } from './graphs.js';
+import { graphA, graphB, graphC, tfGraphA, tfGraphB, type SmoothCase } from './graphs.js';
 
 interface Input { data: Float32Array; shape: number[] }
 const input = (shape: number[], seed: number, std = 0.5): Input => ({ data: randn(shape.reduce((a, b) => a * b, 1), seed, std), shape });
@@ -64,6 +64,32 @@ describeEachAdapter('engine: autograd vs tf.grad', (getCtx) => {
     expect(ts[1].grad).toBeNull(); // frozen
     for (const t of [...ts, loss]) t.dispose();
   });
+
+  // SWAG smoothing in the chain, with the style code's output scale k ≈ 1/mean(σ) (5·9·11 = 495 for the
+  // whole-map softmax, C = 5 for the channel softmax) so the Gram terms are O(1).
+  const smoothCases: SmoothCase[] = [
+    { mode: 'softmax', temperature: 0.5, outputScale: 5 * 9 * 11 },
+    { mode: 'channel-softmax', temperature: 2, outputScale: 5 },
+    { mode: 'scale', temperature: 1, outputScale: 1000 },
+  ];
+  for (const c of smoothCases) {
+    it(`graph C: conv → ReLU → smooth(${c.mode}, T=${c.temperature}) → Gram/MSE: loss and input gradient`, async () => {
+      const ctx = await getCtx();
+      const { ours, tf: theirs } = graphC(c);
+      const content = { data: randomArray(5 * 9 * 11, 21, 0, 2), shape: [1, 5, 9, 11] };
+      const target = { data: randomArray(25, 22, 0, 2), shape: [1, 5, 5] };
+      const inputs = [xA, w1, b1, target, content];
+      const ts = inputs.map((i, k) => Tensor.from(ctx, i.data, i.shape, { requiresGrad: k === 0 }));
+      const loss = scope(() => {
+        const l = ours(ts[0], ts[1], ts[2], ts[3], ts[4]);
+        backward(l);
+        return l;
+      });
+      assertClose(await loss.read(), oracleValue(theirs as never, inputs), { atol: 1e-7, rtol: 1e-4, what: `graph C (${c.mode}) loss` });
+      checkGrad(await ts[0].grad!.read(), oracleGrads(theirs as never, inputs)[0], `graph C (${c.mode}) dx`, xA.shape);
+      for (const t of [...ts, loss]) t.dispose();
+    });
+  }
 
   it('directional derivative on the GPU: <∇f(x), v> ≈ (f(x+εv) − f(x−εv)) / 2ε', async () => {
     // f = graph B (ReLU, max-pool, Gram, MSE, TV; f ≈ 3), v a random unit direction (‖v‖₂ = 1), 3 seeds.

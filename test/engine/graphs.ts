@@ -70,3 +70,31 @@ export function tfGraphB(x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tens
   const q = tfConv(p, w2, null, 2, 1);
   return tf.addN([tf.mul(tfMse(tfGram(q), target), 0.7), tf.mul(tfMse(q, content), 0.3), tf.mul(tfTv(x), 2)]);
 }
+
+export interface SmoothCase { mode: 'softmax' | 'channel-softmax' | 'scale'; temperature: number; outputScale: number }
+
+/** tf version of ops.smooth: k·softmax(x/T) over each item's C·H·W values, over C per pixel, or k·α·x. */
+export function tfSmooth(x: tf.Tensor, c: SmoothCase): tf.Tensor {
+  const [n, ch, h, w] = x.shape;
+  if (c.mode === 'scale') return tf.mul(x, 0.001 * c.outputScale);
+  if (c.mode === 'softmax') return tf.mul(tf.reshape(tf.softmax(tf.reshape(tf.div(x, c.temperature), [n, ch * h * w])), x.shape), c.outputScale);
+  const nhwc = tf.transpose(tf.div(x, c.temperature), [0, 2, 3, 1]);
+  return tf.mul(tf.transpose(tf.softmax(nhwc), [0, 3, 1, 2]), c.outputScale);
+}
+
+/**
+ * Graph C (SWAG smoothing inside the style and content losses):
+ *   h = relu(conv3x3(x, w1) + b1);  s = smooth(h);  L = mse(gram(s), T) + 0.5·mse(s, S)
+ */
+export function graphC(c: SmoothCase) {
+  return {
+    ours: (x: Tensor, w1: Tensor, b1: Tensor, target: Tensor, content: Tensor): Tensor => {
+      const s = ops.smooth(ops.conv2d(x, w1, b1, { padding: 1, relu: true }), c);
+      return ops.weightedSum([ops.mseLoss(ops.gram(s), target), ops.mseLoss(s, content)], [1, 0.5]);
+    },
+    tf: (x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, target: tf.Tensor, content: tf.Tensor): tf.Tensor => {
+      const s = tfSmooth(tf.relu(tfConv(x, w1, b1, 1, 1)), c);
+      return tf.add(tfMse(tfGram(s), target), tf.mul(tfMse(s, content), 0.5));
+    },
+  };
+}
