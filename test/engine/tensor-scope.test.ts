@@ -3,7 +3,7 @@ import { describeEachAdapter, randomArray } from '../harness.js';
 import { Tensor } from '../../src/engine/tensor.js';
 import { keep, noGrad, scope, scopeAsync, scopeDepth } from '../../src/engine/scope.js';
 import { backward, zeroGrad } from '../../src/engine/autograd.js';
-import { add, relu } from '../../src/engine/ops.js';
+import { add, relu, sum } from '../../src/engine/ops.js';
 
 describeEachAdapter('engine: tensor and scope', (getCtx) => {
   it('from/zeros/full/read round-trip, and shape errors name the op', async () => {
@@ -104,5 +104,40 @@ describeEachAdapter('engine: tensor and scope', (getCtx) => {
     s.dispose();
     expect(ctx.pool.stats.bytesInUse).toBe(base);
     x.dispose();
+  });
+});
+
+describeEachAdapter('engine: backward memory and errors', (getCtx) => {
+  it('intermediate gradients are freed as soon as consumed: backward of a 20-op chain holds ~2 gradients at a time', async () => {
+    const ctx = await getCtx();
+    const shape = [1, 1, 64, 64]; // 16 KiB per tensor
+    const bytes = 64 * 64 * 4;
+    const x = Tensor.from(ctx, randomArray(64 * 64, 9), shape, { requiresGrad: true });
+    scope(() => {
+      let h = x;
+      for (let i = 0; i < 20; i++) h = relu(add(h, x));
+      const loss = sum(h);
+      const forward = ctx.pool.stats.bytesInUse;
+      ctx.pool.stats.peakBytes = forward; // measure the peak of backward alone
+      backward(loss);
+      // Live at once: the gradient flowing down the chain, the one being made, x's accumulated gradient,
+      // plus reduction scratch; never one per op (that would be 40 · 16 KiB).
+      expect(ctx.pool.stats.peakBytes - forward).toBeLessThanOrEqual(4 * bytes);
+    });
+    expect(x.grad).not.toBeNull();
+    x.dispose();
+  });
+
+  it('backward refuses a non-scalar loss and a loss that does not require grad', async () => {
+    const ctx = await getCtx();
+    const x = Tensor.from(ctx, [1, 2], [2], { requiresGrad: true });
+    const c = Tensor.from(ctx, [1], [1]);
+    scope(() => {
+      expect(() => backward(relu(x))).toThrow('backward: loss must be a scalar (one element), got shape [2]');
+      expect(() => backward(relu(c))).toThrow(/does not require grad/);
+      expect(() => backward(noGrad(() => sum(x)))).toThrow(/does not require grad/);
+    });
+    x.dispose();
+    c.dispose();
   });
 });
