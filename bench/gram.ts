@@ -1,7 +1,8 @@
 /**
  * Gram kernel throughput: `npx tsx bench/gram.ts [adapter...]`. Counts the nominal 2·C²·H·W FLOPs of
  * F Fᵀ (the kernel computes only the upper tiles, about half of that), and the same for the backward
- * (a [C,C]×[C,HW] product). Short runs: one warm-up, then a few timed repeats, synchronised.
+ * (a [C,C]×[C,HW] product). Short runs: one warm-up, then the best of a few synchronised runs (the
+ * machine is shared, so the minimum is the least noisy figure).
  */
 import { getContext } from '../src/gpu/context.js';
 import { gram, gramBackward, type Shape4 } from '../src/kernels/gram.js';
@@ -20,11 +21,13 @@ for (const adapter of adapters) {
     for (const [what, run] of [['gram', () => gram(ctx, f, g, shape)], ['gramBackward', () => gramBackward(ctx, g, f, df, shape)]] as const) {
       run();
       await ctx.sync();
-      const repeats = adapter === 'swiftshader' ? 2 : 3;
-      const t0 = performance.now();
-      for (let r = 0; r < repeats; r++) run();
-      await ctx.sync();
-      const ms = (performance.now() - t0) / repeats;
+      let ms = Infinity;
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        run();
+        await ctx.sync();
+        ms = Math.min(ms, performance.now() - t0);
+      }
       console.log(`${adapter.padEnd(11)} ${what.padEnd(12)} [${shape}]  ${ms.toFixed(1)} ms  ${(flops / ms / 1e6).toFixed(2)} GFLOP/s`);
     }
   }

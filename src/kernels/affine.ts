@@ -20,14 +20,16 @@ function check(op: string, shape: Shape4, buffers: Record<string, [GPUBuffer, 't
   return total;
 }
 
-/** One launch per binding-sized chunk, with uniforms {n, rowStride, skip, start, hw, channels}. */
-function launchChunked(ctx: GpuContext, name: string, defines: Record<string, boolean>, shape: Shape4, big: GPUBuffer[], small: GPUBuffer[], smallFirst: number): void {
+/**
+ * One launch per binding-sized chunk of the tensor, uniforms {n, rowStride, skip, start, hw, channels}.
+ * Tensor-shaped buffers are bound as the chunk ('chunk'); the per-channel ones whole ('whole').
+ */
+function launchChunked(ctx: GpuContext, name: string, defines: Record<string, boolean>, shape: Shape4, bindings: Array<[GPUBuffer, 'chunk' | 'whole']>): void {
   const [n, c, h, w] = shape;
   for (const chunk of elementChunks(ctx, 0, n * c * h * w)) {
     const { workgroups } = elementwiseGrid(ctx, chunk.count);
     const uniforms = new Uint32Array([chunk.count, workgroups[0] * 256, chunk.skip, chunk.start, h * w, c, 0, 0]);
-    const ranges = big.map((b) => chunkRange(b, chunk));
-    const buffers = [...ranges.slice(0, smallFirst), ...small, ...ranges.slice(smallFirst)];
+    const buffers = bindings.map(([b, how]) => (how === 'chunk' ? chunkRange(b, chunk) : b));
     ctx.launch({ name, source, defines }, { buffers, uniforms, workgroups });
   }
 }
@@ -35,15 +37,15 @@ function launchChunked(ctx: GpuContext, name: string, defines: Record<string, bo
 /** y = x·scale[c] + shift[c] (then max(·,0) when relu). */
 export function affineForward(ctx: GpuContext, x: GPUBuffer, scale: GPUBuffer, shift: GPUBuffer, y: GPUBuffer, shape: Shape4, relu = false): void {
   check('affine', shape, { x: [x, 'tensor'], scale: [scale, 'channel'], shift: [shift, 'channel'], y: [y, 'tensor'] });
-  launchChunked(ctx, relu ? 'affineRelu' : 'affine', { FORWARD: true, BACKWARD_INPUT: false, RELU: relu }, shape, [x, y], [scale, shift], 1);
+  launchChunked(ctx, relu ? 'affineRelu' : 'affine', { FORWARD: true, BACKWARD_INPUT: false, RELU: relu }, shape, [[x, 'chunk'], [scale, 'whole'], [shift, 'whole'], [y, 'chunk']]);
 }
 
 /** dx = dy·scale[c]; with relu, `y` (the forward output) masks it: dx = dy·scale[c]·[y > 0]. */
 export function affineBackwardInput(ctx: GpuContext, dy: GPUBuffer, scale: GPUBuffer, dx: GPUBuffer, shape: Shape4, y?: GPUBuffer): void {
   check('affineBackwardInput', shape, { dy: [dy, 'tensor'], scale: [scale, 'channel'], dx: [dx, 'tensor'], ...(y ? { y: [y, 'tensor'] } : {}) });
-  const relu = y !== undefined;
-  const big = y ? [y, dy, dx] : [dy, dx];
-  launchChunked(ctx, relu ? 'affineReluBackwardInput' : 'affineBackwardInput', { FORWARD: false, BACKWARD_INPUT: true, RELU: relu }, shape, big, [scale], big.length - 1);
+  const bindings: Array<[GPUBuffer, 'chunk' | 'whole']> = [[dy, 'chunk'], [scale, 'whole'], [dx, 'chunk']];
+  if (y) bindings.unshift([y, 'chunk']);
+  launchChunked(ctx, y ? 'affineReluBackwardInput' : 'affineBackwardInput', { FORWARD: false, BACKWARD_INPUT: true, RELU: !!y }, shape, bindings);
 }
 
 /**
