@@ -42,6 +42,23 @@ describeEachAdapter('gram', (getCtx) => {
     });
   }
 
+  for (const shape of [[1, 300, 3, 5], [1, 2048, 1, 3]] as Shape4[]) {
+    it(`[${shape}]: many 64×64 tiles (edge tiles, mirrored writes) match the reference, forward and backward`, async () => {
+      const ctx = await getCtx();
+      const [n, c, h, w] = shape;
+      const total = n * c * h * w;
+      const x = randomArray(total, 43);
+      const dg = randomArray(n * c * c, 44);
+      const fB = ctx.bufferFrom(x);
+      const g = ctx.pool.acquire(n * c * c * 4);
+      const df = ctx.pool.acquire(total * 4);
+      gram(ctx, fB, g, shape);
+      gramBackward(ctx, ctx.bufferFrom(dg), fB, df, shape);
+      assertClose(await ctx.readF32(g, n * c * c), ref.gram(x, shape), { atol: 1e-7, what: 'gram', shape: [n, c, c] });
+      assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: 'gramBackward', shape });
+    });
+  }
+
   it('splits H·W for small channel counts and not for large ones', () => {
     expect(gramSplit([1, 64, 128, 128]).slices).toBeGreaterThan(1);
     expect(gramSplit([1, 2048, 16, 16]).slices).toBe(1);
