@@ -21,7 +21,7 @@ function tfPreprocess(x: tf.Tensor, convention: 'caffe' | 'torch'): tf.Tensor {
   const { m, b } = preprocessAffine(PREPROCESS[convention]);
   const [n, , h, w] = x.shape;
   const flat = tf.reshape(x, [n, 3, h * w]);
-  const y = tf.add(tf.matMul(tf.tile(tf.tensor3d(m.flat(), [1, 3, 3]), [n, 1, 1]), flat), tf.reshape(tf.tensor1d(b), [1, 3, 1]));
+  const y = tf.add(tf.matMul(tf.tile(tf.tensor3d(m.flat(), [1, 3, 3]), [n, 1, 1]), flat), tf.reshape(tf.tensor1d([...b]), [1, 3, 1]));
   return tf.reshape(y, x.shape);
 }
 
