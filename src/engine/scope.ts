@@ -55,7 +55,10 @@ export function scope<T>(fn: () => T): T {
     throw e;
   }
   stack.pop();
-  if (result instanceof Promise) throw new Error('scope: fn returned a Promise; use scopeAsync for async functions');
+  if (result instanceof Promise) {
+    close(owned, undefined);
+    throw new Error('scope: fn returned a Promise; use scopeAsync for async functions');
+  }
   close(owned, result);
   return result;
 }
