@@ -13,17 +13,14 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../engine/tensor.js';
+import type { Evaluation } from './objective.js';
 import { adamStep, axpy, copy, dot, scalarOps, scale, slot, vectorReduce } from '../kernels/optim.js';
 
 export type OptimizerName = 'lbfgs' | 'adam';
 
-export interface Evaluation { loss: Tensor; terms: Tensor[] }
-
 export interface Optimizer {
   /** Evaluate the loss and its gradient (into x.grad) and update x. */
   step(evaluate: () => Evaluation): Evaluation & { evals: number };
-  /** Set when the optimiser knows it cannot make progress. */
-  readonly converged: boolean;
   dispose(): void;
 }
 
@@ -55,7 +52,6 @@ function zeros(ctx: GpuContext, n: number, label: string): GPUBuffer {
 }
 
 class Adam implements Optimizer {
-  readonly converged = false;
   private m: GPUBuffer;
   private v: GPUBuffer;
   private t = 0;
@@ -86,7 +82,6 @@ class Adam implements Optimizer {
 const T = 0, YS = 1, YY = 2, H = 3, OK = 4, TMP = 5, BE = 6, D = 7, G1 = 8, INV = 9, HISTORY_BASE = 16;
 
 class Lbfgs implements Optimizer {
-  readonly converged = false;
   private readonly m: number;
   private readonly lr: number;
   private readonly n: number;

@@ -53,7 +53,7 @@ export const RESNET50_SWAG: Preset = {
   styleLayers: RESNET_STYLE_TAPS,
   styleLayerWeights: [1, 1, 1, 1, 1],
   smoothing: 'softmax',
-  smoothLayers: RESNET_DEEP_TAPS,
+  smoothLayers: 'all',
   temperature: 1,
   contentWeight: 1,
   styleWeight: 1e17,

@@ -4,34 +4,16 @@
  * image's. Everything runs on the GPU; the loss is read back only every `reportEvery` iterations.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { Tensor } from '../engine/tensor.js';
-import { backward } from '../engine/autograd.js';
-import { keep, noGrad, scope } from '../engine/scope.js';
-import * as ops from '../engine/ops.js';
+import { keep } from '../engine/scope.js';
 import type { FeatureModel } from '../models/model.js';
-import {
-  contentLoss, contentTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing,
-} from './losses.js';
+import { vectorReduce } from '../kernels/optim.js';
+import { createObjective, imageTensor, type Image, type LossSpec, type TermInfo } from './objective.js';
 import { createOptimizer, type OptimizerName } from './optimize.js';
-import type { Preset, SmoothingMode } from './presets.js';
+import type { Preset } from './presets.js';
 
-/** A planar RGB image, values in [0, 1] (the layout of src/io/image.ts, and of the GPU tensors here). */
-export interface Image {
-  data: Float32Array;
-  width: number;
-  height: number;
-}
+export type { Image } from './objective.js';
 
-export interface StyleRecipe {
-  contentLayers: string[];
-  styleLayers: string[];
-  styleLayerWeights: number[];
-  smoothing: SmoothingMode;
-  smoothLayers: string[] | 'all';
-  temperature: number;
-  contentWeight: number;
-  styleWeight: number;
-  tvWeight: number;
+export interface StyleRecipe extends LossSpec {
   optimizer: OptimizerName;
   iterations: number;
   learningRate?: number;
@@ -42,14 +24,15 @@ export interface StyleRecipe {
   reportEvery: number;
 }
 
-export interface LayerLoss { name: string; kind: 'content' | 'style'; value: number }
+export interface LayerLoss extends TermInfo { value: number }
 
 export interface Progress {
   iteration: number;
+  iterations: number;
   evaluations: number;
   loss: number;
+  /** Weighted terms (their sum is the loss). */
   layers: LayerLoss[];
-  tv: number;
   elapsedSeconds: number;
 }
 
@@ -59,7 +42,7 @@ export interface StylizeResult {
   evaluations: number;
   seconds: number;
   loss: { start: number; end: number };
-  layers: Array<{ name: string; kind: 'content' | 'style'; start: number; end: number }>;
+  layers: Array<TermInfo & { start: number; end: number }>;
 }
 
 export function recipeFromPreset(preset: Preset, overrides: Partial<StyleRecipe> = {}): StyleRecipe {
@@ -73,7 +56,7 @@ export function recipeFromPreset(preset: Preset, overrides: Partial<StyleRecipe>
 }
 
 /** Seeded uniform noise in [0, 1] (mulberry32), for `init: 'noise'`. */
-function noiseImage(width: number, height: number, seed: number): Float32Array {
+export function noiseImage(width: number, height: number, seed: number): Float32Array {
   let a = seed >>> 0;
   const out = new Float32Array(3 * width * height);
   for (let i = 0; i < out.length; i++) {
@@ -85,146 +68,93 @@ function noiseImage(width: number, height: number, seed: number): Float32Array {
   return out;
 }
 
-function imageTensor(ctx: GpuContext, image: Image, label: string, requiresGrad = false): Tensor {
-  return Tensor.from(ctx, image.data, [1, 3, image.height, image.width], { label, requiresGrad });
-}
-
-/** Validates a recipe against the model before any GPU work. */
-function checkRecipe(model: FeatureModel, recipe: StyleRecipe): void {
-  for (const t of [...recipe.contentLayers, ...recipe.styleLayers, ...(recipe.smoothLayers === 'all' ? [] : recipe.smoothLayers)]) {
-    if (!model.taps.includes(t)) throw new Error(`${model.name} has no layer '${t}' (layers: ${model.taps.join(', ')})`);
-  }
-  if (recipe.styleLayerWeights.length !== recipe.styleLayers.length) {
-    throw new Error(`style layer weights (${recipe.styleLayerWeights.length}) must match style layers (${recipe.styleLayers.length})`);
-  }
-  if (!(recipe.iterations >= 1 && Number.isInteger(recipe.iterations))) throw new Error(`iterations must be a positive integer, got ${recipe.iterations}`);
-  for (const [name, v] of Object.entries({ contentWeight: recipe.contentWeight, styleWeight: recipe.styleWeight, tvWeight: recipe.tvWeight, temperature: recipe.temperature })) {
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a finite number >= 0, got ${v}`);
-  }
-  if (recipe.temperature === 0) throw new Error('temperature must be > 0');
-}
-
 export interface StylizeHooks {
+  /** Called every `reportEvery` iterations; `preview()` reads the current image back (clamped). */
   onProgress?: (p: Progress, preview: () => Promise<Image>) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
+/** The loss or the image stopped being finite; `lastGood` is the image at the previous report. */
 export class NonFiniteLossError extends Error {
-  constructor(message: string, readonly lastGood: Image | null, readonly iteration: number) { super(message); }
+  constructor(message: string, readonly lastGood: Image, readonly iteration: number) { super(message); }
 }
 
 /**
  * Optimise an image. `content` fixes the output size; `style` is used at its own size (resize it
- * beforehand for style scale). Returns the image (clamped to [0, 1]) and a summary.
+ * beforehand for style scale). Returns the image (clamped to [0, 1]) and a summary. Aborting (signal)
+ * returns the current image.
  */
 export async function stylize(
   ctx: GpuContext, model: FeatureModel, content: Image, style: Image, recipe: StyleRecipe, hooks: StylizeHooks = {},
 ): Promise<StylizeResult> {
-  checkRecipe(model, recipe);
+  if (!(recipe.iterations >= 1 && Number.isInteger(recipe.iterations))) throw new Error(`iterations must be a positive integer, got ${recipe.iterations}`);
+  if (!(recipe.reportEvery >= 1)) throw new Error(`reportEvery must be >= 1, got ${recipe.reportEvery}`);
+  if (typeof recipe.init === 'object' && (recipe.init.width !== content.width || recipe.init.height !== content.height)) {
+    throw new Error(`init image is ${recipe.init.width}x${recipe.init.height}, but the output is ${content.width}x${content.height}`);
+  }
   const started = performance.now();
-  const smoothed = (tap: string): Smoothing => ({
-    mode: recipe.smoothLayers === 'all' || recipe.smoothLayers.includes(tap) ? recipe.smoothing : 'none',
-    temperature: recipe.temperature,
-  });
-  const taps = [...new Set([...recipe.contentLayers, ...recipe.styleLayers])];
-
-  // Targets: content features and style Grams, computed once without recording.
-  const targets = noGrad(() => scope(() => {
-    const contentFeatures = model.features(ops.preprocess(imageTensor(ctx, content, 'content'), model.preprocess), recipe.contentLayers);
-    const styleFeatures = model.features(ops.preprocess(imageTensor(ctx, style, 'style'), model.preprocess), recipe.styleLayers);
-    const content_ = recipe.contentLayers.map((t) => keep(smoothNormalised(contentFeatures.get(t)!, smoothed(t))));
-    const style_ = recipe.styleLayers.map((t) => keep(ops.gram(smoothNormalised(styleFeatures.get(t)!, smoothed(t)))));
-    return { content: content_, style: style_ };
-  }));
-
+  const objective = createObjective(ctx, model, content, style, recipe);
   const initData = recipe.init === 'content' ? content.data.slice()
     : recipe.init === 'noise' ? noiseImage(content.width, content.height, recipe.seed) : recipe.init.data.slice();
-  if (typeof recipe.init === 'object' && (recipe.init.width !== content.width || recipe.init.height !== content.height)) {
-    throw new Error(`init image is ${recipe.init.width}x${recipe.init.height}, output is ${content.width}x${content.height}`);
-  }
   const x = keep(imageTensor(ctx, { ...content, data: initData }, 'image', true));
-
-  // Layer weights on the normalised GPU losses (see losses.ts), fixed by the tap shapes.
-  let termWeights: number[] | null = null;
-  const termNames: Array<{ name: string; kind: 'content' | 'style' }> = [
-    ...recipe.contentLayers.map((name) => ({ name, kind: 'content' as const })),
-    ...recipe.styleLayers.map((name) => ({ name, kind: 'style' as const })),
-  ];
-
-  /** One loss evaluation: forward, backward into x.grad. Returns the scalars (kept; caller disposes). */
-  const evaluate = (): { loss: Tensor; terms: Tensor[] } => scope(() => {
-    x.grad?.dispose();
-    x.grad = null;
-    const features = model.features(ops.preprocess(x, model.preprocess), taps);
-    termWeights ??= [
-      ...recipe.contentLayers.map((t) => contentTermWeight(recipe.contentWeight, smoothed(t).mode, features.get(t)!.shape)),
-      ...recipe.styleLayers.map((t, i) => styleTermWeight(recipe.styleWeight, recipe.styleLayerWeights[i], smoothed(t).mode, features.get(t)!.shape)),
-    ];
-    const terms = [
-      ...recipe.contentLayers.map((t, i) => contentLoss(smoothNormalised(features.get(t)!, smoothed(t)), targets.content[i])),
-      ...recipe.styleLayers.map((t, i) => styleLoss(smoothNormalised(features.get(t)!, smoothed(t)), targets.style[i])),
-    ];
-    const weights = [...termWeights];
-    if (recipe.tvWeight > 0) { terms.push(ops.tvLoss(x)); weights.push(recipe.tvWeight); }
-    const loss = ops.weightedSum(terms, weights);
-    backward(loss);
-    return { loss: keep(loss), terms: terms.map(keep) };
-  });
-
   const optimizer = createOptimizer(ctx, recipe.optimizer, x, { learningRate: recipe.learningRate, history: recipe.lbfgsHistory });
   const lastGood = ctx.pool.acquire(x.size * 4, 'last good image');
-  let evaluations = 0;
-  let firstLayers: number[] | null = null;
-  let lastLayers: number[] = [];
-  let firstLoss = NaN;
-  let lastLoss = NaN;
-  let iteration = 0;
+  // Σ|x| on the GPU, read with the loss: a NaN/Inf in the image shows here even where ReLUs hide it from the loss.
+  const imageCheck = ctx.pool.acquire(4, 'image check');
+  ctx.commandEncoder().copyBufferToBuffer(x.buffer, 0, lastGood, 0, x.size * 4);
   const readImage = async (buffer: GPUBuffer): Promise<Image> => {
     const data = await ctx.readF32(buffer, x.size);
     for (let i = 0; i < data.length; i++) data[i] = Math.min(1, Math.max(0, data[i]));
     return { data, width: content.width, height: content.height };
   };
+  let evaluations = 0;
+  let first: number[] | null = null;
+  let last: number[] = [];
+  let firstLoss = NaN;
+  let lastLoss = NaN;
+  let done = 0;
   try {
-    for (iteration = 1; iteration <= recipe.iterations; iteration++) {
+    for (let iteration = 1; iteration <= recipe.iterations; iteration++) {
       if (hooks.signal?.aborted) break;
       const report = iteration === 1 || iteration % recipe.reportEvery === 0 || iteration === recipe.iterations;
-      // Before stepping: remember x so a non-finite loss at this evaluation leaves a good image behind.
-      if (report) ctx.commandEncoder().copyBufferToBuffer(x.buffer, 0, lastGood, 0, x.size * 4);
-      const { loss, terms, evals } = optimizer.step(evaluate);
+      const { loss, terms, evals } = optimizer.step(() => objective.evaluate(x));
       evaluations += evals;
+      done = iteration;
       if (report) {
-        const values = await Promise.all([loss.read(), ...terms.map((t) => t.read())]);
-        const total = values[0][0];
-        const termValues = values.slice(1).map((v, i) => v[0] * (i < termWeights!.length ? termWeights![i] : recipe.tvWeight));
-        const bad = termValues.findIndex((v) => !Number.isFinite(v));
-        if (!Number.isFinite(total) || bad >= 0) {
-          const which = bad >= 0 ? (bad < termNames.length ? `${termNames[bad].kind} loss at ${termNames[bad].name}` : 'total variation') : 'total loss';
-          throw new NonFiniteLossError(`loss became ${total} at iteration ${iteration} (${which}); the last good image was kept`, await readImage(lastGood), iteration);
+        vectorReduce(ctx, { x: x.use('stylize'), out: imageCheck, n: x.size, op: 'abssum' });
+        const [lossValue, check, ...termValues] = await Promise.all([loss.read(), ctx.readF32(imageCheck, 1), ...terms.map((t) => t.read())]);
+        const weights = objective.weights();
+        const weighted = termValues.map((v, i) => v[0] * weights[i]);
+        const total = lossValue[0];
+        const bad = weighted.findIndex((v) => !Number.isFinite(v));
+        if (!Number.isFinite(total) || bad >= 0 || !Number.isFinite(check[0])) {
+          const which = bad >= 0 ? `${objective.terms[bad].kind} term at ${objective.terms[bad].name}` : Number.isFinite(total) ? 'the image itself' : 'the total loss';
+          throw new NonFiniteLossError(`the loss became non-finite at iteration ${iteration} (${which})`, await readImage(lastGood), iteration);
         }
-        if (Number.isNaN(firstLoss)) { firstLoss = total; firstLayers = termValues; }
+        ctx.commandEncoder().copyBufferToBuffer(x.buffer, 0, lastGood, 0, x.size * 4);
+        if (first === null) { firstLoss = total; first = weighted; }
         lastLoss = total;
-        lastLayers = termValues;
+        last = weighted;
         await hooks.onProgress?.({
-          iteration, evaluations, loss: total, tv: recipe.tvWeight > 0 ? termValues[termValues.length - 1] : 0,
-          layers: termNames.map((t, i) => ({ ...t, value: termValues[i] })),
+          iteration, iterations: recipe.iterations, evaluations, loss: total,
+          layers: objective.terms.map((t, i) => ({ ...t, value: weighted[i] })),
           elapsedSeconds: (performance.now() - started) / 1000,
         }, () => readImage(x.buffer));
       }
       loss.dispose();
       for (const t of terms) t.dispose();
-      if (optimizer.converged) break;
     }
-    const image = await readImage(x.buffer);
     return {
-      image, iterations: Math.min(iteration, recipe.iterations), evaluations,
+      image: await readImage(x.buffer), iterations: done, evaluations,
       seconds: (performance.now() - started) / 1000,
       loss: { start: firstLoss, end: lastLoss },
-      layers: termNames.map((t, i) => ({ ...t, start: firstLayers?.[i] ?? NaN, end: lastLayers[i] ?? NaN })),
+      layers: objective.terms.map((t, i) => ({ ...t, start: first?.[i] ?? NaN, end: last[i] ?? NaN })),
     };
   } finally {
     optimizer.dispose();
     ctx.pool.release(lastGood);
+    ctx.pool.release(imageCheck);
     x.dispose();
-    for (const t of [...targets.content, ...targets.style]) t.dispose();
+    objective.dispose();
   }
 }
