@@ -16,6 +16,7 @@
  * backward calls, as in PyTorch: free them with `zeroGrad` between steps.
  */
 import { accumulate, copy, fill } from '../kernels/add.js';
+import { sameShape } from './check.js';
 import { keep, noGrad, isRecording } from './scope.js';
 import { Tensor, fmtShape } from './tensor.js';
 
@@ -99,17 +100,15 @@ export function backward(loss: Tensor, opts: { seed?: number } = {}): void {
       grads.delete(t);
       const needs = node.inputs.map((x) => x.requiresGrad);
       const gxs = node.backward(gy, needs);
-      gxs.forEach((g, i) => {
-        if (g && needs[i]) addGrad(node.inputs[i], g, node.op);
-        else if (g && g !== gy && !holders.has(g)) g.dispose();
-      });
+      gxs.forEach((g, i) => { if (g && needs[i]) addGrad(node.inputs[i], g, node.op); });
+      for (const g of gxs) if (g && g !== gy && !holders.has(g)) g.dispose(); // made but not wanted
       drop(gy);
     }
     // What is left are leaves: give each its own gradient buffer, exempt from scopes.
     for (const [t, g] of grads) {
       t.use('backward (leaf gradient)');
       let own = g;
-      if (holders.get(g) !== 1) { // still shared (two leaves got the same pass-through dy): copy
+      if (holders.get(g) !== 1 || !sameShape(g.shape, t.shape)) { // shared by two leaves, or shaped [1] for [1,1]: copy
         own = Tensor.empty(ctx, t.shape, { label: 'grad' });
         copy(ctx, g.use('backward'), own.use('backward'), t.size);
         drop(g);

@@ -3,7 +3,7 @@ import { describeEachAdapter, randomArray } from '../harness.js';
 import { Tensor } from '../../src/engine/tensor.js';
 import { keep, noGrad, scope, scopeAsync, scopeDepth } from '../../src/engine/scope.js';
 import { backward, zeroGrad } from '../../src/engine/autograd.js';
-import { add, relu, sum } from '../../src/engine/ops.js';
+import { add, addScalars, relu, sum } from '../../src/engine/ops.js';
 
 describeEachAdapter('engine: tensor and scope', (getCtx) => {
   it('from/zeros/full/read round-trip, and shape errors name the op', async () => {
@@ -126,6 +126,21 @@ describeEachAdapter('engine: backward memory and errors', (getCtx) => {
     });
     expect(x.grad).not.toBeNull();
     x.dispose();
+  });
+
+  it('two leaves reached by one pass-through gradient (add) each own a separate gradient buffer', async () => {
+    const ctx = await getCtx();
+    const a = Tensor.from(ctx, [1, 2], [2], { requiresGrad: true });
+    const b = Tensor.from(ctx, [3, 4], [2], { requiresGrad: true });
+    const s = Tensor.from(ctx, [5], [1, 1], { requiresGrad: true });
+    scope(() => backward(addScalars(sum(add(a, b)), s))); // s: [1,1], its gradient arrives shaped [1]
+    expect(a.grad!.buffer).not.toBe(b.grad!.buffer);
+    expect(Array.from(await a.grad!.read())).toEqual([1, 1]);
+    expect(Array.from(await b.grad!.read())).toEqual([1, 1]);
+    expect(s.grad!.shape).toEqual([1, 1]);
+    a.dispose();
+    b.dispose();
+    s.dispose();
   });
 
   it('backward refuses a non-scalar loss and a loss that does not require grad', async () => {
