@@ -81,7 +81,7 @@ export function mulScalar(x: Tensor, c: number): Tensor {
 
 /**
  * The total loss Σ wᵢ·termsᵢ of scalar terms, on the GPU (no readback): a zero fill, then one axpy per
- * term. Backward: dtermᵢ = wᵢ·dy. Weights default to 1 (addScalars).
+ * term. Backward: dtermᵢ = wᵢ·dy (a copy and a scale; none for wᵢ = 1). Weights default to 1 (addScalars).
  */
 export function weightedSum(terms: Tensor[], weights: number[] = terms.map(() => 1)): Tensor {
   if (terms.length === 0) throw new Error('weightedSum: no terms');
@@ -91,8 +91,9 @@ export function weightedSum(terms: Tensor[], weights: number[] = terms.map(() =>
   const ctx = terms[0].ctx;
   const y = Tensor.zeros(ctx, [1], { label: 'weightedSum' });
   terms.forEach((t, i) => optimK.axpy(ctx, { y: y.use('weightedSum'), x: t.use('weightedSum'), n: 1, alpha: weights[i] }));
+  // dtermᵢ = wᵢ·dy; a weight of 1 passes dy on with no launch.
   return record('weightedSum', terms, y, (gy, needs) =>
-    terms.map((t, i) => (needs[i] ? scaledCopy(gy, weights[i], 'weightedSum backward') : null)));
+    terms.map((t, i) => (!needs[i] ? null : weights[i] === 1 ? gy : scaledCopy(gy, weights[i], 'weightedSum backward'))));
 }
 
 /** Σ terms (scalars): the total of already-weighted loss terms. */
