@@ -1,0 +1,57 @@
+// `swagpu stylize` end to end on the real ResNet-50: a 64x64, 10-iteration run writes a PNG and its
+// loss decreases; bad command lines are refused with exit code 2 and a message naming the flag.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'swagpu-stylize-'));
+
+async function swagpu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/swagpu.js', ...args], { maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('swagpu stylize', () => {
+  it('a 64x64, 10-iteration run writes a PNG and lowers the loss', async () => {
+    const out = join(dir, 'cat.png');
+    const r = await swagpu(['stylize', '--content', '../shared/images/content/chelsea.png', '--style', '../shared/images/style/starry_night.jpg',
+      '--size', '64', '--square', '--iters', '10', '--report-every', '1', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.iterations).toBe(10);
+    expect(summary.loss.end).toBeLessThan(summary.loss.start);
+    expect(summary.adapter.kind).toBeTypeOf('string');
+    expect(summary.layers.map((l: { name: string }) => l.name)).toContain('stage4_block3');
+    const meta = await sharp(out).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
+  });
+
+  for (const [args, flag] of [
+    [['--size', '0'], '--size'], [['--iters', '-3'], '--iters'], [['--style-weight', 'abc'], '--style-weight'],
+    [['--smoothing', 'gaussian'], '--smoothing'], [['--bogus'], 'bogus'], [['--out', '/nonexistent-dir/x.png'], 'nonexistent-dir'],
+    [['--size'], '--size'],
+  ] as const) {
+    it(`refuses ${args.join(' ')} with exit code 2, naming ${flag}`, async () => {
+      const r = await swagpu(['stylize', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(flag);
+    });
+  }
+
+  it('a missing content file is an error naming the file', async () => {
+    const r = await swagpu(['stylize', '--content', join(dir, 'nope.png'), '--size', '32', '--iters', '1', '--out', join(dir, 'x.png')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('nope.png');
+    expect(existsSync(join(dir, 'x.png'))).toBe(false);
+  });
+});
