@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   classify: { summary: 'ImageNet top-k labels with ResNet-50', load: () => import('./classify.js') },
   analyze: { summary: "the paper's Gram max/entropy analysis per layer", load: () => import('./analyze.js') },
   weights: { summary: 'fetch or convert pretrained weights', load: () => import('./weights.js') },
+  bench: { summary: 'kernel and end-to-end benchmarks (GFLOP/s, % of peak, vs TF.js)', load: () => import('./bench.js') },
 };
 
 function usage(): string {

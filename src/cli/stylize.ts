@@ -111,15 +111,13 @@ export async function run(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  let lastPreview: (() => Promise<Image>) | null = null;
   try {
     const result = await stylize(ctx, net, content, style, recipe, {
       signal: controller.signal,
       onProgress: async (p, preview) => {
-        lastPreview = preview;
         const speed = (p.iteration / p.elapsedSeconds).toFixed(2);
         if (bar) bar.update(p.iteration, { loss: p.loss.toExponential(3), speed });
-        else if (!values.json) console.error(`iter ${p.iteration}/${recipe.iterations} loss ${p.loss.toExponential(4)} (${p.layers.map((l) => `${l.name} ${l.value.toExponential(2)}`).join(', ')}) ${speed} it/s`);
+        else if (!values.json) console.error(`iter ${p.iteration}/${recipe.iterations} loss ${p.loss.toExponential(4)} (${p.layers.map((l) => `${l.kind} ${l.name} ${l.value.toExponential(2)}`).join(', ')}) ${speed} it/s`);
         if (saveEvery > 0 && p.iteration % saveEvery === 0) await saveImage(out.replace(/(\.\w+)?$/, `.${p.iteration}$1`), await preview());
       },
     });
@@ -133,13 +131,12 @@ export async function run(argv: string[]): Promise<number> {
     return aborted ? 130 : 0;
   } catch (error) {
     bar?.stop();
-    if (error instanceof NonFiniteLossError && error.lastGood) {
+    if (error instanceof NonFiniteLossError) {
       const target = out.replace(/(\.\w+)?$/, '.last-good$1');
       await saveImage(target, error.lastGood);
       console.error(`swagpu stylize: ${error.message}: ${target}`);
       return 1;
     }
-    void lastPreview;
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
