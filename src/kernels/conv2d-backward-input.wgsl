@@ -10,13 +10,17 @@
 // Stride S > 1 ("phase decomposition"): pixels with the same ih mod S and iw mod S are hit by the
 // same taps (kh ≡ ih + pad mod S), so each workgroup handles one phase (ph, pw), taken from
 // workgroup_id.z = (n·S + ph)·S + pw. Only the taps that hit are visited (no zero-inserted dy), and
-// the TW pixels of one invocation, iw = pw + S·(qw0 + t), read TW consecutive dy columns.
+// the 4 pixels of one invocation, iw_t = pw + S·q_t, read dy columns ow_t = owB + q_t - kk.
 //
 // Bindings: 0 uniform Params; 1 dy; 2 wb (array<vec4f>, [O·KH·KW][C4]); 3 dx.
-// Dispatch: (ceil(Hq·tilesW / WG), ceil(C / (4·TC4)), N·S·S), Hq = ceil(H/S),
-//   tilesW = ceil(ceil(W/S) / TW); workgroup (WG, 1, 1).
-// One invocation: row ih, TW same-phase columns, 4·TC4 input channels (vec4 accumulators).
-// Compile-time constants: KH, KW, S, TW, TC4, WG.
+// Dispatch: (ceil(Hq·tilesW / WG), C4 / G, N·S·S), Hq = ceil(H/S),
+//   tilesW = ceil(ceil(W/S) / (4·IL))·IL; workgroup (WG, 1, 1).
+// One invocation: row ih, 4 same-phase columns q_t = q0 + t·IL (interleaved as in conv2d.wgsl, so
+//   neighbouring lanes read neighbouring dy columns), 4·G input channels in named vec4 accumulators
+//   (a_t, b_t, c_t, d_t; not arrays, which SwiftShader keeps in memory). Loop order: column taps,
+//   row taps, output channels o innermost (constant index strides).
+// Compile-time constants: KH, KW, S, WG, IL, G (vec4 channel groups per invocation: 1, 2, 4 or 8);
+// flags G2, G4, G8 (G >= 2, 4, 8) switch on accumulator blocks b, c-d, e-h.
 // Reflect padding runs this kernel with pad 0 on the padded image (H + 2·pad, W + 2·pad) into a
 // scratch buffer, then conv2d-reflect-fold.wgsl adds each padded pixel's gradient onto the pixel it
 // mirrored.
@@ -34,12 +38,20 @@ struct Params {
 const KH = {{KH}}u;
 const KW = {{KW}}u;
 const S = {{S}}u;
-const TW = {{TW}}u;
-const TC4 = {{TC4}}u;
 const WG = {{WG}}u;
+const IL = {{IL}}u;
 const KHS = (KH + S - 1u) / S;   // taps per phase along each axis
 const KWS = (KW + S - 1u) / S;
-const SEG = TW + KWS - 1u;
+
+// Stores channels c0..c0+3 of pixel (n, ih, iw); skips what is past C, W.
+fn store(n: u32, c0: u32, ih: u32, iw: u32, v: vec4f) {
+  if (iw >= p.W) { return; }
+  for (var e = 0u; e < 4u; e++) {
+    let c = c0 + e;
+    if (c >= p.C) { return; }
+    dx[((n * p.C + c) * p.H + ih) * p.W + iw] = v[e];
+  }
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -49,54 +61,92 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let ph = (wid.z / S) % S;
   let n = wid.z / (S * S);
   let ih = ph + S * (tile / p.tilesW);
-  let qw0 = (tile % p.tilesW) * TW;
+  let r = tile % p.tilesW;
+  let q0 = (r / IL) * (4u * IL) + r % IL;
   if (ih >= p.H || pw >= p.W) { return; }
-  let cg = wid.y * TC4;
+  let cg = wid.y * {{G}}u;
   let kh0 = (ph + p.pad) % S;
   let kw0 = (pw + p.pad) % S;
-  // dy column read by tap kw0 + kk·S for pixel t: owB - kk + t
-  let owB = i32((pw + p.pad - kw0) / S + qw0);
   let outW = i32(p.outW);
+  let outHW = p.outH * p.outW;
+  let wStep = KH * KW * p.C4;   // wb stride from output channel o to o+1
+  // dy column read by pixel t through column tap kw0 + kk·S: owB + q_t - kk
+  let owB = vec4i(vec4u(0u, 1u, 2u, 3u) * IL + (q0 + (pw + p.pad - kw0) / S));
 
-  var acc: array<vec4f, TW * TC4>;
-  var seg: array<f32, SEG>;
-  for (var o = 0u; o < p.O; o++) {
-    let plane = (n * p.O + o) * p.outH;
+  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);
+#if G2
+  var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0);
+#endif
+#if G4
+  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var d0 = vec4f(0.0); var d1 = vec4f(0.0); var d2 = vec4f(0.0); var d3 = vec4f(0.0);
+#endif
+#if G8
+  var e0 = vec4f(0.0); var e1 = vec4f(0.0); var e2 = vec4f(0.0); var e3 = vec4f(0.0);
+  var f0 = vec4f(0.0); var f1 = vec4f(0.0); var f2 = vec4f(0.0); var f3 = vec4f(0.0);
+  var g0 = vec4f(0.0); var g1 = vec4f(0.0); var g2 = vec4f(0.0); var g3 = vec4f(0.0);
+  var h0 = vec4f(0.0); var h1 = vec4f(0.0); var h2 = vec4f(0.0); var h3 = vec4f(0.0);
+#endif
+
+  for (var kk = 0u; kk < KWS; kk++) {
+    let kw = kw0 + kk * S;
+    if (kw >= KW) { break; }
+    let ow = owB - vec4i(i32(kk));
+    let col = vec4u(clamp(ow, vec4i(0), vec4i(outW - 1)));
+    let inside = (ow >= vec4i(0)) & (ow < vec4i(outW));
     for (var a = 0u; a < KHS; a++) {
       let kh = kh0 + a * S;
       let num = i32(ih + p.pad) - i32(kh);
       if (kh >= KH || num < 0) { break; }
       let oh = u32(num) / S;
       if (oh >= p.outH) { continue; }
-      let row = (plane + oh) * p.outW;
-      for (var j = 0u; j < SEG; j++) {
-        let ow = owB - i32(KWS - 1u) + i32(j);
-        seg[j] = select(0.0, dy[row + u32(clamp(ow, 0, outW - 1))], ow >= 0 && ow < outW);
-      }
-      let wrow = (o * KH + kh) * KW;
-      for (var kk = 0u; kk < KWS; kk++) {
-        let kw = kw0 + kk * S;
-        if (kw >= KW) { break; }
-        for (var j = 0u; j < TC4; j++) {
-          let wv = wb[(wrow + kw) * p.C4 + cg + j];
-          for (var t = 0u; t < TW; t++) {
-            acc[t * TC4 + j] = fma(vec4f(seg[t + KWS - 1u - kk]), wv, acc[t * TC4 + j]);
-          }
-        }
+      var yi = n * p.O * outHW + oh * p.outW;
+      var wi = (kh * KW + kw) * p.C4 + cg;
+      for (var o = 0u; o < p.O; o++) {
+        let gv = select(vec4f(0.0), vec4f(dy[yi + col.x], dy[yi + col.y], dy[yi + col.z], dy[yi + col.w]), inside);
+        let v0 = vec4f(gv.x); let v1 = vec4f(gv.y); let v2 = vec4f(gv.z); let v3 = vec4f(gv.w);
+        let wa = wb[wi];
+        a0 = fma(v0, wa, a0); a1 = fma(v1, wa, a1); a2 = fma(v2, wa, a2); a3 = fma(v3, wa, a3);
+#if G2
+        let wB = wb[wi + 1u];
+        b0 = fma(v0, wB, b0); b1 = fma(v1, wB, b1); b2 = fma(v2, wB, b2); b3 = fma(v3, wB, b3);
+#endif
+#if G4
+        let wC = wb[wi + 2u];
+        c0 = fma(v0, wC, c0); c1 = fma(v1, wC, c1); c2 = fma(v2, wC, c2); c3 = fma(v3, wC, c3);
+        let wD = wb[wi + 3u];
+        d0 = fma(v0, wD, d0); d1 = fma(v1, wD, d1); d2 = fma(v2, wD, d2); d3 = fma(v3, wD, d3);
+#endif
+#if G8
+        let wE = wb[wi + 4u];
+        e0 = fma(v0, wE, e0); e1 = fma(v1, wE, e1); e2 = fma(v2, wE, e2); e3 = fma(v3, wE, e3);
+        let wF = wb[wi + 5u];
+        f0 = fma(v0, wF, f0); f1 = fma(v1, wF, f1); f2 = fma(v2, wF, f2); f3 = fma(v3, wF, f3);
+        let wG = wb[wi + 6u];
+        g0 = fma(v0, wG, g0); g1 = fma(v1, wG, g1); g2 = fma(v2, wG, g2); g3 = fma(v3, wG, g3);
+        let wH = wb[wi + 7u];
+        h0 = fma(v0, wH, h0); h1 = fma(v1, wH, h1); h2 = fma(v2, wH, h2); h3 = fma(v3, wH, h3);
+#endif
+        yi += outHW;
+        wi += wStep;
       }
     }
   }
 
-  for (var j = 0u; j < TC4; j++) {
-    for (var e = 0u; e < 4u; e++) {
-      let c = (cg + j) * 4u + e;
-      if (c >= p.C) { break; }
-      let base = ((n * p.C + c) * p.H + ih) * p.W;
-      for (var t = 0u; t < TW; t++) {
-        let iw = pw + S * (qw0 + t);
-        if (iw >= p.W) { break; }
-        dx[base + iw] = acc[t * TC4 + j][e];
-      }
-    }
-  }
+  let ch = cg * 4u;
+  let iw = vec4u(0u, 1u, 2u, 3u) * (S * IL) + (pw + S * q0);
+  store(n, ch, ih, iw.x, a0); store(n, ch, ih, iw.y, a1); store(n, ch, ih, iw.z, a2); store(n, ch, ih, iw.w, a3);
+#if G2
+  store(n, ch + 4u, ih, iw.x, b0); store(n, ch + 4u, ih, iw.y, b1); store(n, ch + 4u, ih, iw.z, b2); store(n, ch + 4u, ih, iw.w, b3);
+#endif
+#if G4
+  store(n, ch + 8u, ih, iw.x, c0); store(n, ch + 8u, ih, iw.y, c1); store(n, ch + 8u, ih, iw.z, c2); store(n, ch + 8u, ih, iw.w, c3);
+  store(n, ch + 12u, ih, iw.x, d0); store(n, ch + 12u, ih, iw.y, d1); store(n, ch + 12u, ih, iw.z, d2); store(n, ch + 12u, ih, iw.w, d3);
+#endif
+#if G8
+  store(n, ch + 16u, ih, iw.x, e0); store(n, ch + 16u, ih, iw.y, e1); store(n, ch + 16u, ih, iw.z, e2); store(n, ch + 16u, ih, iw.w, e3);
+  store(n, ch + 20u, ih, iw.x, f0); store(n, ch + 20u, ih, iw.y, f1); store(n, ch + 20u, ih, iw.z, f2); store(n, ch + 20u, ih, iw.w, f3);
+  store(n, ch + 24u, ih, iw.x, g0); store(n, ch + 24u, ih, iw.y, g1); store(n, ch + 24u, ih, iw.z, g2); store(n, ch + 24u, ih, iw.w, g3);
+  store(n, ch + 28u, ih, iw.x, h0); store(n, ch + 28u, ih, iw.y, h1); store(n, ch + 28u, ih, iw.z, h2); store(n, ch + 28u, ih, iw.w, h3);
+#endif
 }

@@ -3,8 +3,8 @@
  * backward-bias. Layout: activations NCHW, weights OIHW, float32. All four take the geometry from
  * `conv2dGeometry` (the same helper the float64 reference uses).
  *
- * Forward and backward-input are direct convolutions with a register tile per invocation (TW output
- * pixels along a row × 4·TO4 channels, vec4 accumulators) and no workgroup memory; the weights are
+ * Forward and backward-input are direct convolutions with a register tile per invocation (4 pixels
+ * along a row × 4·G channels, vec4 accumulators) and no workgroup memory; the weights are
  * first re-laid out by a small transpose kernel (conv2d-weight-transpose.wgsl) into a scratch buffer
  * so 4 consecutive channels are one vec4 load. The transpose is O·C·KH·KW elements, negligible
  * against the N·outH·outW times larger convolution, and keeps the caller's OIHW weights untouched.
@@ -20,14 +20,27 @@ import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 export { conv2dGeometry, sourceIndex, type Conv2dGeometry, type Conv2dGeometryInput, type PadMode } from './conv2d-geometry.js';
 
-/** Register tile of the forward and backward-input kernels: TW pixels × 4·TC4 channels, WG lanes. */
-export interface ConvTile { TW: number; TC4: number; WG: number }
+/**
+ * Register tile of the forward and backward-input kernels: 4 pixels × 4·G channels per invocation,
+ * the pixels interleaved IL apart (so IL neighbouring invocations cover 4·IL neighbouring pixels),
+ * WG invocations per workgroup.
+ */
+export interface ConvTile { IL: number; G: 1 | 2 | 4 | 8; WG: number }
+
+/** WGSL defines of a tile: G2, G4, G8 switch on accumulator blocks cumulatively. */
+function groupFlags(t: ConvTile) {
+  return { G: t.G, G2: t.G >= 2, G4: t.G >= 4, G8: t.G >= 8, IL: t.IL, WG: t.WG };
+}
+
+/** Set by bench/kernels-conv.ts to compare tiles; null in normal use. */
+export const convTuning: { override: ConvTile | null } = { override: null };
 
 /** Per-adapter tiles, chosen from bench/kernels-conv.ts measurements (see bench/RESULTS.md). */
 export function convTile(ctx: GpuContext): ConvTile {
+  if (convTuning.override) return convTuning.override;
   switch (ctx.gpu.adapter.kind) {
-    case 'swiftshader': return { TW: 4, TC4: 2, WG: 64 };
-    default: return { TW: 4, TC4: 2, WG: 64 };
+    case 'swiftshader': return { IL: 4, G: 8, WG: 64 };
+    default: return { IL: 1, G: 8, WG: 64 };
   }
 }
 
@@ -63,26 +76,29 @@ export interface Conv2dArgs {
 /** How forward and backward-input are launched for a geometry (exported so tests can check the grid). */
 export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
   const tile = convTile(ctx);
+  // Few channels (the 3 of an image): fewer groups per invocation, so little work is padding.
+  const fit = (channels: number): ConvTile => ({ ...tile, G: Math.min(tile.G, 2 ** Math.ceil(Math.log2(Math.ceil(channels / 4)))) as ConvTile['G'] });
+  const fTile = fit(g.O);
+  const bTile = fit(g.C);
   const S = g.stride;
-  // Transposed weight rows are padded with zeros to whole groups of 4·TC4 channels.
-  const oGroups = Math.ceil(g.O / (4 * tile.TC4));
-  const fTilesW = Math.ceil(g.outW / tile.TW);
+  // Transposed weight rows are padded with zeros to whole groups of 4·G channels.
+  const oGroups = Math.ceil(g.O / (4 * fTile.G));
+  const fTilesW = Math.ceil(g.outW / (4 * tile.IL)) * tile.IL;
   const fTiles = g.outH * fTilesW;
   // Backward-input with reflect padding works on the padded image, with pad 0.
   const reflect = g.padMode === 'reflect';
   const H = reflect ? g.H + 2 * g.pad : g.H;
   const W = reflect ? g.W + 2 * g.pad : g.W;
-  const cGroups = Math.ceil(g.C / (4 * tile.TC4));
-  const bTilesW = Math.ceil(Math.ceil(W / S) / tile.TW);
+  const cGroups = Math.ceil(g.C / (4 * bTile.G));
+  const bTilesW = Math.ceil(Math.ceil(W / S) / (4 * tile.IL)) * tile.IL;
   const bTiles = Math.ceil(H / S) * bTilesW;
   return {
-    tile,
     forward: {
-      O4: oGroups * tile.TC4, tilesW: fTilesW, tiles: fTiles,
+      tile: fTile, O4: oGroups * fTile.G, tilesW: fTilesW, tiles: fTiles,
       workgroups: [Math.ceil(fTiles / tile.WG), oGroups, g.N] as [number, number, number],
     },
     backwardInput: {
-      H, W, pad: reflect ? 0 : g.pad, C4: cGroups * tile.TC4, tilesW: bTilesW, tiles: bTiles,
+      tile: bTile, H, W, pad: reflect ? 0 : g.pad, C4: cGroups * bTile.G, tilesW: bTilesW, tiles: bTiles,
       workgroups: [Math.ceil(bTiles / tile.WG), cGroups, g.N * S * S] as [number, number, number],
     },
     backwardWeight: { workgroups: [Math.ceil((g.C * g.KH * g.KW) / 64), Math.ceil(g.O / 4), 1] as [number, number, number] },
@@ -91,7 +107,7 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
 
 /** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
 export function conv2d(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false }: Conv2dArgs): void {
-  const { tile, forward: f } = conv2dPlan(ctx, g);
+  const { forward: f } = conv2dPlan(ctx, g);
   checkBindings(ctx, 'conv2d', g, [
     ['x', g.N * g.C * g.H * g.W, x], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.C * g.KH * g.KW * f.O4 * 4],
     ['y', g.N * g.O * g.outH * g.outW, y], ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
@@ -100,7 +116,7 @@ export function conv2d(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu =
   ctx.launch(
     {
       name: 'conv2d', source: forwardSource,
-      defines: { KH: g.KH, KW: g.KW, S: g.stride, TW: tile.TW, TO4: tile.TC4, WG: tile.WG, BIAS: !!b, RELU: relu, REFLECT: g.padMode === 'reflect' },
+      defines: { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(f.tile), BIAS: !!b, RELU: relu, REFLECT: g.padMode === 'reflect' },
     },
     {
       buffers: b ? [x, wt, b, y] : [x, wt, y],
@@ -118,7 +134,7 @@ export interface Conv2dBackwardInputArgs { dy: GPUBuffer; w: GPUBuffer; dx: GPUB
  * Reflect padding: the gradient of each padded pixel is added onto the pixel it mirrored.
  */
 export function conv2dBackwardInput(ctx: GpuContext, { dy, w, dx, geometry: g }: Conv2dBackwardInputArgs): void {
-  const { tile, backwardInput: p } = conv2dPlan(ctx, g);
+  const { backwardInput: p } = conv2dPlan(ctx, g);
   const reflect = g.padMode === 'reflect';
   checkBindings(ctx, 'conv2dBackwardInput', g, [
     ['dy', g.N * g.O * g.outH * g.outW, dy], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4],
@@ -130,7 +146,7 @@ export function conv2dBackwardInput(ctx: GpuContext, { dy, w, dx, geometry: g }:
   ctx.launch(
     {
       name: 'conv2dBackwardInput', source: backwardInputSource,
-      defines: { KH: g.KH, KW: g.KW, S: g.stride, TW: tile.TW, TC4: tile.TC4, WG: tile.WG },
+      defines: { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(p.tile) },
     },
     {
       buffers: [dy, wb, target],

@@ -5,7 +5,7 @@ import { expect, it, describe } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { tf, oracleGrads, nchwToNhwc, nhwcToNchw } from '../oracle.js';
 import {
-  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex,
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning,
   type Conv2dGeometry, type PadMode,
 } from '../../src/kernels/conv2d.js';
 import * as ref from '../../src/reference/conv2d.js';
@@ -144,6 +144,29 @@ describeEachAdapter('conv2d', (getCtx) => {
       assertClose(await ctx.readF32(dw, w.length), ref.conv2dBackwardWeight(g, x, dy), { atol: 2 * ATOL, what: `conv2dBackwardWeight ${c.name}`, shape: g.weightShape });
       assertClose(await ctx.readF32(db, g.O), ref.conv2dBackwardBias(g, dy), { atol: 2 * ATOL, what: `conv2dBackwardBias ${c.name}` });
       for (const buf of [xb, wb, dyb, dx, dw, db]) ctx.pool.release(buf);
+    });
+  }
+
+  // Each adapter runs its own tile above; every other tile variant must agree with the reference too.
+  for (const tile of [{ IL: 1, G: 1, WG: 32 }, { IL: 4, G: 2, WG: 64 }, { IL: 2, G: 4, WG: 64 }, { IL: 1, G: 4, WG: 64 }, { IL: 1, G: 8, WG: 64 }] as const) {
+    it(`tile IL=${tile.IL} G=${tile.G} WG=${tile.WG}: forward and backward-input match the reference`, async () => {
+      const ctx = await getCtx();
+      convTuning.override = tile;
+      try {
+        for (const c of [CASES[0], CASES[3], CASES[8]]) {
+          const g = geometryOf(c);
+          const { x, w, b, dy } = data(g, 7);
+          const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b), dyb = ctx.bufferFrom(dy);
+          const y = ctx.pool.acquire(dy.length * 4), dx = ctx.pool.acquire(x.length * 4);
+          conv2d(ctx, { x: xb, w: wb, b: bb, y, geometry: g, relu: true });
+          conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g });
+          assertClose(await ctx.readF32(y, dy.length), ref.conv2d(g, x, w, b, true), { atol: ATOL, what: `conv2d ${c.name}`, shape: g.outShape });
+          assertClose(await ctx.readF32(dx, x.length), ref.conv2dBackwardInput(g, dy, w), { atol: ATOL, what: `conv2dBackwardInput ${c.name}`, shape: g.inShape });
+          for (const buf of [xb, wb, bb, dyb, y, dx]) ctx.pool.release(buf);
+        }
+      } finally {
+        convTuning.override = null;
+      }
     });
   }
 

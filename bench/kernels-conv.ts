@@ -1,0 +1,70 @@
+/**
+ * conv2d and matmul throughput: median of RUNS timed runs after one warm-up, each timed to
+ * `await ctx.sync()` (queue.onSubmittedWorkDone). GFLOP/s = 2·N·O·outH·outW·C·KH·KW / time for every
+ * conv pass (backward-input and backward-weight do the same multiply-adds), 2·M·N·K / time for matmul.
+ *
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts [llvmpipe|swiftshader ...] [--pass=fwd,bwdx,bwdw,mm] [--shapes=0,1,2] [--tile=IL,G,WG] [--runs=5]
+ *
+ * Keep runs short: this 2-core machine is shared.
+ */
+import { getContext, type GpuContext } from '../src/gpu/context.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, convTuning, type Conv2dGeometry } from '../src/kernels/conv2d.js';
+import { matmul } from '../src/kernels/matmul.js';
+
+const args = process.argv.slice(2);
+const adapters = args.filter((a) => !a.startsWith('--'));
+const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const passes = (opt('pass') ?? 'fwd,bwdx,bwdw,mm').split(',');
+const tile = opt('tile');
+if (tile) {
+  const [IL, G, WG] = tile.split(',').map(Number);
+  convTuning.override = { IL, G: G as 1 | 2 | 4, WG };
+}
+const RUNS = Number(opt('runs') ?? 5);
+
+/** Median and minimum of RUNS timed runs (ms); the minimum is steadier on this shared machine. */
+async function time(ctx: GpuContext, run: () => void): Promise<{ median: number; min: number }> {
+  run();
+  await ctx.sync(); // warm-up: compiles the pipeline
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    run();
+    await ctx.sync();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], min: times[0] };
+}
+
+const SHAPES: Array<{ label: string; g: Conv2dGeometry }> = [
+  { label: '1x128x64x64 -> 128, 3x3 s1 p1', g: conv2dGeometry({ inShape: [1, 128, 64, 64], weightShape: [128, 128, 3, 3], stride: 1, padding: 1 }) },
+  { label: '1x64x64x64 -> 128, 3x3 s2 p1', g: conv2dGeometry({ inShape: [1, 64, 64, 64], weightShape: [128, 64, 3, 3], stride: 2, padding: 1 }) },
+  { label: '1x256x32x32 -> 64, 1x1 s1', g: conv2dGeometry({ inShape: [1, 256, 32, 32], weightShape: [64, 256, 1, 1], stride: 1, padding: 0 }) },
+];
+
+for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) {
+  const ctx = await getContext(adapter as 'llvmpipe' | 'swiftshader');
+  console.log(`# ${adapter} (${ctx.gpu.adapter.description || ctx.gpu.adapter.device})${tile ? ` tile ${tile}` : ''}`);
+  const only = opt('shapes')?.split(',').map(Number);
+  for (const { label, g } of SHAPES.filter((_, i) => !only || only.includes(i))) {
+    const fill = (n: number) => ctx.bufferFrom(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5));
+    const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), dy = fill(g.N * g.O * g.outH * g.outW);
+    const y = ctx.pool.acquire(g.N * g.O * g.outH * g.outW * 4), dx = ctx.pool.acquire(g.N * g.C * g.H * g.W * 4), dw = ctx.pool.acquire(g.O * g.C * g.KH * g.KW * 4);
+    const line: string[] = [];
+    const gf = ({ median, min }: { median: number; min: number }) =>
+      `${(g.flops / median / 1e6).toFixed(2)} GFLOP/s (median ${median.toFixed(1)} ms; best ${(g.flops / min / 1e6).toFixed(2)})`;
+    if (passes.includes('fwd')) line.push(`fwd ${gf(await time(ctx, () => conv2d(ctx, { x, w, y, geometry: g })))}`);
+    if (passes.includes('bwdx')) line.push(`bwd-input ${gf(await time(ctx, () => conv2dBackwardInput(ctx, { dy, w, dx, geometry: g })))}`);
+    if (passes.includes('bwdw')) line.push(`bwd-weight ${gf(await time(ctx, () => conv2dBackwardWeight(ctx, { x, dy, dw, geometry: g })))}`);
+    console.log(`${label}: ${line.join(' | ')}`);
+    for (const b of [x, w, dy, y, dx, dw]) ctx.pool.release(b);
+  }
+  if (passes.includes('mm')) {
+    const [M, N, K] = [1, 1000, 2048];
+    const a = ctx.bufferFrom(new Float32Array(M * K).fill(0.5)), b = ctx.bufferFrom(new Float32Array(K * N).fill(0.25)), c = ctx.pool.acquire(M * N * 4);
+    const { median } = await time(ctx, () => matmul(ctx, { a, b, c, M, N, K }));
+    console.log(`matmul ${M}x${K} · ${K}x${N}: ${((2 * M * N * K) / median / 1e6).toFixed(2)} GFLOP/s (median ${median.toFixed(2)} ms)`);
+  }
+}
+process.exit(0);
