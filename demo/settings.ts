@@ -68,9 +68,14 @@ function field(id: string): HTMLInputElement | HTMLSelectElement {
   return document.getElementById(id) as HTMLInputElement | HTMLSelectElement;
 }
 
+/** 1e17 rather than 100000000000000000 (Number() reads both back). */
+export function formatNumber(v: number): string {
+  return v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential().replace('e+', 'e') : String(v);
+}
+
 export function writeForm(settings: Settings): void {
   for (const k of SELECT_FIELDS) field(k).value = String(settings[k]);
-  for (const k of NUMBER_FIELDS) field(k).value = String(settings[k]);
+  for (const k of NUMBER_FIELDS) field(k).value = formatNumber(settings[k]);
   (field('compare') as HTMLInputElement).checked = settings.compare;
 }
 

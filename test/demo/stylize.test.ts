@@ -1,0 +1,174 @@
+/**
+ * The demo end to end in Chromium on SwiftShader: the built page, served by `vite preview`, loads the real
+ * ResNet-50 weights, runs a few iterations at 64 px, and shows a changed image with a falling loss; then
+ * compare mode runs both presets; then a lost device shows its message and Restart recovers.
+ * SwiftShader is slow (seconds per ResNet-50 iteration), so sizes and iteration counts are tiny.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreviewServer } from 'vite';
+import type { Browser, Page } from 'puppeteer';
+import {
+  artifact, buildAndServe, hasChromium, hasResnetWeights, launch, openPage, setField, waitForState, type Problems,
+} from './browser.js';
+
+const PRESET = process.env.SWAGPU_DEMO_TEST_PRESET ?? 'resnet50-swag';
+const OPTIMIZER = process.env.SWAGPU_DEMO_TEST_OPTIMIZER ?? 'lbfgs';
+
+/** Mean and max absolute difference (0..255) between a result canvas and the content image the run used. */
+async function resultVsContent(page: Page, job = 0): Promise<{ meanDiff: number; maxDiff: number; width: number; height: number }> {
+  return page.evaluate((j: number) => {
+    const demo = (window as unknown as { swagpuDemo: { lastContent: { width: number; height: number; pixels: number[] } } }).swagpuDemo;
+    const canvas = document.querySelector(`#result-${j} canvas`) as HTMLCanvasElement;
+    const { width, height, pixels } = demo.lastContent;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    if (canvas.width !== width || canvas.height !== height) return { meanDiff: -1, maxDiff: -1, width: canvas.width, height: canvas.height };
+    let sum = 0;
+    let max = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (i % 4 === 3) continue;
+      const d = Math.abs(data[i] - pixels[i]);
+      sum += d;
+      max = Math.max(max, d);
+    }
+    return { meanDiff: sum / (width * height * 3), maxDiff: max, width, height };
+  }, job);
+}
+
+async function losses(page: Page): Promise<number[][]> {
+  return page.evaluate(() => (window as unknown as { swagpuDemo: { series: Array<{ points: Array<[number, number]> }> } })
+    .swagpuDemo.series.map((s) => s.points.map((p) => p[1])));
+}
+
+function describeProblems(problems: Problems, log: string[]): string {
+  return `${JSON.stringify(problems, null, 1)}\nconsole:\n${log.slice(-30).join('\n')}`;
+}
+
+describe.skipIf(!hasChromium || !hasResnetWeights)('demo page on WebGPU (SwiftShader)', () => {
+  let server: PreviewServer;
+  let url: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ({ url, server } = await buildAndServe('webgpu'));
+    browser = await launch(true);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  let page: Page;
+  let problems: Problems;
+  let log: string[];
+  const noProblems = () => expect(problems, describeProblems(problems, log)).toEqual({ console: [], page: [], requests: [] });
+
+  it('loads the weights with a progress bar and becomes ready', async () => {
+    ({ page, problems, log } = await openPage(browser));
+    await page.goto(url, { waitUntil: 'load' });
+    await page.screenshot({ path: artifact('demo-starting.png') as `${string}.png` });
+    const loaded = await waitForState(page, ['ready', 'error', 'no-webgpu'], 150_000);
+    expect(loaded, describeProblems(problems, log)).toBe('ready');
+    expect(await page.$eval('#adapter', (el) => el.textContent)).toContain('WebGPU adapter');
+    expect(await page.$eval('#weights-text', (el) => el.textContent)).toMatch(/^ready \(/);
+    expect(await page.$eval('#styleWeight', (el) => (el as HTMLInputElement).value)).toMatch(/^(1e17|\d+(\.\d+)?(e-?\d+)?)$/);
+    noProblems();
+  }, 180_000);
+
+  it('stylizes at 64 px: the canvas changes and the loss falls', async () => {
+    await setField(page, 'preset', PRESET);
+    await setField(page, 'size', '64');
+    await setField(page, 'iterations', '3');
+    await setField(page, 'optimizer', OPTIMIZER);
+    await setField(page, 'reportEvery', '1');
+    await setField(page, 'compare', false);
+    await page.screenshot({ path: artifact('demo-idle.png') as `${string}.png` });
+
+    await page.click('#run');
+    expect(await waitForState(page, ['running'], 10_000)).toBe('running');
+    await page.waitForFunction(() => document.querySelector('#stat-loss')?.textContent !== '–', { timeout: 180_000, polling: 250 });
+    await page.screenshot({ path: artifact('demo-running.png') as `${string}.png` });
+    const done = await waitForState(page, ['done', 'error', 'lost'], 240_000);
+    expect(done, describeProblems(problems, log)).toBe('done');
+    await page.screenshot({ path: artifact('demo-done.png') as `${string}.png` });
+
+    const [series] = await losses(page);
+    expect(series.length).toBe(3);
+    expect(series.every(Number.isFinite)).toBe(true);
+    expect(series[series.length - 1], `losses ${series}`).toBeLessThan(series[0]);
+    const diff = await resultVsContent(page);
+    expect(diff.width).toBe(64);
+    // L-BFGS's first step is deliberately small (t = 1/‖g‖₁), so 3 iterations move the image a little, but visibly.
+    expect(diff.meanDiff, JSON.stringify(diff)).toBeGreaterThan(0.05);
+    expect(diff.maxDiff, JSON.stringify(diff)).toBeGreaterThanOrEqual(2);
+    // The settings are remembered.
+    const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('swagpu-demo-settings-v1') ?? '{}'));
+    expect(saved).toMatchObject({ size: 64, iterations: 3, optimizer: OPTIMIZER, preset: PRESET });
+    noProblems();
+  }, 280_000);
+
+  it('pauses, resumes and stops', async () => {
+    await setField(page, 'iterations', '20');
+    await page.click('#run');
+    await page.waitForFunction(() => (window as unknown as { swagpuDemo: { series: Array<{ points: unknown[] }> } })
+      .swagpuDemo.series[0]?.points.length >= 1, { timeout: 180_000, polling: 100 });
+    await page.click('#pause');
+    expect(await waitForState(page, ['paused'], 5_000)).toBe('paused');
+    expect(await page.$eval('#pause', (b) => b.textContent)).toBe('Resume');
+    const atPause = (await losses(page))[0].length;
+    await new Promise((r) => setTimeout(r, 8_000));
+    // At most the iteration in flight when Pause was pressed reports; then nothing until Resume.
+    const whilePaused = (await losses(page))[0].length;
+    expect(whilePaused).toBeLessThanOrEqual(atPause + 1);
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect((await losses(page))[0].length).toBe(whilePaused);
+    await page.click('#pause');
+    expect(await waitForState(page, ['running'], 5_000)).toBe('running');
+    await page.click('#stop');
+    expect(await waitForState(page, ['done', 'error'], 120_000), describeProblems(problems, log)).toBe('done');
+    expect(await page.$eval('#stat-iter', (el) => el.textContent)).toContain('(stopped)');
+    expect((await losses(page))[0].length).toBeLessThan(20);
+    noProblems();
+  }, 280_000);
+
+  it('compare mode runs resnet50 then resnet50-swag side by side', async () => {
+    await setField(page, 'compare', true);
+    await setField(page, 'iterations', '2');
+    await page.click('#run');
+    expect(await waitForState(page, ['done', 'error', 'lost'], 280_000), describeProblems(problems, log)).toBe('done');
+    const both = await losses(page);
+    expect(both.map((s) => s.length)).toEqual([2, 2]);
+    expect(await page.$$eval('.result figcaption .label', (els) => els.map((e) => e.textContent))).toEqual([
+      'resnet50 (no smoothing)', 'resnet50-swag (softmax)',
+    ]);
+    for (const job of [0, 1]) expect((await resultVsContent(page, job)).maxDiff).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: artifact('demo-compare.png') as `${string}.png` });
+    noProblems();
+  }, 290_000);
+
+  it('draws the Gram peakiness analysis of the content image', async () => {
+    await page.click('#analysis-box summary');
+    await page.click('#analyze');
+    await page.waitForSelector('#analysis svg', { timeout: 120_000 });
+    const svg = await page.$eval('#analysis svg', (el) => el.outerHTML);
+    expect(svg).toContain('ResNet-50, no smoothing');
+    expect(svg).toContain('ResNet-50, softmax (SWAG)');
+    expect(svg.match(/<polyline/g)?.length).toBe(4);
+    await page.screenshot({ path: artifact('demo-analysis.png') as `${string}.png`, fullPage: true });
+    noProblems();
+  }, 150_000);
+
+  it('shows a lost device with Restart, keeps the last preview, and restarts from the cached weights', async () => {
+    await page.evaluate(() => (window as unknown as { swagpuDemo: { loseDevice(): void } }).swagpuDemo.loseDevice());
+    expect(await waitForState(page, ['lost'], 30_000)).toBe('lost');
+    expect(await page.$eval('#lost-message', (el) => (el as HTMLElement).hidden)).toBe(false);
+    expect(await page.$eval('#lost-text', (el) => el.textContent)).toContain('GPU device was lost');
+    expect((await resultVsContent(page, 1)).maxDiff).toBeGreaterThanOrEqual(1);
+    expect(await page.$eval('#run', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await page.screenshot({ path: artifact('demo-lost.png') as `${string}.png` });
+    await page.click('#restart');
+    expect(await waitForState(page, ['ready', 'error'], 150_000), describeProblems(problems, log)).toBe('ready');
+    expect(await page.$eval('#weights-text', (el) => el.textContent)).toContain('browser cache');
+    expect(await page.$eval('#lost-message', (el) => (el as HTMLElement).hidden)).toBe(true);
+    noProblems();
+  }, 180_000);
+});
