@@ -1,0 +1,92 @@
+/**
+ * One style-transfer evaluation, as the optimiser sees it: forward through the network to every tap,
+ * all losses (content, style Grams, SWAG smoothing where the preset asks, TV), and backward to the
+ * image only: `Objective.evaluate` of src/style/objective.ts, the function stylize() calls.
+ *
+ * ResNet-50 uses the real Keras weights (loadModel); VGG-19 has no reachable pretrained weights here,
+ * so it gets seeded random weights (He-normal, zero bias) built in memory: the same FLOPs and
+ * dispatches as the real network, which is all a benchmark needs.
+ */
+import type { GpuContext } from '../src/gpu/context.js';
+import { Tensor } from '../src/engine/tensor.js';
+import { keep } from '../src/engine/scope.js';
+import { loadModel, type ModelName } from '../src/models/load.js';
+import type { FeatureModel } from '../src/models/model.js';
+import { VGG19 } from '../src/models/vgg19.js';
+import { expectedTensors, type LoadedWeights } from '../src/models/weights.js';
+import { createObjective, imageTensor } from '../src/style/objective.js';
+import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../src/style/presets.js';
+import { defaultContent, defaultStyle } from '../src/style/default-images.js';
+
+/** Seeded standard normals (mulberry32 + Box–Muller). */
+function randn(n: number, seed: number, std: number): Float32Array {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = std * Math.sqrt(-2 * Math.log(Math.max(next(), 1e-12))) * Math.cos(2 * Math.PI * next());
+  return out;
+}
+
+/** VGG-19 with He-normal weights (std √(2/fan_in)), zero biases, seeded: no file needed. */
+export function randomVgg19(ctx: GpuContext, seed = 19): VGG19 {
+  const data = new Map<string, { shape: number[]; values: Float32Array }>();
+  let k = 0;
+  for (const [name, shape] of expectedTensors('vgg19')) {
+    const n = shape.reduce((p, d) => p * d, 1);
+    const values = name.endsWith('.bias') ? new Float32Array(n) : randn(n, seed + k++, Math.sqrt(2 / (shape[1] * shape[2] * shape[3])));
+    data.set(name, { shape, values });
+  }
+  const weights: LoadedWeights = {
+    metadata: { arch: 'vgg19', variant: 'torchvision', preprocess: 'torch', source: `random He-normal (seed ${seed})` },
+    names: [...data.keys()],
+    get: (name) => data.get(name)!.values,
+    shape: (name) => [...data.get(name)!.shape],
+  };
+  return new VGG19(ctx, weights, 'max');
+}
+
+export interface Evaluation {
+  model: FeatureModel;
+  preset: Preset;
+  size: number;
+  /** Records forward + losses + backward into x.grad; the caller syncs. */
+  run(): void;
+  /** The last loss, read back (for a sanity check: finite). */
+  loss(): Promise<number>;
+  dispose(): void;
+}
+
+/** The model a benchmark evaluates: ResNet-50 with real weights, VGG-19 random (see the header). */
+export async function benchModel(ctx: GpuContext, name: ModelName): Promise<FeatureModel> {
+  return name === 'resnet50' ? loadModel(ctx, 'resnet50', { log: () => {} }) : randomVgg19(ctx);
+}
+
+/**
+ * Set up the objective of `preset` (ResNet-50: SWAG softmax on stages 3-4; VGG-19: Gatys) for a
+ * size×size image from the embedded default pair (src/style/objective.ts, as stylize uses it), and
+ * return one evaluation to time.
+ */
+export function styleEvaluation(ctx: GpuContext, model: FeatureModel, size: number): Evaluation {
+  const preset = model.name === 'resnet50' ? RESNET50_SWAG : VGG19_GATYS;
+  const content = defaultContent(size, size);
+  const objective = createObjective(ctx, model, content, defaultStyle(size, size), preset);
+  const x = keep(imageTensor(ctx, content, 'image', true));
+  let last: { loss: Tensor; terms: Tensor[] } | null = null;
+  const drop = () => { if (last) for (const t of [last.loss, ...last.terms]) t.dispose(); };
+  return {
+    model, preset, size,
+    run: () => { drop(); last = objective.evaluate(x); },
+    loss: async () => (last ? (await last.loss.read())[0] : NaN),
+    dispose: () => {
+      drop();
+      x.grad?.dispose();
+      x.dispose();
+      objective.dispose();
+    },
+  };
+}

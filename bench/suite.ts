@@ -1,0 +1,142 @@
+/**
+ * `swagpu bench`: the kernel cases (bench/kernels.ts) and end-to-end style-transfer evaluations
+ * (bench/evaluate.ts) on one adapter, against the adapter's FMA peak (bench/peak.ts) and optionally
+ * TensorFlow.js's WebGPU backend (bench/peer-tfjs.ts). Returns a report; src/cli/bench.ts prints it.
+ */
+import { cpus } from 'node:os';
+import type { GpuContext } from '../src/gpu/context.js';
+import type { ModelName } from '../src/models/load.js';
+import { kernelCases } from './kernels.js';
+import { benchModel, styleEvaluation } from './evaluate.js';
+import { measurePeak } from './peak.js';
+import { tfjsPeer, type TfjsPeer } from './peer-tfjs.js';
+import { profileKernels, type KernelShare } from './profile.js';
+import { gflops, timeGpu } from './timing.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  peer: 'tfjs' | null;
+  /** Case-insensitive substring of "name shape"; null runs every case of the set. */
+  only: string | null;
+  /** Timed runs per case (after one warm-up); default 5, 3 for evaluations under --quick. */
+  runs: number | null;
+  /** Print the per-kernel breakdown of each evaluation. */
+  profile: boolean;
+  log: (line: string) => void;
+}
+
+export interface BenchResult {
+  name: string;
+  shape: string;
+  ms: number;
+  minMs: number;
+  maxMs: number;
+  runs: number;
+  gflops: number | null;
+  /** For memory-bound kernels (softmax, MSE): bytes moved once / time. */
+  gbps: number | null;
+  /** gflops as a percentage of the adapter's FMA peak. */
+  peakPercent: number | null;
+  peerMs: number | null;
+  /** peerMs / ms: how many times faster we are than the peer. */
+  speedup: number | null;
+  /** Evaluations only: kernel launches per evaluation (ctx.dispatchTotal delta). */
+  dispatches?: number;
+  /** Evaluations only: peak pooled GPU bytes during an evaluation, weights included. */
+  peakBytes?: number;
+  profile?: KernelShare[];
+}
+
+export interface BenchReport {
+  adapter: string;
+  adapterKind: string;
+  machine: { cpus: number; cpuModel: string };
+  date: string;
+  quick: boolean;
+  peakGflops: number;
+  peer: string | null;
+  results: BenchResult[];
+}
+
+const matches = (only: string | null, name: string, shape: string) => !only || `${name} ${shape}`.toLowerCase().includes(only.toLowerCase());
+
+/** Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so only two convs and a small matmul there. */
+function peerWanted(kind: string, name: string, shape: string): boolean {
+  if (name.includes('bwd-weight')) return false; // style transfer never runs it; tfjs's is very slow on CPUs
+  if (kind === 'swiftshader') return (shape === '32x32 256->256' && name.startsWith('conv2d 3x3')) || (name === 'matmul' && shape === '512x512x512');
+  return true;
+}
+
+export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<BenchReport> {
+  const a = ctx.gpu.adapter;
+  const runs = opts.runs ?? 5;
+  const peak = await measurePeak(ctx);
+  opts.log(`# ${a.kind}: ${a.description || a.device} (${a.backend}, ${a.featureLevel}); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s`);
+  let peer: TfjsPeer | null = null;
+  if (opts.peer === 'tfjs') {
+    peer = await tfjsPeer(a.kind);
+    opts.log(`# peer: ${peer.description}`);
+  }
+  const results: BenchResult[] = [];
+  const emit = (r: BenchResult) => { results.push(r); opts.log(formatResult(r)); };
+
+  for (const c of kernelCases()) {
+    if (opts.quick && !c.quick) continue;
+    if (!matches(opts.only, c.name, c.shape)) continue;
+    const { run, dispose } = c.setup(ctx);
+    const t = await timeGpu(ctx, run, runs);
+    dispose();
+    const gf = c.flops ? gflops(c.flops, t.ms) : null;
+    let peerMs: number | null = null;
+    if (peer && c.peer && peerWanted(a.kind, c.name, c.shape)) peerMs = (await peer.time(c.peer, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs)).ms;
+    emit({
+      name: c.name, shape: c.shape, ...t, gflops: gf, gbps: c.bytes ? c.bytes / t.ms / 1e6 : null,
+      peakPercent: gf ? (100 * gf) / peak.gflops : null, peerMs, speedup: peerMs ? peerMs / t.ms : null,
+    });
+  }
+
+  const sizes = opts.quick ? [128, 256] : [128, 256, 512];
+  for (const modelName of ['resnet50', 'vgg19'] as ModelName[]) {
+    const wanted = sizes.filter((s) => matches(opts.only, `${modelName} eval`, `${s}px`));
+    if (wanted.length === 0) continue;
+    const model = await benchModel(ctx, modelName);
+    for (const size of wanted) {
+      const ev = styleEvaluation(ctx, model, size);
+      const stats = ctx.pool.stats;
+      await ctx.sync();
+      stats.peakBytes = stats.bytesInUse;
+      const before = ctx.dispatchTotal;
+      ev.run(); // warm-up, also counted: dispatches and peak bytes of one evaluation
+      await ctx.sync();
+      const dispatches = ctx.dispatchTotal - before;
+      const peakBytes = stats.peakBytes;
+      const loss = await ev.loss();
+      if (!Number.isFinite(loss)) throw new Error(`${modelName} evaluation at ${size}px: loss is ${loss}`);
+      const t = await timeGpu(ctx, ev.run, opts.runs ?? (opts.quick ? 3 : 5), 0);
+      const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
+      ev.dispose();
+      emit({
+        name: `${modelName} eval`, shape: `${size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
+        peerMs: null, speedup: null, dispatches, peakBytes, ...(profile ? { profile } : {}),
+      });
+    }
+  }
+  return {
+    adapter: `${a.kind}: ${a.description || a.device}`, adapterKind: a.kind,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+    date: new Date().toISOString(), quick: opts.quick, peakGflops: peak.gflops, peer: peer?.description ?? null, results,
+  };
+}
+
+const f = (v: number | null | undefined, digits = 1) => (v == null ? '-' : v.toFixed(digits));
+
+export const TABLE_HEADER = `${'case'.padEnd(30)} ${'shape'.padEnd(18)} ${'median ms'.padStart(10)} ${'min-max ms'.padStart(17)} ${'GFLOP/s'.padStart(8)} ${'%peak'.padStart(6)} ${'GB/s'.padStart(6)} ${'peer ms'.padStart(9)} ${'peer/ours'.padStart(9)}  extra`;
+
+export function formatResult(r: BenchResult): string {
+  const extra = r.dispatches != null ? `${r.dispatches} dispatches, peak ${(r.peakBytes! / 2 ** 20).toFixed(0)} MiB` : '';
+  const lines = [
+    `${r.name.padEnd(30)} ${r.shape.padEnd(18)} ${f(r.ms).padStart(10)} ${`${f(r.minMs)}-${f(r.maxMs)}`.padStart(17)} ${f(r.gflops, 2).padStart(8)} ${f(r.peakPercent).padStart(6)} ${f(r.gbps, 2).padStart(6)} ${f(r.peerMs).padStart(9)} ${f(r.speedup, 2).padStart(9)}  ${extra}`,
+  ];
+  for (const k of r.profile?.slice(0, 8) ?? []) lines.push(`    ${k.name.padEnd(26)} ${k.ms.toFixed(1).padStart(9)} ms  ${k.launches} launches`);
+  return lines.join('\n');
+}

@@ -1,0 +1,46 @@
+/**
+ * `swagpu bench` in its smallest mode (one tiny case, one timed run) on every adapter: the JSON report
+ * has its fields and sane values (finite, > 0). Never a timing threshold: this machine is shared.
+ */
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { describeEachAdapter } from '../harness.js';
+import { run } from '../../src/cli/bench.js';
+
+let out: string[] = [];
+beforeEach(() => {
+  out = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
+
+const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+describeEachAdapter('swagpu bench --json', (_getCtx, adapter) => {
+  it('reports the adapter peak and one result with finite positive timings', async () => {
+    const code = await run(['--json', '--quick', '--only', 'mse bwd 64x64x64', '--runs', '1', '--adapter', adapter]);
+    expect(code).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.adapter).toMatch(new RegExp(`^${adapter}: `));
+    expect(positive(report.peakGflops)).toBe(true);
+    expect(report.machine.cpus).toBeGreaterThan(0);
+    expect(report.results).toHaveLength(1);
+    const [r] = report.results;
+    for (const key of ['name', 'shape', 'ms', 'minMs', 'maxMs', 'gflops', 'peerMs', 'speedup']) expect(r).toHaveProperty(key);
+    expect(r).toMatchObject({ name: 'mse bwd', shape: '64x64x64', runs: 1, peerMs: null, speedup: null });
+    for (const key of ['ms', 'minMs', 'maxMs', 'gbps']) expect(positive(r[key]), `${key} = ${r[key]}`).toBe(true);
+    expect(r.minMs).toBeLessThanOrEqual(r.ms);
+    expect(r.ms).toBeLessThanOrEqual(r.maxMs);
+  });
+
+  it('runs a conv2d case and gives GFLOP/s and % of peak', async () => {
+    expect(await run(['--json', '--quick', '--only', 'conv2d 1x1 fwd 56x56', '--runs', '1', '--adapter', adapter])).toBe(0);
+    const [r] = JSON.parse(out.join('\n')).results;
+    expect(r.name).toBe('conv2d 1x1 fwd');
+    expect(positive(r.gflops) && positive(r.peakPercent)).toBe(true);
+  });
+
+  it('refuses an unknown flag with a usage error', async () => {
+    expect(await run(['--peer', 'torch'])).toBe(2);
+  });
+});
