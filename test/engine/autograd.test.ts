@@ -73,15 +73,15 @@ describeEachAdapter('engine: autograd vs tf.grad', (getCtx) => {
     { mode: 'scale', temperature: 1, outputScale: 1000 },
   ];
   for (const c of smoothCases) {
-    it(`graph C: conv → ReLU → smooth(${c.mode}, T=${c.temperature}) → Gram/MSE: loss and input gradient`, async () => {
+    it(`graph C: conv → ReLU → conv → add(residual) → smooth(${c.mode}, T=${c.temperature}) → Gram/MSE: loss and input gradient`, async () => {
       const ctx = await getCtx();
       const { ours, tf: theirs } = graphC(c);
       const content = { data: randomArray(5 * 9 * 11, 21, 0, 2), shape: [1, 5, 9, 11] };
       const target = { data: randomArray(25, 22, 0, 2), shape: [1, 5, 5] };
-      const inputs = [xA, w1, b1, target, content];
+      const inputs = [xA, w1, b1, w2, target, content];
       const ts = inputs.map((i, k) => Tensor.from(ctx, i.data, i.shape, { requiresGrad: k === 0 }));
       const loss = scope(() => {
-        const l = ours(ts[0], ts[1], ts[2], ts[3], ts[4]);
+        const l = ours(ts[0], ts[1], ts[2], ts[3], ts[4], ts[5]);
         backward(l);
         return l;
       });

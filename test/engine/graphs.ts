@@ -83,17 +83,19 @@ export function tfSmooth(x: tf.Tensor, c: SmoothCase): tf.Tensor {
 }
 
 /**
- * Graph C (SWAG smoothing inside the style and content losses):
- *   h = relu(conv3x3(x, w1) + b1);  s = smooth(h);  L = mse(gram(s), T) + 0.5·mse(s, S)
+ * Graph C (the issue's chain with SWAG smoothing in it: a residual block, then σ before both losses):
+ *   h = relu(conv3x3(x, w1) + b1);  r = conv3x3(h, w2) + h;  s = smooth(r);  L = mse(gram(s), T) + 0.5·mse(s, S)
  */
 export function graphC(c: SmoothCase) {
   return {
-    ours: (x: Tensor, w1: Tensor, b1: Tensor, target: Tensor, content: Tensor): Tensor => {
-      const s = ops.smooth(ops.conv2d(x, w1, b1, { padding: 1, relu: true }), c);
+    ours: (x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, target: Tensor, content: Tensor): Tensor => {
+      const h = ops.conv2d(x, w1, b1, { padding: 1, relu: true });
+      const s = ops.smooth(ops.add(ops.conv2d(h, w2, null, { padding: 1 }), h), c);
       return ops.weightedSum([ops.mseLoss(ops.gram(s), target), ops.mseLoss(s, content)], [1, 0.5]);
     },
-    tf: (x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, target: tf.Tensor, content: tf.Tensor): tf.Tensor => {
-      const s = tfSmooth(tf.relu(tfConv(x, w1, b1, 1, 1)), c);
+    tf: (x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, target: tf.Tensor, content: tf.Tensor): tf.Tensor => {
+      const h = tf.relu(tfConv(x, w1, b1, 1, 1));
+      const s = tfSmooth(tf.add(tfConv(h, w2, null, 1, 1), h), c);
       return tf.add(tfMse(tfGram(s), target), tf.mul(tfMse(s, content), 0.5));
     },
   };
