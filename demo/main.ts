@@ -224,6 +224,14 @@ function drawLossChart(): void {
   $('loss-chart').innerHTML = lossChartSvg(demo.series, currentRun.iterations || settings.iterations);
 }
 
+/** Give a fixed-size SVG a viewBox so CSS can scale it to the column instead of clipping it. */
+function scalableSvg(svg: SVGSVGElement | null): void {
+  if (!svg || svg.hasAttribute('viewBox')) return;
+  svg.setAttribute('viewBox', `0 0 ${svg.getAttribute('width')} ${svg.getAttribute('height')}`);
+  svg.removeAttribute('height');
+  svg.setAttribute('width', '100%');
+}
+
 function onProgress(m: Extract<FromWorker, { type: 'progress' }>): void {
   if (m.runId !== currentRun.id) return;
   const canvas = $(`result-${m.job}`)?.querySelector('canvas');
@@ -324,6 +332,7 @@ function onMessage(m: FromWorker): void {
         [{ label: 'ResNet-50, no smoothing', stats: m.none }, { label: 'ResNet-50, softmax (SWAG)', stats: m.softmax }],
         'Gram peakiness of the content image per ResNet-50 tap',
       );
+      scalableSvg($('analysis').querySelector('svg'));
       setState(demo.state);
       break;
     case 'device-lost':
