@@ -62,8 +62,8 @@ export async function run(argv: string[]): Promise<number> {
 
 function printTable(model: string, smoothing: string, layers: LayerStats[]): void {
   console.log(`${model}, smoothing ${smoothing}`);
-  console.log(`${'layer'.padEnd(16)} ${'shape'.padEnd(16)} ${'actMax'.padStart(10)} ${'actEntropy'.padStart(11)} ${'gramMax'.padStart(10)} ${'gramEntropy'.padStart(12)}`);
+  console.log(`${'layer'.padEnd(16)} ${'shape'.padEnd(16)} ${'actMax'.padStart(10)} ${'actEntropy'.padStart(11)} ${'gramMax'.padStart(10)} ${'gramEntropy'.padStart(12)} ${'(bound)'.padStart(8)} ${'gramPeak'.padStart(10)} ${'evenness'.padStart(9)}`);
   for (const l of layers) {
-    console.log(`${l.name.padEnd(16)} ${l.shape.join('x').padEnd(16)} ${l.actMax.toExponential(2).padStart(10)} ${l.actEntropy.toFixed(3).padStart(11)} ${l.gramMax.toExponential(2).padStart(10)} ${l.gramEntropy.toFixed(3).padStart(12)}`);
+    console.log(`${l.name.padEnd(16)} ${l.shape.join('x').padEnd(16)} ${l.actMax.toExponential(2).padStart(10)} ${l.actEntropy.toFixed(3).padStart(11)} ${l.gramMax.toExponential(2).padStart(10)} ${l.gramEntropy.toFixed(3).padStart(12)} ${l.gramEntropyBound.toFixed(2).padStart(8)} ${l.gramPeak.toExponential(2).padStart(10)} ${l.gramEvenness.toFixed(3).padStart(9)}`);
   }
 }

@@ -40,7 +40,7 @@ class TinyNet implements FeatureModel {
 
 /** The objective written literally in tfjs (NHWC), no normalisation tricks. */
 function tfObjective(spec: LossSpec, content: Image, style: Image) {
-  const toNhwc = (img: Image) => tf.tensor(nchwToNhwc(img.data, [1, 3, img.height, img.width]), [1, img.height, img.width, 3]);
+  const toNhwc = (img: Image) => tf.tensor4d(nchwToNhwc(img.data, [1, 3, img.height, img.width]), [1, img.height, img.width, 3]);
   const w1 = tf.tensor(nchwToNhwc(W1.data, [5, 3, 3, 3]), [5, 3, 3, 3]).transpose([1, 2, 3, 0]); // OHWI -> HWIO
   const w2 = tf.tensor(nchwToNhwc(W2.data, [7, 5, 3, 3]), [7, 3, 3, 5]).transpose([1, 2, 3, 0]);
   const features = (x: tf.Tensor4D) => {
