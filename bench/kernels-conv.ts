@@ -3,12 +3,16 @@
  * `await ctx.sync()` (queue.onSubmittedWorkDone). GFLOP/s = 2·N·O·outH·outW·C·KH·KW / time for every
  * conv pass (backward-input and backward-weight do the same multiply-adds), 2·M·N·K / time for matmul.
  *
- *   node --import ./bin/register.mjs bench/kernels-conv.ts [llvmpipe|swiftshader ...] [--pass=fwd,bwdx,bwdw,mm] [--shapes=0,1,2] [--tile=IL,G,WG] [--runs=5]
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts [llvmpipe|swiftshader ...] [--pass=fwd,bwdx,bwdw,mm] [--shapes=0,1,2] [--tile=IL,G,WG,PX] [--runs=5]
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=4,8,64,4/4,8,64,8 --pass=fwd [--rounds=4]
  *
+ * --ab compares tiles on shape 0 by alternating them run by run in one process and keeping each one's
+ * best time: on this shared machine the load changes by 3x within a minute, and alternating is the only
+ * comparison that survives it.
  * Keep runs short: this 2-core machine is shared.
  */
 import { getContext, type GpuContext } from '../src/gpu/context.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, convTuning, type Conv2dGeometry } from '../src/kernels/conv2d.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, convTuning, type Conv2dGeometry, type ConvTile } from '../src/kernels/conv2d.js';
 import { matmul } from '../src/kernels/matmul.js';
 
 const args = process.argv.slice(2);
@@ -17,10 +21,14 @@ const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.spli
 const passes = (opt('pass') ?? 'fwd,bwdx,bwdw,mm').split(',');
 const tile = opt('tile');
 if (tile) {
-  const [IL, G, WG] = tile.split(',').map(Number);
-  convTuning.override = { IL, G: G as 1 | 2 | 4, WG };
+  convTuning.override = parseTile(tile);
 }
 const RUNS = Number(opt('runs') ?? 5);
+
+function parseTile(text: string): ConvTile {
+  const [IL, G, WG, PX = 4] = text.split(',').map(Number);
+  return { IL, G: G as ConvTile['G'], WG, PX: PX as 4 | 8 };
+}
 
 /** Median and minimum of RUNS timed runs (ms); the minimum is steadier on this shared machine. */
 async function time(ctx: GpuContext, run: () => void): Promise<{ median: number; min: number }> {
@@ -43,8 +51,28 @@ const SHAPES: Array<{ label: string; g: Conv2dGeometry }> = [
   { label: '1x256x32x32 -> 64, 1x1 s1', g: conv2dGeometry({ inShape: [1, 256, 32, 32], weightShape: [64, 256, 1, 1], stride: 1, padding: 0 }) },
 ];
 
+const ab = opt('ab');
 for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) {
   const ctx = await getContext(adapter as 'llvmpipe' | 'swiftshader');
+  if (ab) {
+    const { g, label } = SHAPES[0];
+    const fill = (n: number) => ctx.bufferFrom(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5));
+    const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
+    const best = new Map<string, number>();
+    for (let round = 0; round < Number(opt('rounds') ?? 4); round++) {
+      for (const t of ab.split('/')) {
+        convTuning.override = parseTile(t);
+        const run = () => (passes[0] === 'bwdx' ? conv2dBackwardInput(ctx, { dy: y, w, dx: x, geometry: g }) : conv2d(ctx, { x, w, y, geometry: g }));
+        if (round === 0) { run(); await ctx.sync(); }
+        const t0 = performance.now();
+        run();
+        await ctx.sync();
+        best.set(t, Math.min(best.get(t) ?? Infinity, performance.now() - t0));
+      }
+    }
+    for (const [t, ms] of best) console.log(`${adapter} ${label} ${passes[0]} tile ${t}: best ${(g.flops / ms / 1e6).toFixed(2)} GFLOP/s`);
+    continue;
+  }
   console.log(`# ${adapter} (${ctx.gpu.adapter.description || ctx.gpu.adapter.device})${tile ? ` tile ${tile}` : ''}`);
   const only = opt('shapes')?.split(',').map(Number);
   for (const { label, g } of SHAPES.filter((_, i) => !only || only.includes(i))) {

@@ -3,8 +3,8 @@
  * backward-bias. Layout: activations NCHW, weights OIHW, float32. All four take the geometry from
  * `conv2dGeometry` (the same helper the float64 reference uses).
  *
- * Forward and backward-input are direct convolutions with a register tile per invocation (4 pixels
- * along a row × 4·G channels, vec4 accumulators) and no workgroup memory; the weights are
+ * Forward and backward-input are direct convolutions with a register tile per invocation (4 or 8
+ * pixels along a row × 4·G channels, vec4 accumulators) and no workgroup memory; the weights are
  * first re-laid out by a small transpose kernel (conv2d-weight-transpose.wgsl) into a scratch buffer
  * so 4 consecutive channels are one vec4 load. The transpose is O·C·KH·KW elements, negligible
  * against the N·outH·outW times larger convolution, and keeps the caller's OIHW weights untouched.
@@ -21,27 +21,29 @@ import type { Conv2dGeometry } from './conv2d-geometry.js';
 export { conv2dGeometry, sourceIndex, type Conv2dGeometry, type Conv2dGeometryInput, type PadMode } from './conv2d-geometry.js';
 
 /**
- * Register tile of the forward and backward-input kernels: 4 pixels × 4·G channels per invocation,
- * the pixels interleaved IL apart (so IL neighbouring invocations cover 4·IL neighbouring pixels),
+ * Register tile of the forward and backward-input kernels: PX pixels × 4·G channels per invocation,
+ * the pixels interleaved IL apart (so IL neighbouring invocations cover PX·IL neighbouring pixels),
  * WG invocations per workgroup.
  */
-export interface ConvTile { IL: number; G: 1 | 2 | 4 | 8; WG: number }
+export interface ConvTile { IL: number; G: 1 | 2 | 4 | 8; WG: number; /** pixels per invocation: 4 (default) or 8 */ PX?: 4 | 8 }
 
 /** WGSL defines of a tile: G2, G4, G8 switch on accumulator blocks cumulatively. */
 function groupFlags(t: ConvTile) {
-  return { G: t.G, G2: t.G >= 2, G4: t.G >= 4, G8: t.G >= 8, IL: t.IL, WG: t.WG };
+  return { G: t.G, G2: t.G >= 2, G4: t.G >= 4, G8: t.G >= 8, IL: t.IL, WG: t.WG, PX: t.PX ?? 4, P8: t.PX === 8 };
 }
 
 /** Set by bench/kernels-conv.ts to compare tiles; null in normal use. */
 export const convTuning: { override: ConvTile | null } = { override: null };
 
-/** Per-adapter tiles, chosen from bench/kernels-conv.ts measurements (see bench/RESULTS.md). */
-export function convTile(ctx: GpuContext): ConvTile {
+/**
+ * Per-adapter tiles, chosen from bench/kernels-conv.ts measurements (see bench/RESULTS.md): 8 channel
+ * groups everywhere; SwiftShader interleaves lanes (IL 4: neighbouring lanes read neighbouring
+ * addresses); llvmpipe's forward gains ~1.5x from 8 pixels per invocation, its backward-input does not.
+ */
+export function convTile(ctx: GpuContext, pass: 'forward' | 'backwardInput'): ConvTile {
   if (convTuning.override) return convTuning.override;
-  switch (ctx.gpu.adapter.kind) {
-    case 'swiftshader': return { IL: 4, G: 8, WG: 64 };
-    default: return { IL: 1, G: 8, WG: 64 };
-  }
+  if (ctx.gpu.adapter.kind === 'swiftshader') return { IL: 4, G: 8, WG: 64, PX: 4 };
+  return { IL: 1, G: 8, WG: 64, PX: pass === 'forward' ? 8 : 4 };
 }
 
 const shapeOf = (s: readonly number[]): string => `[${s.join(',')}]`;
@@ -75,31 +77,31 @@ export interface Conv2dArgs {
 
 /** How forward and backward-input are launched for a geometry (exported so tests can check the grid). */
 export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
-  const tile = convTile(ctx);
   // Few channels (the 3 of an image): fewer groups per invocation, so little work is padding.
-  const fit = (channels: number): ConvTile => ({ ...tile, G: Math.min(tile.G, 2 ** Math.ceil(Math.log2(Math.ceil(channels / 4)))) as ConvTile['G'] });
-  const fTile = fit(g.O);
-  const bTile = fit(g.C);
+  const fit = (tile: ConvTile, channels: number): ConvTile =>
+    ({ ...tile, G: Math.min(tile.G, 2 ** Math.ceil(Math.log2(Math.ceil(channels / 4)))) as ConvTile['G'] });
+  const fTile = fit(convTile(ctx, 'forward'), g.O);
+  const bTile = fit(convTile(ctx, 'backwardInput'), g.C);
   const S = g.stride;
   // Transposed weight rows are padded with zeros to whole groups of 4·G channels.
   const oGroups = Math.ceil(g.O / (4 * fTile.G));
-  const fTilesW = Math.ceil(g.outW / (4 * tile.IL)) * tile.IL;
+  const fTilesW = Math.ceil(g.outW / ((fTile.PX ?? 4) * fTile.IL)) * fTile.IL;
   const fTiles = g.outH * fTilesW;
   // Backward-input with reflect padding works on the padded image, with pad 0.
   const reflect = g.padMode === 'reflect';
   const H = reflect ? g.H + 2 * g.pad : g.H;
   const W = reflect ? g.W + 2 * g.pad : g.W;
   const cGroups = Math.ceil(g.C / (4 * bTile.G));
-  const bTilesW = Math.ceil(Math.ceil(W / S) / (4 * tile.IL)) * tile.IL;
+  const bTilesW = Math.ceil(Math.ceil(W / S) / ((bTile.PX ?? 4) * bTile.IL)) * bTile.IL;
   const bTiles = Math.ceil(H / S) * bTilesW;
   return {
     forward: {
       tile: fTile, O4: oGroups * fTile.G, tilesW: fTilesW, tiles: fTiles,
-      workgroups: [Math.ceil(fTiles / tile.WG), oGroups, g.N] as [number, number, number],
+      workgroups: [Math.ceil(fTiles / fTile.WG), oGroups, g.N] as [number, number, number],
     },
     backwardInput: {
       tile: bTile, H, W, pad: reflect ? 0 : g.pad, C4: cGroups * bTile.G, tilesW: bTilesW, tiles: bTiles,
-      workgroups: [Math.ceil(bTiles / tile.WG), cGroups, g.N * S * S] as [number, number, number],
+      workgroups: [Math.ceil(bTiles / bTile.WG), cGroups, g.N * S * S] as [number, number, number],
     },
     backwardWeight: { workgroups: [Math.ceil((g.C * g.KH * g.KW) / 64), Math.ceil(g.O / 4), 1] as [number, number, number] },
   };

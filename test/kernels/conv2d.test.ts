@@ -148,7 +148,7 @@ describeEachAdapter('conv2d', (getCtx) => {
   }
 
   // Each adapter runs its own tile above; every other tile variant must agree with the reference too.
-  for (const tile of [{ IL: 1, G: 1, WG: 32 }, { IL: 4, G: 2, WG: 64 }, { IL: 2, G: 4, WG: 64 }, { IL: 1, G: 4, WG: 64 }, { IL: 1, G: 8, WG: 64 }] as const) {
+  for (const tile of [{ IL: 1, G: 1, WG: 32 }, { IL: 4, G: 2, WG: 64 }, { IL: 2, G: 4, WG: 64 }, { IL: 1, G: 4, WG: 64 }, { IL: 1, G: 8, WG: 64 }, { IL: 4, G: 4, WG: 64, PX: 8 }, { IL: 1, G: 2, WG: 64, PX: 8 }] as const) {
     it(`tile IL=${tile.IL} G=${tile.G} WG=${tile.WG}: forward and backward-input match the reference`, async () => {
       const ctx = await getCtx();
       convTuning.override = tile;
