@@ -47,6 +47,14 @@ export interface Objective {
   weights(): number[];
   /** Loss of x, with its gradient left in x.grad (replacing any previous one). */
   evaluate(x: Tensor): Evaluation;
+  /**
+   * Loss of x without gradient, read back; then every later evaluation is scaled by 1/that loss, so
+   * the optimiser works near 1 whatever the weights (1e17 in the paper's preset): float32 dot products
+   * of gradients stay far from overflow. Reported values are unscaled by the caller with `lossScale`.
+   */
+  calibrate(x: Tensor): Promise<number>;
+  /** Factor applied to the loss and its gradient (1 until calibrate). */
+  readonly lossScale: number;
   dispose(): void;
 }
 
@@ -90,9 +98,40 @@ export function createObjective(ctx: GpuContext, model: FeatureModel, content: I
     ...(spec.tvWeight > 0 ? [{ name: 'tv', kind: 'tv' as const }] : []),
   ];
   let weights: number[] | null = null;
+  let lossScale = 1;
+  const termWeights = (features: Map<string, Tensor>) => [
+    ...spec.contentLayers.map((t) => contentTermWeight(spec.contentWeight, smoothing(t).mode, features.get(t)!.shape)),
+    ...spec.styleLayers.map((t, i) => styleTermWeight(spec.styleWeight, spec.styleLayerWeights[i], smoothing(t).mode, features.get(t)!.shape)),
+    ...(spec.tvWeight > 0 ? [spec.tvWeight] : []),
+  ];
+  /** The loss terms of x (unweighted) and the feature map, inside the caller's scope. */
+  const lossTerms = (x: Tensor) => {
+    const features = model.features(ops.preprocess(x, model.preprocess), taps);
+    const smoothedCache = new Map<string, Tensor>();
+    const smoothed = (t: string) => {
+      let v = smoothedCache.get(t);
+      if (!v) smoothedCache.set(t, (v = smoothNormalised(features.get(t)!, smoothing(t))));
+      return v;
+    };
+    weights ??= termWeights(features);
+    return [
+      ...spec.contentLayers.map((t, i) => contentLoss(smoothed(t), targets.content[i])),
+      ...spec.styleLayers.map((t, i) => styleLoss(smoothed(t), targets.style[i])),
+      ...(spec.tvWeight > 0 ? [ops.tvLoss(x)] : []),
+    ];
+  };
 
   return {
     terms,
+    get lossScale() { return lossScale; },
+    async calibrate(x: Tensor): Promise<number> {
+      const loss = noGrad(() => scope(() => ops.weightedSum(lossTerms(x), weights!)));
+      const value = (await loss.read())[0];
+      loss.dispose();
+      if (!Number.isFinite(value)) throw new Error(`the loss of the initial image is ${value}: check the weights (style ${spec.styleWeight}, content ${spec.contentWeight})`);
+      lossScale = value > 0 ? 1 / value : 1;
+      return value;
+    },
     weights() {
       if (!weights) throw new Error('objective: weights are known after the first evaluation');
       return weights;
@@ -101,24 +140,8 @@ export function createObjective(ctx: GpuContext, model: FeatureModel, content: I
       return scope(() => {
         x.grad?.dispose();
         x.grad = null;
-        const features = model.features(ops.preprocess(x, model.preprocess), taps);
-        const smoothedCache = new Map<string, Tensor>();
-        const smoothed = (t: string) => {
-          let v = smoothedCache.get(t);
-          if (!v) smoothedCache.set(t, (v = smoothNormalised(features.get(t)!, smoothing(t))));
-          return v;
-        };
-        weights ??= [
-          ...spec.contentLayers.map((t) => contentTermWeight(spec.contentWeight, smoothing(t).mode, features.get(t)!.shape)),
-          ...spec.styleLayers.map((t, i) => styleTermWeight(spec.styleWeight, spec.styleLayerWeights[i], smoothing(t).mode, features.get(t)!.shape)),
-          ...(spec.tvWeight > 0 ? [spec.tvWeight] : []),
-        ];
-        const values = [
-          ...spec.contentLayers.map((t, i) => contentLoss(smoothed(t), targets.content[i])),
-          ...spec.styleLayers.map((t, i) => styleLoss(smoothed(t), targets.style[i])),
-          ...(spec.tvWeight > 0 ? [ops.tvLoss(x)] : []),
-        ];
-        const loss = ops.weightedSum(values, weights);
+        const values = lossTerms(x);
+        const loss = ops.weightedSum(values, weights!.map((w) => w * lossScale));
         backward(loss);
         return { loss: keep(loss), terms: values.map(keep) };
       });

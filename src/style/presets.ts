@@ -53,7 +53,7 @@ export const RESNET50_SWAG: Preset = {
   styleLayers: RESNET_STYLE_TAPS,
   styleLayerWeights: [1, 1, 1, 1, 1],
   smoothing: 'softmax',
-  smoothLayers: 'all',
+  smoothLayers: RESNET_DEEP_TAPS,
   temperature: 1,
   contentWeight: 1,
   styleWeight: 1e17,

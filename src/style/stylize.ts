@@ -97,6 +97,7 @@ export async function stylize(
   const initData = recipe.init === 'content' ? content.data.slice()
     : recipe.init === 'noise' ? noiseImage(content.width, content.height, recipe.seed) : recipe.init.data.slice();
   const x = keep(imageTensor(ctx, { ...content, data: initData }, 'image', true));
+  await objective.calibrate(x);
   const optimizer = createOptimizer(ctx, recipe.optimizer, x, { learningRate: recipe.learningRate, history: recipe.lbfgsHistory });
   const lastGood = ctx.pool.acquire(x.size * 4, 'last good image');
   // Σ|x| on the GPU, read with the loss: a NaN/Inf in the image shows here even where ReLUs hide it from the loss.
@@ -125,7 +126,7 @@ export async function stylize(
         const [lossValue, check, ...termValues] = await Promise.all([loss.read(), ctx.readF32(imageCheck, 1), ...terms.map((t) => t.read())]);
         const weights = objective.weights();
         const weighted = termValues.map((v, i) => v[0] * weights[i]);
-        const total = lossValue[0];
+        const total = lossValue[0] / objective.lossScale;
         const bad = weighted.findIndex((v) => !Number.isFinite(v));
         if (!Number.isFinite(total) || bad >= 0 || !Number.isFinite(check[0])) {
           const which = bad >= 0 ? `${objective.terms[bad].kind} term at ${objective.terms[bad].name}` : Number.isFinite(total) ? 'the image itself' : 'the total loss';
