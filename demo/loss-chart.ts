@@ -41,6 +41,10 @@ export function lossChartSvg(input: LossSeries[], iterations: number, width = 52
     const color = COLORS[k % COLORS.length];
     if (pts.length === 1) svg += `<circle cx="${pts[0].split(',')[0]}" cy="${pts[0].split(',')[1]}" r="2.5" fill="${color}"/>`;
     else svg += `<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${pts.join(' ')}"/>`;
+  });
+  svg += `<rect x="${x1 - 204}" y="${y0}" width="200" height="${4 + 14 * series.length}" fill="#fff" fill-opacity="0.85"/>`;
+  series.forEach((s, k) => {
+    const color = COLORS[k % COLORS.length];
     svg += `<rect x="${x1 - 200}" y="${y0 + 2 + k * 14}" width="10" height="10" fill="${color}"/><text x="${x1 - 186}" y="${y0 + 11 + k * 14}">${esc(s.label)}</text>`;
   });
   return svg + '</svg>';

@@ -39,6 +39,8 @@ let currentRun = { id: -1, jobs: [] as RunJob[], iterations: 0 };
 const sources: Record<Slot, Source> = { content: { kind: 'default', slot: 'content' }, style: { kind: 'default', slot: 'style' } };
 let targetSlot: Slot = 'content';
 let vggAvailable = false;
+/** Sizes of the weights files the server has (weights/index.json), when it says. */
+const weightsBytes = new Map<string, number>();
 let settings: Settings = loadSettings();
 
 function setState(state: State): void {
@@ -74,14 +76,15 @@ function loadModel(model: ModelChoice): void {
   $('weights-label').textContent = model === 'resnet50' ? 'ResNet-50 weights' : 'VGG-19 weights';
   $('weights-text').textContent = 'connecting…';
   setState('loading');
-  send({ type: 'load', model, url: WEIGHTS_URL[model] });
+  send({ type: 'load', model, url: WEIGHTS_URL[model], bytes: weightsBytes.get(WEIGHTS_URL[model].split('/').pop()!) });
 }
 
 /** weights/index.json (written by the demo's Vite plugin) lists the weights the server has. */
-async function probeVgg(): Promise<void> {
+async function readWeightsIndex(): Promise<void> {
   try {
     const res = await fetch(new URL('weights/index.json', document.baseURI), { cache: 'no-cache' });
-    const index = res.ok ? await res.json() as { files: Array<{ name: string }> } : { files: [] };
+    const index = res.ok ? await res.json() as { files: Array<{ name: string; bytes?: number }> } : { files: [] };
+    for (const f of index.files) if (typeof f.bytes === 'number') weightsBytes.set(f.name, f.bytes);
     vggAvailable = index.files.some((f) => f.name === 'vgg19.safetensors');
   } catch {
     vggAvailable = false;
@@ -392,7 +395,7 @@ async function main(): Promise<void> {
     setState('no-webgpu');
     return;
   }
-  void probeVgg();
+  await readWeightsIndex();
   startWorker();
 }
 

@@ -23,7 +23,8 @@ export interface RunJob {
 
 export type ToWorker =
   | { type: 'init' }
-  | { type: 'load'; model: ModelChoice; url: string; pooling?: 'max' | 'avg' }
+  /** `bytes`: the file's size from weights/index.json, when known; a cached copy of another size is refetched. */
+  | { type: 'load'; model: ModelChoice; url: string; bytes?: number; pooling?: 'max' | 'avg' }
   | { type: 'run'; runId: number; model: ModelChoice; content: PlanarImage; style: PlanarImage; jobs: RunJob[] }
   | { type: 'analyze'; runId: number; content: PlanarImage }
   | { type: 'pause' }
@@ -54,10 +55,11 @@ export function planarToRGBA(image: PlanarImage): Uint8ClampedArray {
   const { data, width, height } = image;
   const plane = width * height;
   const out = new Uint8ClampedArray(plane * 4);
+  // Uint8ClampedArray clamps to 0..255 and rounds to nearest on assignment.
   for (let i = 0; i < plane; i++) {
-    out[4 * i] = data[i] * 255 + 0.5;
-    out[4 * i + 1] = data[plane + i] * 255 + 0.5;
-    out[4 * i + 2] = data[2 * plane + i] * 255 + 0.5;
+    out[4 * i] = data[i] * 255;
+    out[4 * i + 1] = data[plane + i] * 255;
+    out[4 * i + 2] = data[2 * plane + i] * 255;
     out[4 * i + 3] = 255;
   }
   return out;

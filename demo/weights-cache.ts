@@ -47,9 +47,17 @@ async function readWithProgress(response: Response, cached: boolean, onProgress:
   return bytes;
 }
 
-export async function fetchWeights(url: string, onProgress: WeightsProgress): Promise<{ bytes: Uint8Array; cached: boolean }> {
+/**
+ * The weights at `url`, from the cache when there. `expectedBytes` (from the server's weights/index.json)
+ * catches a stale cached copy after the file on the server changed size.
+ */
+export async function fetchWeights(url: string, onProgress: WeightsProgress, expectedBytes?: number): Promise<{ bytes: Uint8Array; cached: boolean }> {
   const cache = await openCache();
-  const hit = await cache?.match(url);
+  let hit = await cache?.match(url);
+  if (hit && expectedBytes !== undefined && Number(hit.headers.get('content-length')) !== expectedBytes) {
+    await cache?.delete(url);
+    hit = undefined;
+  }
   if (hit) {
     try {
       return { bytes: await readWithProgress(hit, true, onProgress), cached: true };

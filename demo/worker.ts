@@ -36,7 +36,7 @@ function context(): Promise<GpuContext> {
   return ctxPromise;
 }
 
-function loadModel(model: ModelChoice, url: string, pooling: 'max' | 'avg' = 'max'): Promise<FeatureModel> {
+function loadModel(model: ModelChoice, url: string, expectedBytes?: number, pooling: 'max' | 'avg' = 'max'): Promise<FeatureModel> {
   let promise = models.get(model);
   if (!promise) {
     promise = (async () => {
@@ -44,7 +44,7 @@ function loadModel(model: ModelChoice, url: string, pooling: 'max' | 'avg' = 'ma
       const started = performance.now();
       const { bytes, cached } = await fetchWeights(url, (loaded, total, fromCache) => {
         post({ type: 'load-progress', model, loaded, total, cached: fromCache });
-      });
+      }, expectedBytes);
       const weights = loadWeightsFromBytes(bytes, url);
       if (weights.metadata.arch !== model) throw new Error(`${url}: weights are for ${weights.metadata.arch}, not ${model}`);
       const net = model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, pooling);
@@ -147,7 +147,7 @@ port.onmessage = (event) => {
       }, (e) => fail(e));
       break;
     case 'load':
-      loadModel(message.model, message.url, message.pooling).catch((e) => fail(e));
+      loadModel(message.model, message.url, message.bytes, message.pooling).catch((e) => fail(e));
       break;
     case 'run':
       run(message).catch((e) => fail(e, message.runId));

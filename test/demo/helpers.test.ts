@@ -1,0 +1,60 @@
+/** The demo's pure helpers, in Node (no browser): image conversions, sizes, the loss chart, number formatting. */
+import { describe, expect, it } from 'vitest';
+import { planarToRGBA, rgbaToPlanar } from '../../demo/protocol.js';
+import { fitSize } from '../../demo/images.js';
+import { lossChartSvg } from '../../demo/loss-chart.js';
+import { formatNumber, presetFields } from '../../demo/settings.js';
+
+describe('demo helpers', () => {
+  it('planar RGB <-> RGBA8 round trip (odd size 5x3)', () => {
+    const width = 5, height = 3, plane = width * height;
+    const data = new Float32Array(3 * plane).map((_, i) => (i * 37 % 256) / 255);
+    const rgba = planarToRGBA({ data, width, height });
+    expect(rgba.length).toBe(4 * plane);
+    for (let p = 0; p < plane; p++) {
+      expect(rgba[4 * p]).toBe(Math.round(data[p] * 255));
+      expect(rgba[4 * p + 2]).toBe(Math.round(data[2 * plane + p] * 255));
+      expect(rgba[4 * p + 3]).toBe(255);
+    }
+    const back = rgbaToPlanar(rgba, width, height);
+    for (let i = 0; i < data.length; i++) expect(Math.abs(back.data[i] - data[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-7);
+  });
+
+  it('clamps out-of-range values when packing', () => {
+    const rgba = planarToRGBA({ data: new Float32Array([-0.5, 1.5, 0.5]), width: 1, height: 1 });
+    expect([...rgba]).toEqual([0, 255, 128, 255]);
+  });
+
+  it('fits the longest side to the size, keeping the aspect ratio', () => {
+    expect(fitSize(384, 256, 64)).toEqual({ width: 64, height: 43 });
+    expect(fitSize(256, 384, 64)).toEqual({ width: 43, height: 64 });
+    expect(fitSize(1000, 1, 64)).toEqual({ width: 64, height: 1 });
+  });
+
+  it('draws the loss curve: absolute for one run, relative to the first loss for several', () => {
+    const one = lossChartSvg([{ label: 'swag', points: [[1, 1e4], [2, 5e3], [3, 2e3]] }], 3);
+    expect(one).toContain('<polyline');
+    expect(one).toContain('>loss<');
+    const two = lossChartSvg([
+      { label: 'a', points: [[1, 1e14], [2, 1e13]] },
+      { label: 'b', points: [[1, 1e4], [2, 9e3]] },
+    ], 2);
+    expect(two.match(/<polyline/g)?.length).toBe(2);
+    expect(two).toContain('loss / first loss');
+    expect(lossChartSvg([{ label: 'x', points: [] }], 10)).toContain('appears here');
+    // Non-finite losses are skipped, not drawn as NaN coordinates.
+    expect(lossChartSvg([{ label: 'x', points: [[1, 1], [2, NaN], [3, 0.5]] }], 3)).not.toContain('NaN');
+  });
+
+  it('formats weights readably and fills fields from presets', () => {
+    expect(formatNumber(1e17)).toBe('1e17');
+    expect(formatNumber(1e-4)).toBe('1e-4');
+    expect(formatNumber(0.001)).toBe('0.001');
+    expect(formatNumber(5)).toBe('5');
+    expect(formatNumber(0)).toBe('0');
+    expect(Number(formatNumber(1e17))).toBe(1e17);
+    expect(presetFields('resnet50')).toMatchObject({ model: 'resnet50', smoothing: 'none' });
+    expect(presetFields('resnet50-swag')).toMatchObject({ model: 'resnet50', smoothing: 'softmax' });
+    expect(presetFields('nope')).toEqual({});
+  });
+});
