@@ -11,6 +11,16 @@ import * as ops from '../engine/ops.js';
 import type { FeatureModel } from '../models/model.js';
 import { contentLoss, contentTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing } from './losses.js';
 import type { SmoothingMode } from './presets.js';
+import { resizeRegions, type Regions } from './regions.js';
+import { axpy } from '../kernels/optim.js';
+
+/** Σᵢ wᵢ·tᵢ of same-shape tensors (a weight-1 single tensor is returned as is). Not differentiated: targets only. */
+function blend(ctx: GpuContext, ts: Tensor[], ws: number[]): Tensor {
+  if (ts.length === 1 && ws[0] === 1) return ts[0];
+  const y = Tensor.zeros(ctx, ts[0].shape, { label: 'style blend' });
+  ts.forEach((t, i) => axpy(ctx, { y: y.use('style blend'), x: t.use('style blend'), n: t.size, alpha: ws[i] }));
+  return y;
+}
 
 /** A planar RGB image, values in [0, 1] (the layout of src/io/image.ts and of the GPU tensors here). */
 export interface Image {
@@ -31,7 +41,8 @@ export interface LossSpec {
   tvWeight: number;
 }
 
-export interface TermInfo { name: string; kind: 'content' | 'style' | 'tv' }
+/** A loss term: its tap (or 'tv'), kind, and for masked styles the region (0-based; style `region`). */
+export interface TermInfo { name: string; kind: 'content' | 'style' | 'tv'; region?: number }
 
 export interface Evaluation {
   /** Total loss, a [1] GPU tensor (kept: the caller disposes it). */
@@ -53,6 +64,11 @@ export interface Objective {
    * of gradients stay far from overflow. Reported values are unscaled by the caller with `lossScale`.
    */
   calibrate(x: Tensor): Promise<number>;
+  /**
+   * Target Grams, [style layer][region] (one entry per layer without a mask: the blend). With a mask,
+   * region r's entry is T_r / a_r (see createObjective).
+   */
+  readonly styleTargets: readonly (readonly Tensor[])[];
   /** Factor applied to the loss and its gradient (1 until calibrate). */
   readonly lossScale: number;
   dispose(): void;
@@ -76,8 +92,41 @@ export function checkLossSpec(model: FeatureModel, spec: LossSpec): void {
   if (spec.temperature === 0) throw new Error('temperature must be > 0');
 }
 
-export function createObjective(ctx: GpuContext, model: FeatureModel, content: Image, style: Image, spec: LossSpec): Objective {
+/** A style image and its blend weight (weights are normalised to sum 1, as neural-style's -style_blend_weights). */
+export interface WeightedStyle { image: Image; weight: number }
+
+/** One image, or a list with blend weights → the list with weights summing to 1. */
+export function normalizeStyles(style: Image | readonly WeightedStyle[]): WeightedStyle[] {
+  const list = 'data' in style ? [{ image: style, weight: 1 }] : [...style];
+  if (list.length === 0) throw new Error('style: no style image given');
+  list.forEach((s, i) => { if (!(Number.isFinite(s.weight) && s.weight >= 0)) throw new Error(`style blend weight ${i + 1} must be a finite number >= 0, got ${s.weight}`); });
+  const total = list.reduce((a, s) => a + s.weight, 0);
+  if (!(total > 0)) throw new Error(`style blend weights must not all be 0 (got ${list.map((s) => s.weight).join(',')})`);
+  return list.map((s) => ({ image: s.image, weight: s.weight / total }));
+}
+
+export interface ObjectiveOptions {
+  /** Spatial control (regions.ts): region r of the output takes style r. Planes at the content's size. */
+  regions?: Regions;
+}
+
+/**
+ * Several styles. Without regions the target Gram of each style layer is the blend Σᵢ wᵢ G(styleᵢ).
+ * With regions, each (layer, region r) is its own term mse(G_r, G(style r)) with the masked Gram
+ * G_r = (F ⊙ m_r)(F ⊙ m_r)ᵀ / (C·Σm_r) = a_r · gram(F ⊙ m_r), a_r = H·W / Σm_r (gram divides by C·H·W).
+ * Since mse(a·g, T) = a²·mse(g, T/a), the GPU keeps the target T/a_r and the term weight carries a_r²:
+ * no extra launch per evaluation. Region r's terms are also weighted by k·w_r (1 for equal weights).
+ */
+export function createObjective(
+  ctx: GpuContext, model: FeatureModel, content: Image, style: Image | readonly WeightedStyle[], spec: LossSpec, options: ObjectiveOptions = {},
+): Objective {
   checkLossSpec(model, spec);
+  const styles = normalizeStyles(style);
+  const { regions } = options;
+  if (regions && regions.planes.length !== styles.length) throw new Error(`mask has ${regions.planes.length} regions but ${styles.length} styles were given (one style per region)`);
+  if (regions && (regions.width !== content.width || regions.height !== content.height)) {
+    throw new Error(`mask regions are ${regions.width}x${regions.height}, but the output is ${content.width}x${content.height}`);
+  }
   const smoothing = (tap: string): Smoothing => ({
     mode: spec.smoothLayers === 'all' || spec.smoothLayers.includes(tap) ? spec.smoothing : 'none',
     temperature: spec.temperature,
@@ -85,23 +134,47 @@ export function createObjective(ctx: GpuContext, model: FeatureModel, content: I
   const taps = [...new Set([...spec.contentLayers, ...spec.styleLayers])];
   // Targets: content features and style Grams, computed once without recording.
   const targets = noGrad(() => scope(() => {
-    const c = model.features(ops.preprocess(imageTensor(ctx, content, 'content'), model.preprocess), spec.contentLayers);
-    const s = model.features(ops.preprocess(imageTensor(ctx, style, 'style'), model.preprocess), spec.styleLayers);
+    // With regions the content pass also visits the style taps: their sizes fix the masks.
+    const c = model.features(ops.preprocess(imageTensor(ctx, content, 'content'), model.preprocess), regions ? taps : spec.contentLayers);
+    const grams = (s: WeightedStyle) => {
+      const f = model.features(ops.preprocess(imageTensor(ctx, s.image, 'style'), model.preprocess), spec.styleLayers);
+      return spec.styleLayers.map((t) => ops.gram(smoothNormalised(f.get(t)!, smoothing(t))));
+    };
+    const used = regions ? styles : styles.filter((s) => s.weight > 0);
+    const perStyle = used.map(grams);
+    const style: Tensor[][] = [];
+    const masks: Tensor[][] = [];
+    const regionWeights: number[][] = [];
+    spec.styleLayers.forEach((t, l) => {
+      if (!regions) {
+        style.push([keep(blend(ctx, perStyle.map((g) => g[l]), used.map((s) => s.weight)))]);
+        regionWeights.push([1]);
+        return;
+      }
+      const [, , h, w] = c.get(t)!.shape;
+      const planes = resizeRegions(regions, w, h).planes;
+      const areas = planes.map((p) => p.reduce((a, v) => a + v, 0));
+      // a_r = H·W/Σm_r; a region that vanishes at this tap's resolution gets weight 0.
+      const a = areas.map((s) => (s > 1e-6 * h * w ? (h * w) / s : 0));
+      masks.push(planes.map((p) => keep(Tensor.from(ctx, p, [1, 1, h, w], { label: `mask ${t}` }))));
+      style.push(perStyle.map((g, r) => keep(ops.mulScalar(g[l], a[r] > 0 ? 1 / a[r] : 0))));
+      regionWeights.push(a.map((ar, r) => styles.length * styles[r].weight * ar * ar));
+    });
     return {
       content: spec.contentLayers.map((t) => keep(smoothNormalised(c.get(t)!, smoothing(t)))),
-      style: spec.styleLayers.map((t) => keep(ops.gram(smoothNormalised(s.get(t)!, smoothing(t))))),
+      style, masks, regionWeights,
     };
   }));
   const terms: TermInfo[] = [
     ...spec.contentLayers.map((name) => ({ name, kind: 'content' as const })),
-    ...spec.styleLayers.map((name) => ({ name, kind: 'style' as const })),
+    ...spec.styleLayers.flatMap((name) => (regions ? styles.map((_, r) => ({ name, kind: 'style' as const, region: r })) : [{ name, kind: 'style' as const }])),
     ...(spec.tvWeight > 0 ? [{ name: 'tv', kind: 'tv' as const }] : []),
   ];
   let weights: number[] | null = null;
   let lossScale = 1;
   const termWeights = (features: Map<string, Tensor>) => [
     ...spec.contentLayers.map((t) => contentTermWeight(spec.contentWeight, smoothing(t).mode, features.get(t)!.shape)),
-    ...spec.styleLayers.map((t, i) => styleTermWeight(spec.styleWeight, spec.styleLayerWeights[i], smoothing(t).mode, features.get(t)!.shape)),
+    ...spec.styleLayers.flatMap((t, i) => targets.regionWeights[i].map((rw) => rw * styleTermWeight(spec.styleWeight, spec.styleLayerWeights[i], smoothing(t).mode, features.get(t)!.shape))),
     ...(spec.tvWeight > 0 ? [spec.tvWeight] : []),
   ];
   /** The loss terms of x (unweighted) and the feature map, inside the caller's scope. */
@@ -116,13 +189,15 @@ export function createObjective(ctx: GpuContext, model: FeatureModel, content: I
     weights ??= termWeights(features);
     return [
       ...spec.contentLayers.map((t, i) => contentLoss(smoothed(t), targets.content[i])),
-      ...spec.styleLayers.map((t, i) => styleLoss(smoothed(t), targets.style[i])),
+      ...spec.styleLayers.flatMap((t, i) => targets.style[i].map((target, r) =>
+        styleLoss(regions ? ops.mulMask(smoothed(t), targets.masks[i][r]) : smoothed(t), target))),
       ...(spec.tvWeight > 0 ? [ops.tvLoss(x)] : []),
     ];
   };
 
   return {
     terms,
+    styleTargets: targets.style,
     get lossScale() { return lossScale; },
     async calibrate(x: Tensor): Promise<number> {
       const loss = noGrad(() => scope(() => ops.weightedSum(lossTerms(x), weights!)));
@@ -147,7 +222,7 @@ export function createObjective(ctx: GpuContext, model: FeatureModel, content: I
       });
     },
     dispose() {
-      for (const t of [...targets.content, ...targets.style]) t.dispose();
+      for (const t of [...targets.content, ...targets.style.flat(), ...targets.masks.flat()]) t.dispose();
     },
   };
 }
