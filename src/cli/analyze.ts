@@ -40,9 +40,9 @@ export async function run(argv: string[]): Promise<number> {
   const size = Number(values.size);
   const smoothing = values.smoothing as SmoothingMode;
   const temperature = Number(values.temperature);
+  const image = await loadImage(positionals[0], { kind: 'exact', width: size, height: size }); // before the model: fail fast
   const ctx = await getContext();
   const model = await loadModel(ctx, values.model as 'resnet50' | 'vgg19', { weights: values.weights, log: (l) => console.error(l) });
-  const image = await loadImage(positionals[0], { kind: 'exact', width: size, height: size });
   const layers = await analyzeImage(ctx, model, image, { mode: smoothing, temperature });
   if (values.json) console.log(JSON.stringify({ model: model.name, smoothing, temperature, image: positionals[0], size, layers }, null, 2));
   else printTable(model.name, smoothing, layers);

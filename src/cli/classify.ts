@@ -25,13 +25,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const top = Number(values.top);
+  // Every image is decoded before the model loads, so a bad file fails fast, naming itself.
+  const images = [];
+  for (const file of positionals) images.push(await loadImage(file, { kind: 'exact', width: 224, height: 224 }));
   const ctx = await getContext();
   const model = await loadModel(ctx, 'resnet50', { weights: values.weights, log: (l) => console.error(l) });
   const results = [];
-  for (const file of positionals) {
-    const image = await loadImage(file, { kind: 'exact', width: 224, height: 224 });
-    results.push({ file, top: (await classify(ctx, model, image)).slice(0, top) });
-  }
+  for (const [i, file] of positionals.entries()) results.push({ file, top: (await classify(ctx, model, images[i])).slice(0, top) });
   if (values.json) console.log(JSON.stringify(results, null, 2));
   else {
     for (const r of results) {

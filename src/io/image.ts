@@ -94,15 +94,28 @@ export function planarToInterleaved(image: RgbImage): Uint8Array {
   return out;
 }
 
-/** Fail early (before any GPU work) when an output file could not be written. */
+/**
+ * Fail early (before any GPU work) when an output file could not be written: its folder must exist, be a
+ * folder, and be writable (EROFS/EACCES), and the path itself must not be a folder.
+ */
 export async function checkWritable(path: string): Promise<void> {
   const folder = dirname(resolve(path));
+  const fail = (why: string) => new Error(`${path}: cannot write here (${why})`);
+  try {
+    if (!(await stat(folder)).isDirectory()) throw fail(`${folder} is a file, not a folder`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw fail(`folder ${folder} does not exist`);
+    if (code === 'ENOTDIR') throw fail(`a part of ${folder} is a file, not a folder`);
+    throw error;
+  }
   try {
     await access(folder, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: cannot write here (${code === 'ENOENT' ? `folder ${folder} does not exist` : `folder ${folder} is not writable`})`);
+    throw fail(`folder ${folder} is not writable (${(error as NodeJS.ErrnoException).code})`);
   }
+  const target = await stat(path).catch(() => null);
+  if (target?.isDirectory()) throw fail('it is a folder');
 }
 
 /** Write a planar RGB image as PNG (or JPEG/WebP by extension). */
