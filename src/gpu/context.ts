@@ -89,6 +89,7 @@ export class GpuContext {
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label });
     const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint }, label });
+    const layout = pipeline.getBindGroupLayout(0); // inside the scope: invalid for a broken shader
     const scope = this.device.popErrorScope();
     this.pendingChecks.push(
       Promise.all([module.getCompilationInfo(), scope]).then(([info, error]) => {
@@ -100,7 +101,7 @@ export class GpuContext {
         }
       }),
     );
-    cached = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+    cached = { pipeline, layout };
     this.pipelines.set(key, cached);
     return cached;
   }

@@ -1,0 +1,57 @@
+// The device layer: adapter choice and reporting, loud WGSL compile errors, the pipeline cache, and the CLI's info.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { listNodeAdapters } from '../../src/gpu/device.js';
+import { describeEachAdapter } from '../harness.js';
+
+const run = promisify(execFile);
+
+describe('adapters', () => {
+  it('finds the CPU adapters this machine has (llvmpipe and SwiftShader), each reported as CPU', async () => {
+    const found = await listNodeAdapters();
+    const kinds = found.map((a) => a.kind);
+    expect(kinds).toContain('llvmpipe');
+    expect(kinds).toContain('swiftshader');
+    for (const a of found.filter((x) => x.kind !== 'gpu')) expect(a.isCPU).toBe(true);
+    expect(found.find((a) => a.kind === 'llvmpipe')!.backend).toBe('opengl');
+  });
+
+  it('`swagpu info --json` reports the chosen adapter, its limits and the others, with no env set by hand', async () => {
+    const env = { ...process.env };
+    for (const k of ['SWAGPU_ADAPTER', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES', 'EGL_PLATFORM']) delete env[k];
+    const { stdout } = await run('node', ['bin/swagpu.js', 'info', '--json'], { env });
+    const info = JSON.parse(stdout);
+    expect(['gpu', 'llvmpipe']).toContain(info.adapter.kind);
+    expect(info.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    expect(info.otherAdapters.map((a: { kind: string }) => a.kind)).toContain('swiftshader');
+  });
+
+  it('SWAGPU_ADAPTER=swiftshader selects SwiftShader; an unknown value is refused', async () => {
+    const { stdout } = await run('node', ['bin/swagpu.js', 'info', '--json'], { env: { ...process.env, SWAGPU_ADAPTER: 'swiftshader' } });
+    expect(JSON.parse(stdout).adapter.kind).toBe('swiftshader');
+    const bad = await run('node', ['bin/swagpu.js', 'info'], { env: { ...process.env, SWAGPU_ADAPTER: 'tpu' } }).catch((e) => e);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('SWAGPU_ADAPTER=tpu');
+  });
+});
+
+describeEachAdapter('pipelines', (getCtx) => {
+  it('a WGSL compile error names the kernel and the line', async () => {
+    const ctx = await getCtx();
+    const source = '@group(0) @binding(0) var<storage, read_write> y: array<f32>;\n@compute @workgroup_size(1)\nfn main() {\n  y[0] = undefined_thing;\n}\n';
+    ctx.pipeline({ name: 'brokenKernel', source });
+    const error = await ctx.sync().then(() => null, (e: Error) => e);
+    expect(error?.message).toMatch(/brokenKernel/);
+    expect(error?.message).toMatch(/line 4/);
+  });
+
+  it('pipelines are cached per kernel, entry point and variant', async () => {
+    const ctx = await getCtx();
+    const source = '@group(0) @binding(0) var<storage, read_write> y: array<f32>;\n@compute @workgroup_size(1)\nfn main() {\n#if TWO\n  y[0] = 2.0;\n#else\n  y[0] = 1.0;\n#endif\n}\n';
+    const a = ctx.pipeline({ name: 'cached', source, defines: { TWO: true } });
+    expect(ctx.pipeline({ name: 'cached', source, defines: { TWO: true } })).toBe(a);
+    expect(ctx.pipeline({ name: 'cached', source, defines: { TWO: false } })).not.toBe(a);
+    await ctx.sync();
+  });
+});
