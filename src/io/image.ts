@@ -27,9 +27,17 @@ export type Resize =
   /** Longest side = size, aspect ratio kept. */
   | { kind: 'long-side'; size: number };
 
+/** An image file that cannot be used; the message starts with the file name. */
+export class ImageError extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'ImageError';
+  }
+}
+
 /** Raises an error naming the file; keeps sharp's own text, which says what is wrong. */
-function fileError(path: string, problem: string): Error {
-  return new Error(`${path}: ${problem}`);
+function fileError(path: string, problem: string): ImageError {
+  return new ImageError(path, problem);
 }
 
 /** Decode an image file to planar RGB floats in [0, 1], optionally resized (bilinear-like, by sharp). */
@@ -38,8 +46,9 @@ export async function loadImage(path: string, resize: Resize = { kind: 'none' })
     const info = await stat(path);
     if (!info.isFile()) throw fileError(path, 'not a regular file');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw fileError(path, 'file not found');
-    throw error;
+    if (error instanceof ImageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw fileError(path, code === 'ENOENT' ? 'file not found' : `cannot read it (${code ?? (error as Error).message})`);
   }
   let meta: Metadata;
   try {
