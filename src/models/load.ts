@@ -9,14 +9,28 @@ import { loadWeights } from './weights.js';
 import { ensureResnet50Weights, weightsDir, RESNET50_FILE } from './weights-fetch.js';
 import { ResNet50 } from './resnet50.js';
 import { VGG19 } from './vgg19.js';
-import type { FeatureModel } from './model.js';
+import { MODEL_NAMES, type FeatureModel, type ModelName } from './model.js';
 
-export type ModelName = 'resnet50' | 'vgg19';
-export const MODEL_NAMES: readonly ModelName[] = ['resnet50', 'vgg19'];
+export { MODEL_NAMES, type ModelName } from './model.js';
 
 /** Where a model's weights are expected; VGG-19 must be converted by the user (no public source is reachable). */
 export function defaultWeightsPath(model: ModelName): string {
   return join(weightsDir(), model === 'resnet50' ? RESNET50_FILE : 'vgg19.safetensors');
+}
+
+/**
+ * The weights file of a model: `options.weights`, else the default path (ResNet-50 fetched there on first
+ * use). Throws, saying how to get the file, when it does not exist.
+ */
+export async function weightsFile(model: ModelName, options: { weights?: string; log?: (line: string) => void } = {}): Promise<string> {
+  let path = options.weights ?? defaultWeightsPath(model);
+  if (!options.weights && model === 'resnet50') path = await ensureResnet50Weights({ log: options.log });
+  if (!existsSync(path)) {
+    throw new Error(`${path}: no ${model} weights here. ${model === 'vgg19'
+      ? 'Convert torchvision/timm VGG-19 safetensors with `swagpu weights convert --from FILE --arch vgg19 --out weights/vgg19.safetensors`.'
+      : 'Run `swagpu weights fetch resnet50`.'}`);
+  }
+  return path;
 }
 
 const loaded = new WeakMap<GpuContext, Map<string, Promise<FeatureModel>>>();
@@ -38,13 +52,7 @@ export function loadModel(ctx: GpuContext, model: ModelName, options: LoadModelO
   let promise = cache.get(key);
   if (!promise) {
     promise = (async () => {
-      let path = options.weights ?? defaultWeightsPath(model);
-      if (!options.weights && model === 'resnet50') path = await ensureResnet50Weights({ log: options.log });
-      if (!existsSync(path)) {
-        throw new Error(`${path}: no ${model} weights here. ${model === 'vgg19'
-          ? 'Convert torchvision/timm VGG-19 safetensors with `swagpu weights convert --from FILE --arch vgg19 --out weights/vgg19.safetensors`.'
-          : 'Run `swagpu weights fetch resnet50`.'}`);
-      }
+      const path = await weightsFile(model, options);
       const weights = await loadWeights(path);
       if (weights.metadata.arch !== model) throw new Error(`${path}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
       return model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, options.pooling ?? 'max');

@@ -2,6 +2,9 @@
 import type { Tensor } from '../engine/tensor.js';
 import type { Preprocess } from './weights.js';
 
+export type ModelName = 'resnet50' | 'vgg19';
+export const MODEL_NAMES: readonly ModelName[] = ['resnet50', 'vgg19'];
+
 export interface FeatureModel {
   readonly name: 'vgg19' | 'resnet50';
   /** Tap names in network order. */

@@ -1,0 +1,183 @@
+/**
+ * The Engine: one WebGPU device, the models loaded on it (weights read once, BatchNorm folded, uploaded),
+ * and the three things swagpu does — stylize, classify, analyze — as calls taking typed options.
+ * Where images and weights come from is the platform's business (index.ts: browser-safe inputs and
+ * URLs/bytes; node.ts: also file paths and the auto-fetched ResNet-50), so this file stays browser-safe.
+ */
+import { createContext, type GpuContext } from '../gpu/context.js';
+import type { AdapterChoice, AdapterReport } from '../gpu/device.js';
+import type { LoadedWeights } from '../models/weights.js';
+import type { FeatureModel } from '../models/model.js';
+import { MODEL_NAMES, type ModelName } from '../models/model.js';
+import { ResNet50 } from '../models/resnet50.js';
+import { VGG19 } from '../models/vgg19.js';
+import { classify as classifyImage, type Prediction } from '../models/classify.js';
+import { analyzeImage } from '../style/analysis.js';
+import { analysisSvg } from '../style/plot.js';
+import { defaultContent, defaultStyle } from '../style/default-images.js';
+import { stylize as stylizeImage, type WeightedStyle } from '../style/stylize.js';
+import { toImageData, type Image, type Resize } from './images.js';
+import { checkNumber, planStylize, type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type StylizeOptions, type StylizeOutput } from './options.js';
+
+/** Where a model's weights come from: a URL or (Node) a file path, bytes, or a function giving bytes. */
+export type WeightsSource = string | URL | Uint8Array | ArrayBuffer | (() => Promise<Uint8Array | ArrayBuffer>);
+
+export interface EngineOptions {
+  /** Node: which adapter ('auto' = gpu, then llvmpipe, then swiftshader; default SWAGPU_ADAPTER or auto). Browsers: ignored. */
+  adapter?: AdapterChoice;
+  /** Run on an existing GpuContext instead of opening a device (dispose() then leaves the device alone). */
+  context?: GpuContext;
+  /** Weights per model. Node default: weights/ (ResNet-50 fetched on first use); browsers must give them. */
+  weights?: Partial<Record<ModelName, WeightsSource>>;
+  /** Status lines (weights download, CPU defaults taking over). Default: none. */
+  log?: (line: string) => void;
+}
+
+/** What differs between Node and the browser: reading images and weights. */
+export interface Platform<I> {
+  readImage(input: I, resize: Resize, what: string): Promise<Image>;
+  readWeights(model: ModelName, source: WeightsSource | undefined, log: (line: string) => void): Promise<LoadedWeights>;
+}
+
+export class Engine<I> {
+  /** The adapter this engine runs on (kind, vendor, whether it is a CPU/software one). */
+  readonly adapter: AdapterReport;
+  private models = new Map<string, Promise<FeatureModel>>();
+  private disposed = false;
+
+  constructor(readonly context: GpuContext, private platform: Platform<I>, private options: EngineOptions, private ownsDevice: boolean) {
+    this.adapter = context.gpu.adapter;
+  }
+
+  private log(line: string): void { this.options.log?.(line); }
+
+  private check(): void {
+    if (this.disposed) throw new Error('this swagpu engine was disposed');
+  }
+
+  /**
+   * The model, loaded once per engine (weights read, checked, BatchNorm folded, uploaded).
+   * Loading ahead of a call lets a UI show its own progress.
+   */
+  loadModel(model: ModelName, pooling: 'max' | 'avg' = 'max'): Promise<FeatureModel> {
+    this.check();
+    if (!MODEL_NAMES.includes(model)) throw new Error(`unknown model '${model}' (known: ${MODEL_NAMES.join(', ')})`);
+    const key = model === 'vgg19' ? `${model}:${pooling}` : model;
+    let promise = this.models.get(key);
+    if (!promise) {
+      promise = (async () => {
+        const weights = await this.platform.readWeights(model, this.options.weights?.[model], (l) => this.log(l));
+        if (weights.metadata.arch !== model) throw new Error(`the weights given for ${model} are for ${weights.metadata.arch}`);
+        const net = model === 'resnet50' ? new ResNet50(this.context, weights) : new VGG19(this.context, weights, pooling);
+        await this.context.sync();
+        return net;
+      })();
+      this.models.set(key, promise);
+      promise.catch(() => this.models.delete(key));
+    }
+    return promise;
+  }
+
+  /**
+   * Style transfer (SWAG on ResNet-50 unless the options say otherwise). Images are read and sized
+   * before the model loads, so a bad input fails fast. Resolves with the image (planar, clamped) and a
+   * summary; with `signal` aborted, with the image so far and `aborted: true`.
+   * @throws NonFiniteLossError when the loss stops being finite (its `lastGood` holds the last good image).
+   */
+  async stylize(options: StylizeOptions<I> = {}): Promise<StylizeOutput> {
+    this.check();
+    const plan = planStylize(options, this.adapter);
+    for (const note of plan.notes) this.log(note);
+    const read = (input: I | undefined, fallback: () => Image, resize: Resize, what: string) =>
+      input === undefined ? this.platform.readImage(fallback() as I, resize, what) : this.platform.readImage(input, resize, what);
+    const content = await read(options.content, () => defaultContent(), plan.content, 'content');
+    const styleList = options.style === undefined ? [{ image: undefined, weight: 1 }]
+      : Array.isArray(options.style) ? options.style as ReadonlyArray<{ image: I; weight?: number }> : [{ image: options.style as I, weight: 1 }];
+    const styles: WeightedStyle[] = [];
+    for (const [i, s] of styleList.entries()) {
+      styles.push({ image: await read(s.image, () => defaultStyle(), plan.style, styleList.length > 1 ? `style ${i + 1}` : 'style'), weight: s.weight ?? 1 });
+    }
+    const exact: Resize = { kind: 'exact', width: content.width, height: content.height };
+    const init: 'content' | 'noise' | Image = plan.init === 'content' || plan.init === 'noise'
+      ? plan.init as 'content' | 'noise' : await this.platform.readImage(plan.init as I, exact, 'init');
+    const mask = options.mask === undefined ? undefined : await this.platform.readImage(options.mask, { kind: 'none' }, 'mask');
+    const net = await this.loadModel(plan.model, plan.pooling);
+    const result = await stylizeImage(this.context, net, content, styles, { ...plan.recipe, init, mask }, {
+      signal: options.signal,
+      onProgress: options.onProgress && (async (p, snapshot) => {
+        const preview = options.preview ? toImageData(await snapshot()) : undefined;
+        await options.onProgress!({ ...p, preview, snapshot });
+      }),
+    });
+    return { ...result, aborted: options.signal?.aborted === true, preset: plan.preset.name, model: plan.model, adapter: this.adapter };
+  }
+
+  /** ImageNet top-k with ResNet-50: one image, or several (all read before the model loads). */
+  classify(image: I, options?: ClassifyOptions): Promise<Prediction[]>;
+  classify(images: readonly I[], options?: ClassifyOptions): Promise<Prediction[][]>;
+  async classify(input: I | readonly I[], options: ClassifyOptions = {}): Promise<Prediction[] | Prediction[][]> {
+    this.check();
+    const top = options.top === undefined ? 5 : checkNumber('top', options.top, { integer: true, min: 1, max: 1000 });
+    const size = options.size === undefined ? 224 : checkNumber('size', options.size, { integer: true, min: 32, max: 4096 });
+    const list = Array.isArray(input) ? input as readonly I[] : [input as I];
+    const images: Image[] = [];
+    for (const [i, item] of list.entries()) images.push(await this.platform.readImage(item, { kind: 'exact', width: size, height: size }, list.length > 1 ? `image ${i + 1}` : 'image'));
+    const net = await this.loadModel('resnet50') as ResNet50;
+    const results: Prediction[][] = [];
+    for (const image of images) results.push((await classifyImage(this.context, net, image)).slice(0, top));
+    return Array.isArray(input) ? results : results[0];
+  }
+
+  /**
+   * The paper's peakiness analysis (style/analysis.ts): per tap, max/entropy/peak of the smoothed
+   * activations and of their Gram matrix. With `plot`, also the other smoothing and an SVG chart.
+   */
+  async analyze(input: I, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+    this.check();
+    const model = options.model ?? 'resnet50';
+    const smoothing = options.smoothing ?? 'none';
+    const temperature = options.temperature === undefined ? 1 : checkNumber('temperature', options.temperature, { positive: true });
+    const size = options.size ?? 224;
+    if (size !== 'keep') checkNumber('size', size, { integer: true, min: 32, max: 4096 });
+    const image = await this.platform.readImage(input, size === 'keep' ? { kind: 'none' } : { kind: 'exact', width: size, height: size }, 'image');
+    const net = await this.loadModel(model, options.pooling ?? 'max');
+    const layers = await analyzeImage(this.context, net, image, { mode: smoothing, temperature }, options.layers ?? net.taps);
+    const result: AnalysisResult = { model, smoothing, temperature, width: image.width, height: image.height, layers };
+    if (!options.plot) return result;
+    const other = smoothing === 'none' ? 'softmax' : 'none';
+    const compare = { smoothing: other, layers: await analyzeImage(this.context, net, image, { mode: other, temperature }, options.layers ?? net.taps) } as const;
+    const [plain, smooth] = smoothing === 'none' ? [layers, compare.layers] : [compare.layers, layers];
+    const shown = smoothing === 'none' ? other : smoothing;
+    const svg = analysisSvg([
+      { label: `${model}, no smoothing`, stats: plain },
+      { label: `${model}, ${shown} smoothing`, stats: smooth },
+    ], options.title ?? `${model}: Gram peakiness per layer (${image.width}x${image.height})`);
+    return { ...result, compare, svg };
+  }
+
+  /** Frees the models and, when the engine opened it, the device. The engine cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.models.clear();
+    if (this.ownsDevice) this.context.device.destroy();
+  }
+}
+
+/** Opens a device (or takes `options.context`) and returns an Engine reading inputs through `platform`. */
+export async function createEngineWith<I>(platform: Platform<I>, options: EngineOptions = {}): Promise<Engine<I>> {
+  const context = options.context ?? await createContext(options.adapter);
+  return new Engine(context, platform, options, !options.context);
+}
+
+/** Lazily created shared engines for the standalone functions. */
+export function defaultEngine<I>(create: () => Promise<Engine<I>>): () => Promise<Engine<I>> {
+  let engine: Promise<Engine<I>> | null = null;
+  return () => {
+    if (!engine) {
+      engine = create();
+      engine.catch(() => { engine = null; });
+    }
+    return engine;
+  };
+}
