@@ -16,7 +16,7 @@ import { gflops, timeGpu } from './timing.js';
 export interface BenchOptions {
   quick: boolean;
   peer: 'tfjs' | null;
-  /** Case-insensitive substring of "name shape"; null runs every case of the set. */
+  /** Comma-separated case-insensitive substrings of "name shape"; null runs every case of the set. */
   only: string | null;
   /** Timed runs per case (after one warm-up); default 5, 3 for evaluations under --quick. */
   runs: number | null;
@@ -58,7 +58,9 @@ export interface BenchReport {
   results: BenchResult[];
 }
 
-const matches = (only: string | null, name: string, shape: string) => !only || `${name} ${shape}`.toLowerCase().includes(only.toLowerCase());
+/** `only`: comma-separated alternatives, each a case-insensitive substring of "name shape". */
+const matches = (only: string | null, name: string, shape: string) =>
+  !only || only.split(',').some((o) => `${name} ${shape}`.toLowerCase().includes(o.trim().toLowerCase()));
 
 /** Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so only two convs and a small matmul there. */
 function peerWanted(kind: string, name: string, shape: string): boolean {

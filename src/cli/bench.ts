@@ -13,7 +13,8 @@ const USAGE = `usage: swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME
   --json          print {adapter, peakGflops, results: [{name, shape, ms, minMs, maxMs, gflops, peerMs, speedup, ...}]}
   --quick         a reduced set at smaller shapes (evaluations at 128 and 256 px only)
   --peer tfjs     also time conv2d/matmul with @tensorflow/tfjs-backend-webgpu on the same adapter
-  --only NAME     only the cases whose "name shape" contains NAME (e.g. 'conv2d 3x3 fwd', '32x32', 'resnet50')
+  --only NAME     only the cases whose "name shape" contains NAME, or one of several comma-separated
+                  names (e.g. 'conv2d 3x3 fwd', '32x32', 'resnet50,vgg19 eval 128px')
   --runs N        timed runs per case after one warm-up (default 5; 3 for evaluations with --quick)
   --adapter KIND  which adapter (default: SWAGPU_ADAPTER or auto)
   --profile       per-kernel time breakdown of each evaluation`;
