@@ -9,11 +9,11 @@ import { getContext } from '../gpu/context.js';
 import { checkWritable, loadImage, resizeImage, saveImage } from '../io/image.js';
 import { loadModel, MODEL_NAMES, type ModelName } from '../models/load.js';
 import { PRESETS, SMOOTHING_MODES, getPreset, type SmoothingMode } from '../style/presets.js';
-import { NonFiniteLossError, recipeFromPreset, stylize, type Image, type StyleRecipe } from '../style/stylize.js';
+import { NonFiniteLossError, recipeFromPreset, stylize, type Image, type StyleRecipe, type WeightedStyle } from '../style/stylize.js';
 import { defaultContent, defaultStyle } from '../style/default-images.js';
 import { UsageError, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './args.js';
 
-const USAGE = `usage: swagpu stylize [--content C] [--style S] [--out out.png] [options]
+const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
   --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default resnet50-swag, the paper's)
   --model NAME           resnet50 | vgg19 (default: the preset's)
   --weights FILE         weights file (default: weights/<model>)
@@ -26,6 +26,13 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S] [--out out.png] [
   --lr X                 learning rate (Adam; L-BFGS step scale)
   --content-weight X  --style-weight X  --tv-weight X
   --init content|noise|FILE   --seed N
+  --style-blend W1,W2,... blend weights of the --style images (normalised to sum 1; default equal)
+  --style-scale X        style long side = X × output long side (default: the style at --size)
+  --original-colors      keep the content's colours (YUV chroma); transfer luminance only
+  --match-style-colors   recolour each style to the content's colour mean/covariance first
+  --scales N             coarse to fine over N sizes, x2 apart; --iters is the total, split equally
+  --min-size N           long side of the coarsest scale (with --scales: sizes geometric from N)
+  --mask FILE            region r of the mask (k-th darkest colour) takes the r-th --style
   --save-every N         write intermediate PNGs next to --out
   --report-every N       read the loss back every N iterations (default 10)
   --json                 print a JSON summary at the end`;
@@ -34,18 +41,20 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S] [--out out.png] [
 export const CPU_DEFAULTS = { size: 256, iterations: 150 };
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
       options: {
-        content: { type: 'string' }, style: { type: 'string' }, out: { type: 'string', default: 'out.png' },
+        content: { type: 'string' }, style: { type: 'string', multiple: true }, out: { type: 'string', default: 'out.png' },
         preset: { type: 'string', default: 'resnet50-swag' }, model: { type: 'string' }, weights: { type: 'string' },
         smoothing: { type: 'string' }, temperature: { type: 'string' }, size: { type: 'string' }, square: { type: 'boolean' },
         iters: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
         'content-weight': { type: 'string' }, 'style-weight': { type: 'string' }, 'tv-weight': { type: 'string' },
         init: { type: 'string' }, seed: { type: 'string' }, 'save-every': { type: 'string' }, 'report-every': { type: 'string' },
         json: { type: 'boolean' }, help: { type: 'boolean' },
+        'style-blend': { type: 'string' }, 'style-scale': { type: 'string' }, 'original-colors': { type: 'boolean' },
+        'match-style-colors': { type: 'boolean' }, scales: { type: 'string' }, 'min-size': { type: 'string' }, mask: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -57,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
   let model: ModelName;
   let size: number | undefined;
   let saveEvery = 0;
+  let blend: number[] | undefined;
+  const stylePaths = (values.style as string[] | undefined) ?? [];
   const out = values.out as string;
   try {
     const preset = getPreset(values.preset as string);
@@ -74,6 +85,17 @@ export async function run(argv: string[]): Promise<number> {
     if (values['report-every']) overrides.reportEvery = positiveInt('--report-every', values['report-every'] as string);
     if (values['save-every']) saveEvery = positiveInt('--save-every', values['save-every'] as string);
     if (values.size) size = positiveInt('--size', values.size as string, 8192);
+    if (values['style-blend']) {
+      blend = (values['style-blend'] as string).split(',').map((w) => nonNegativeNumber('--style-blend', w));
+      if (blend.length !== Math.max(1, stylePaths.length)) throw new UsageError(`--style-blend: ${blend.length} weights for ${stylePaths.length} --style images`);
+      if (!blend.some((w) => w > 0)) throw new UsageError('--style-blend: the weights must not all be 0');
+    }
+    if (values['style-scale']) overrides.styleScale = positiveNumber('--style-scale', values['style-scale'] as string);
+    if (values['original-colors']) overrides.originalColors = true;
+    if (values['match-style-colors']) overrides.matchStyleColors = true;
+    if (values.scales) overrides.scales = positiveInt('--scales', values.scales as string, 16);
+    if (values['min-size']) overrides.minSize = positiveInt('--min-size', values['min-size'] as string, 8192);
+    if (values.mask && stylePaths.length < 2) throw new UsageError(`--mask: needs one --style per region (at least 2), got ${stylePaths.length}`);
     if (model !== preset.model) {
       throw new UsageError(`--model ${model} does not fit preset ${preset.name} (its layers are ${preset.model}'s); choose --preset ${model === 'vgg19' ? 'vgg19' : 'resnet50-swag'}`);
     }
@@ -98,7 +120,11 @@ export async function run(argv: string[]): Promise<number> {
   const square = values.square === true || (preset.square && !values.size && !cpu);
   const resize = square ? { kind: 'exact' as const, width: size, height: size } : { kind: 'long-side' as const, size };
   const content: Image = values.content ? await loadImage(values.content as string, resize) : await resizeImage(defaultContent(), resize);
-  const style: Image = values.style ? await loadImage(values.style as string, { kind: 'long-side', size }) : await resizeImage(defaultStyle(), { kind: 'long-side', size });
+  // With --style-scale the library sizes each style relative to the output; load it at that size (sharp's filter).
+  const styleResize = { kind: 'long-side' as const, size: recipe.styleScale ? Math.max(1, Math.round(recipe.styleScale * Math.max(content.width, content.height))) : size };
+  const styleImages: Image[] = stylePaths.length > 0 ? await Promise.all(stylePaths.map((p) => loadImage(p, styleResize))) : [await resizeImage(defaultStyle(), styleResize)];
+  const styles: WeightedStyle[] = styleImages.map((image, i) => ({ image, weight: blend?.[i] ?? 1 }));
+  if (values.mask) recipe.mask = await loadImage(values.mask as string, { kind: 'exact', width: content.width, height: content.height });
   if (values.init && values.init !== 'content' && values.init !== 'noise') {
     recipe.init = await loadImage(values.init as string, { kind: 'exact', width: content.width, height: content.height });
   }
@@ -112,12 +138,12 @@ export async function run(argv: string[]): Promise<number> {
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    const result = await stylize(ctx, net, content, style, recipe, {
+    const result = await stylize(ctx, net, content, styles, recipe, {
       signal: controller.signal,
       onProgress: async (p, preview) => {
         const speed = (p.iteration / p.elapsedSeconds).toFixed(2);
         if (bar) bar.update(p.iteration, { loss: p.loss.toExponential(3), speed });
-        else if (!values.json) console.error(`iter ${p.iteration}/${recipe.iterations} loss ${p.loss.toExponential(4)} (${p.layers.map((l) => `${l.kind} ${l.name} ${l.value.toExponential(2)}`).join(', ')}) ${speed} it/s`);
+        else if (!values.json) console.error(`iter ${p.iteration}/${recipe.iterations}${p.scale.count > 1 ? ` [scale ${p.scale.index + 1}/${p.scale.count}, ${p.scale.width}x${p.scale.height}]` : ''} loss ${p.loss.toExponential(4)} (${p.layers.map((l) => `${l.kind} ${l.name}${l.region === undefined ? '' : `#${l.region + 1}`} ${l.value.toExponential(2)}`).join(', ')}) ${speed} it/s`);
         if (saveEvery > 0 && p.iteration % saveEvery === 0) await saveImage(out.replace(/(\.\w+)?$/, `.${p.iteration}$1`), await preview());
       },
     });
