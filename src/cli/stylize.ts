@@ -9,7 +9,7 @@ import { getContext } from '../gpu/context.js';
 import { checkWritable, loadImage, resizeImage, saveImage } from '../io/image.js';
 import { loadModel, MODEL_NAMES, type ModelName } from '../models/load.js';
 import { PRESETS, SMOOTHING_MODES, getPreset, type SmoothingMode } from '../style/presets.js';
-import { NonFiniteLossError, recipeFromPreset, stylize, type Image, type StyleRecipe, type WeightedStyle } from '../style/stylize.js';
+import { DeviceLostError, NonFiniteLossError, recipeFromPreset, stylize, type Image, type StyleRecipe, type WeightedStyle } from '../style/stylize.js';
 import { defaultContent, defaultStyle } from '../style/default-images.js';
 import { UsageError, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './args.js';
 
@@ -157,10 +157,10 @@ export async function run(argv: string[]): Promise<number> {
     return aborted ? 130 : 0;
   } catch (error) {
     bar?.stop();
-    if (error instanceof NonFiniteLossError) {
+    if (error instanceof NonFiniteLossError || error instanceof DeviceLostError) {
       const target = out.replace(/(\.\w+)?$/, '.last-good$1');
       await saveImage(target, error.lastGood);
-      console.error(`swagpu stylize: ${error.message}: ${target}`);
+      console.error(`swagpu stylize: ${error.message}; the last good image is saved in ${target}`);
       return 1;
     }
     throw error;

@@ -36,7 +36,13 @@ export class BufferPool {
   private inUse = new Set<GPUBuffer>();
   readonly stats: PoolStats = { bytesInUse: 0, bytesAllocated: 0, peakBytes: 0, buffers: 0, created: 0 };
 
-  constructor(private device: GPUDevice, private maxBufferSize: number) {}
+  /**
+   * @param maxBufferSize the largest buffer to create (the device limit; a test may lower it).
+   * @param onAllocation receives, per createBuffer, a promise of its out-of-memory error (null when it
+   *   succeeded); GpuContext rethrows it at the next launch, submit or read, so a failed allocation is an
+   *   error naming the size, never a silent invalid buffer or a hang.
+   */
+  constructor(private device: GPUDevice, public maxBufferSize: number, private onAllocation?: (failure: Promise<Error | null>) => void) {}
 
   /** A buffer of at least `bytes` bytes. Contents are undefined (a reused buffer keeps old data). */
   acquire(bytes: number, label = 'swagpu'): GPUBuffer {
@@ -58,7 +64,12 @@ export class BufferPool {
   }
 
   private create(size: number, label: string): GPUBuffer {
+    this.device.pushErrorScope('out-of-memory');
     const buffer = this.device.createBuffer({ size, usage: POOL_USAGE, label });
+    const inUse = this.stats.bytesInUse;
+    this.onAllocation?.(this.device.popErrorScope().then((error) => error && new Error(
+      `${label}: the GPU could not allocate a ${fmtBytes(size)} buffer (${fmtBytes(inUse)} already in use): ${error.message}. Try a smaller --size.`,
+    )));
     this.stats.bytesAllocated += size;
     this.stats.buffers += 1;
     this.stats.created += 1;

@@ -63,7 +63,9 @@ export class GpuContext {
 
   constructor(readonly gpu: Gpu) {
     this.device = gpu.device;
-    this.pool = new BufferPool(gpu.device, gpu.limits.maxBufferSize);
+    this.pool = new BufferPool(gpu.device, gpu.limits.maxBufferSize, (failure) => {
+      this.pendingChecks.push(failure.then((error) => { if (error) this.deferredError ??= error; }));
+    });
     this.maxBindingBytes = gpu.limits.maxStorageBufferBindingSize;
   }
 

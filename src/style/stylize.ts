@@ -136,6 +136,14 @@ export class NonFiniteLossError extends Error {
   constructor(message: string, readonly lastGood: Image, readonly iteration: number) { super(message); }
 }
 
+/**
+ * The GPU device was lost mid-run (driver reset, device destroyed); `lastGood` is the image at the last
+ * report, read back to the CPU then (at that scale's size), so nothing before it is lost.
+ */
+export class DeviceLostError extends Error {
+  constructor(message: string, readonly lastGood: Image, readonly iteration: number) { super(message); }
+}
+
 /** One scale of a multi-scale run: the image size there and its share of the iterations. */
 export interface ScaleStep { width: number; height: number; iterations: number }
 
@@ -290,11 +298,12 @@ async function optimizeAt(
   const objective = createObjective(ctx, model, content, problem.styles, recipe, { regions: problem.regions });
   await objective.calibrate(x);
   const optimizer = createOptimizer(ctx, recipe.optimizer, x, { learningRate: recipe.learningRate, history: recipe.lbfgsHistory });
-  const lastGood = ctx.pool.acquire(x.size * 4, 'last good image');
+  const readImage = (buffer: GPUBuffer) => readClamped(ctx, buffer, content.width, content.height);
+  // The image at the last good report, on the CPU: it survives a lost device, and is what a NaN loss falls back to.
+  let lastGood = await readImage(x.buffer);
+  let lastGoodAt = run.done;
   // Σ|x| on the GPU, read with the loss: a NaN/Inf in the image shows here even where ReLUs hide it from the loss.
   const imageCheck = ctx.pool.acquire(4, 'image check');
-  ctx.commandEncoder().copyBufferToBuffer(x.buffer, 0, lastGood, 0, x.size * 4);
-  const readImage = (buffer: GPUBuffer) => readClamped(ctx, buffer, content.width, content.height);
   const evaluationsBefore = run.evaluations;
   let first: number[] | null = null;
   let last: number[] = [];
@@ -312,16 +321,19 @@ async function optimizeAt(
       done = local;
       if (report) {
         vectorReduce(ctx, { x: x.use('stylize'), out: imageCheck, n: x.size, op: 'abssum' });
-        const [lossValue, check, ...termValues] = await Promise.all([loss.read(), ctx.readF32(imageCheck, 1), ...terms.map((t) => t.read())]);
+        const [image, lossValue, check, ...termValues] = await Promise.all([readImage(x.buffer), loss.read(), ctx.readF32(imageCheck, 1), ...terms.map((t) => t.read())]);
         const weights = objective.weights();
         const weighted = termValues.map((v, i) => v[0] * weights[i]);
         const total = lossValue[0] / objective.lossScale;
         const bad = weighted.findIndex((v) => !Number.isFinite(v));
         if (!Number.isFinite(total) || bad >= 0 || !Number.isFinite(check[0])) {
           const which = bad >= 0 ? `${objective.terms[bad].kind} term at ${objective.terms[bad].name}` : Number.isFinite(total) ? 'the image itself' : 'the total loss';
-          throw new NonFiniteLossError(`the loss became non-finite at iteration ${iteration} (${which})`, await readImage(lastGood), iteration);
+          loss.dispose();
+          for (const t of terms) t.dispose();
+          throw new NonFiniteLossError(`the loss became non-finite at iteration ${iteration} (${which})`, lastGood, iteration);
         }
-        ctx.commandEncoder().copyBufferToBuffer(x.buffer, 0, lastGood, 0, x.size * 4);
+        lastGood = image as Image;
+        lastGoodAt = iteration;
         if (first === null) { firstLoss = total; first = weighted; }
         lastLoss = total;
         last = weighted;
@@ -340,9 +352,15 @@ async function optimizeAt(
     });
     run.layers = objective.terms.map((t, i) => ({ ...t, start: first?.[i] ?? NaN, end: last[i] ?? NaN }));
     run.styleSizes = problem.styles.map((s) => ({ width: s.image.width, height: s.image.height }));
+  } catch (error) {
+    if (error instanceof NonFiniteLossError) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let device.lost settle into ctx.gpu.lost
+    if (ctx.gpu.lost || /device (is |was )?(lost|destroyed)/i.test((error as Error).message)) {
+      throw new DeviceLostError(`the GPU device was lost after iteration ${run.done} (${(error as Error).message}); the image at iteration ${lastGoodAt} is kept`, lastGood, run.done);
+    }
+    throw error;
   } finally {
     optimizer.dispose();
-    ctx.pool.release(lastGood);
     ctx.pool.release(imageCheck);
     objective.dispose();
   }
