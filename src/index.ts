@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * swagpu, the library (browser-safe entry; Node gets src/node.ts, which adds file paths and the
  * auto-fetched ResNet-50 weights):
