@@ -1,7 +1,7 @@
 // The controls of src/style (issue 7), each checked by a number: style blends (targets), style scale (the
 // size of the image whose features are used), original colours (output chroma = content chroma), style
 // colour matching (mean/covariance), region masks (each region nearer its own style), multi-scale (final
-// size; lower final loss than single-scale at equal cost), init options, and the schedule helpers.
+// size; lower final loss than single-scale at equal cost in pixel-evaluations), init options, and the schedule helpers.
 // A small random-weight network (3 conv layers, strides 1, 2, 2) stands in for ResNet-50; fastest adapter only.
 import { describe, expect, it } from 'vitest';
 import { getContext, type GpuContext } from '../../src/gpu/context.js';
@@ -13,7 +13,6 @@ import { createObjective, imageTensor, type Image, type LossSpec } from '../../s
 import { noiseImage, scaleSchedule, stylize, styleSizeAt, type StyleRecipe, type WeightedStyle } from '../../src/style/stylize.js';
 import { colorStats, matchColors } from '../../src/style/colors.js';
 import { maskRegions, resizeRegions } from '../../src/style/regions.js';
-import { resampleImage } from '../../src/style/resample.js';
 import { RGB_TO_YUV } from '../../src/kernels/color.js';
 import { assertClose, fastestAdapter, randn, randomArray, rng } from '../harness.js';
 
@@ -225,6 +224,9 @@ describe(`style controls [${fastestAdapter()}]`, () => {
     const single = await stylize(ctx, model, c64, s64, recipe({ ...base, iterations: Math.round(cost) }));
     console.log(`multi-scale ${multi.loss.end.toExponential(3)} (${multi.seconds.toFixed(2)} s) vs single-scale ${single.loss.end.toExponential(3)} at ${Math.round(cost)} iterations (${single.seconds.toFixed(2)} s); start ${single.loss.start.toExponential(3)}`);
     expect(multi.loss.end).toBeLessThan(single.loss.end);
+    // Not asserted: equal wall time. At 64 px on a CPU adapter per-launch overhead (and the pipeline compiles
+    // the first run pays) dominates the 16 and 32 px scales, so seconds do not follow pixels and a single-scale
+    // run given the multi-scale run's seconds (~45 iterations here) ends about level with it.
   });
 
   it('init: content, seeded noise and an image file start the optimisation from that image', async () => {
