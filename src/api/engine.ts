@@ -100,7 +100,7 @@ export class Engine<I> {
     const exact: Resize = { kind: 'exact', width: content.width, height: content.height };
     const init: 'content' | 'noise' | Image = plan.init === 'content' || plan.init === 'noise'
       ? plan.init as 'content' | 'noise' : await this.platform.readImage(plan.init as I, exact, 'init');
-    const mask = options.mask === undefined ? undefined : await this.platform.readImage(options.mask, { kind: 'none' }, 'mask');
+    const mask = options.mask === undefined ? undefined : await this.platform.readImage(options.mask, exact, 'mask');
     const net = await this.loadModel(plan.model, plan.pooling);
     const result = await stylizeImage(this.context, net, content, styles, { ...plan.recipe, init, mask }, {
       signal: options.signal,

@@ -170,6 +170,7 @@ export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<Adapter
   if (options.iterations !== undefined) checkNumber('iterations', options.iterations, { integer: true, min: 1 });
   if (options.reportEvery !== undefined) checkNumber('reportEvery', options.reportEvery, { integer: true, min: 1 });
   if (options.seed !== undefined) checkNumber('seed', options.seed, { integer: true, min: 0 });
+  if (options.styleScale !== undefined) checkNumber('styleScale', options.styleScale, { positive: true });
   if (options.learningRate !== undefined) checkNumber('learningRate', options.learningRate, { positive: true });
   if (typeof options.size === 'number') checkNumber('size', options.size, { integer: true, min: 1, max: MAX_SIZE });
   else if (options.size !== undefined && options.size !== 'keep') throw new Error(`size must be a positive integer or 'keep', got ${String(options.size)}`);
@@ -190,7 +191,8 @@ export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<Adapter
   return {
     ...plan,
     content: square ? { kind: 'exact', width: size, height: size } : { kind: 'long-side', size },
-    style: { kind: 'long-side', size },
+    // The output's long side is `size` either way; with styleScale the style is read at its final size.
+    style: { kind: 'long-side', size: recipe.styleScale ? Math.max(1, Math.round(recipe.styleScale * size)) : size },
   };
 }
 
