@@ -28,6 +28,7 @@ export { PRESETS, SMOOTHING_MODES, getPreset, type Preset, type SmoothingMode, t
 export { MODEL_NAMES, type ModelName } from './models/model.js';
 export { defaultContent, defaultStyle } from './style/default-images.js';
 export { analysisSvg } from './style/plot.js';
+export { analysisTable, predictionsTable } from './api/format.js';
 export { loadWeightsFromBytes } from './models/weights.js';
 export type { AdapterChoice, AdapterReport } from './gpu/device.js';
 

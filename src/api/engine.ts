@@ -66,8 +66,12 @@ export class Engine<I> {
     let promise = this.models.get(key);
     if (!promise) {
       promise = (async () => {
-        const weights = await this.platform.readWeights(model, this.options.weights?.[model], (l) => this.log(l));
-        if (weights.metadata.arch !== model) throw new Error(`the weights given for ${model} are for ${weights.metadata.arch}`);
+        const source = this.options.weights?.[model];
+        const weights = await this.platform.readWeights(model, source, (l) => this.log(l));
+        if (weights.metadata.arch !== model) {
+          const where = typeof source === 'string' || source instanceof URL ? String(source) : `the ${model} weights`;
+          throw new Error(`${where}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
+        }
         const net = model === 'resnet50' ? new ResNet50(this.context, weights) : new VGG19(this.context, weights, pooling);
         await this.context.sync();
         return net;
@@ -118,7 +122,7 @@ export class Engine<I> {
   async classify(input: I | readonly I[], options: ClassifyOptions = {}): Promise<Prediction[] | Prediction[][]> {
     this.check();
     const top = options.top === undefined ? 5 : checkNumber('top', options.top, { integer: true, min: 1, max: 1000 });
-    const size = options.size === undefined ? 224 : checkNumber('size', options.size, { integer: true, min: 32, max: 4096 });
+    const size = options.size === undefined ? 224 : checkNumber('size', options.size, { integer: true, min: 1, max: 4096 });
     const list = Array.isArray(input) ? input as readonly I[] : [input as I];
     const images: Image[] = [];
     for (const [i, item] of list.entries()) images.push(await this.platform.readImage(item, { kind: 'exact', width: size, height: size }, list.length > 1 ? `image ${i + 1}` : 'image'));
@@ -138,7 +142,7 @@ export class Engine<I> {
     const smoothing = options.smoothing ?? 'none';
     const temperature = options.temperature === undefined ? 1 : checkNumber('temperature', options.temperature, { positive: true });
     const size = options.size ?? 224;
-    if (size !== 'keep') checkNumber('size', size, { integer: true, min: 32, max: 4096 });
+    if (size !== 'keep') checkNumber('size', size, { integer: true, min: 1, max: 4096 });
     const image = await this.platform.readImage(input, size === 'keep' ? { kind: 'none' } : { kind: 'exact', width: size, height: size }, 'image');
     const net = await this.loadModel(model, options.pooling ?? 'max');
     const layers = await analyzeImage(this.context, net, image, { mode: smoothing, temperature }, options.layers ?? net.taps);

@@ -1,9 +1,6 @@
 /** `swagpu classify IMAGE... [--model resnet50] [--weights FILE] [--top 5] [--json]`: ImageNet top-k labels. */
 import { parseArgs } from 'node:util';
-import { getContext } from '../gpu/context.js';
-import { loadImage } from '../io/image.js';
-import { loadModel } from '../models/load.js';
-import { classify } from '../models/classify.js';
+import { createEngine, predictionsTable } from '../node.js';
 import { UsageError, positiveInt } from './args.js';
 
 const USAGE = 'usage: swagpu classify IMAGE... [--model resnet50] [--weights FILE] [--top 5] [--json]';
@@ -24,20 +21,15 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
-  const top = Number(values.top);
-  // Every image is decoded before the model loads, so a bad file fails fast, naming itself.
-  const images = [];
-  for (const file of positionals) images.push(await loadImage(file, { kind: 'exact', width: 224, height: 224 }));
-  const ctx = await getContext();
-  const model = await loadModel(ctx, 'resnet50', { weights: values.weights, log: (l) => console.error(l) });
-  const results = [];
-  for (const [i, file] of positionals.entries()) results.push({ file, top: (await classify(ctx, model, images[i])).slice(0, top) });
-  if (values.json) console.log(JSON.stringify(results, null, 2));
-  else {
-    for (const r of results) {
-      console.log(r.file);
-      for (const t of r.top) console.log(`  ${String(t.index).padStart(4)} ${t.label.padEnd(28)} ${t.prob.toFixed(4)}`);
-    }
+  const engine = await createEngine({ weights: values.weights ? { resnet50: values.weights } : undefined, log: (l) => console.error(l) });
+  try {
+    // Every image is decoded before the model loads, so a bad file fails fast, naming itself.
+    const top = await engine.classify(positionals, { top: Number(values.top) });
+    const results = positionals.map((file, i) => ({ file, top: top[i] }));
+    if (values.json) console.log(JSON.stringify(results, null, 2));
+    else for (const r of results) console.log(`${r.file}\n${predictionsTable(r.top)}`);
+    return 0;
+  } finally {
+    engine.dispose();
   }
-  return 0;
 }
