@@ -28,6 +28,8 @@ const demo = {
   /** RGBA8 of the content image at the size of the last run (tests compare the result against it). */
   lastContent: null as { width: number; height: number; pixels: number[] } | null,
   errors: [] as string[],
+  /** The iteration the worker is blocked at while paused (null while it runs). */
+  pausedAt: null as number | null,
   /** Test hook: destroy the worker's GPU device to exercise the device-lost path. */
   loseDevice: () => send({ type: 'lose-device' }),
 };
@@ -327,6 +329,12 @@ function onMessage(m: FromWorker): void {
       if (Number.isFinite(m.lossEnd)) $('stat-loss').textContent = m.lossEnd.toExponential(3);
       break;
     }
+    case 'paused':
+      if (m.runId === currentRun.id && demo.state === 'paused') {
+        demo.pausedAt = m.iteration;
+        $('stat-eta').textContent = 'paused';
+      }
+      break;
     case 'all-done':
       if (m.runId === currentRun.id && demo.state !== 'lost') setState(demo.state === 'error' ? 'error' : 'done');
       break;
@@ -377,6 +385,7 @@ async function main(): Promise<void> {
   $('pause').addEventListener('click', () => {
     const pausing = demo.state === 'running';
     send({ type: pausing ? 'pause' : 'resume' });
+    demo.pausedAt = null;
     setState(pausing ? 'paused' : 'running');
   });
   $('stop').addEventListener('click', () => send({ type: 'stop' }));

@@ -45,6 +45,8 @@ export type FromWorker =
     elapsedSeconds: number; width: number; height: number; pixels: Uint8ClampedArray;
   }
   | { type: 'done'; runId: number; job: number; iterations: number; seconds: number; lossStart: number; lossEnd: number; width: number; height: number; pixels: Uint8ClampedArray; stopped: boolean }
+  /** The optimisation is now blocked at a preview point (after Pause). */
+  | { type: 'paused'; runId: number; job: number; iteration: number }
   | { type: 'all-done'; runId: number }
   | { type: 'analysis'; runId: number; none: LayerStats[]; softmax: LayerStats[] }
   | { type: 'device-lost'; reason: string; message: string }

@@ -1,18 +1,11 @@
 /**
  * The engine worker: owns the WebGPU device, the weights and the models, and runs stylize() and
- * analyzeImage() off the page's thread. Only browser-safe modules are imported here (see
+ * analyze() off the page's thread, through the library API (src/index.ts). Only browser-safe modules are imported here (see
  * demo/vite.config.ts for the Node-only module the bundle leaves out).
  */
-import { getContext, type GpuContext } from '../src/gpu/context.js';
-import { loadWeightsFromBytes } from '../src/models/weights.js';
-import { ResNet50 } from '../src/models/resnet50.js';
-import { VGG19 } from '../src/models/vgg19.js';
-import type { FeatureModel } from '../src/models/model.js';
-import { stylize, recipeFromPreset, NonFiniteLossError } from '../src/style/stylize.js';
-import { getPreset } from '../src/style/presets.js';
-import { analyzeImage } from '../src/style/analysis.js';
+import { createEngine, planStylize, NonFiniteLossError, type Engine, type ImageInput, type ModelName } from '../src/index.js';
 import { fetchWeights } from './weights-cache.js';
-import { planarToRGBA, type FromWorker, type ModelChoice, type PlanarImage, type ToWorker } from './protocol.js';
+import { planarToRGBA, type FromWorker, type ModelChoice, type ToWorker } from './protocol.js';
 
 const port = self as unknown as {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -20,42 +13,39 @@ const port = self as unknown as {
 };
 const post = (message: FromWorker, transfer: Transferable[] = []) => port.postMessage(message, transfer);
 
-let ctxPromise: Promise<GpuContext> | null = null;
-const models = new Map<ModelChoice, Promise<FeatureModel>>();
+let enginePromise: Promise<Engine<ImageInput>> | null = null;
+/** Weights URL, pooling and whether the bytes came from the Cache API, per model (set by 'load'). */
+const sources = new Map<ModelChoice, { url: string; expectedBytes?: number; pooling: 'max' | 'avg'; cached: boolean }>();
 let abort: AbortController | null = null;
 let paused = false;
 let resumeWaiters: Array<() => void> = [];
 
-function context(): Promise<GpuContext> {
-  if (!ctxPromise) {
-    ctxPromise = getContext();
-    ctxPromise.then((ctx) => {
-      ctx.device.lost.then((info) => post({ type: 'device-lost', reason: info.reason, message: info.message }));
-    }, () => { ctxPromise = null; });
-  }
-  return ctxPromise;
+/** The engine's weights: fetched (with progress, through the Cache API) when a model is first loaded. */
+async function weightsBytes(model: ModelName): Promise<Uint8Array> {
+  const source = sources.get(model);
+  if (!source) throw new Error(`no weights URL for ${model}`);
+  const { bytes, cached } = await fetchWeights(source.url, (loaded, total, fromCache) => {
+    post({ type: 'load-progress', model, loaded, total, cached: fromCache });
+  }, source.expectedBytes);
+  source.cached = cached;
+  return bytes;
 }
 
-function loadModel(model: ModelChoice, url: string, expectedBytes?: number, pooling: 'max' | 'avg' = 'max'): Promise<FeatureModel> {
-  let promise = models.get(model);
-  if (!promise) {
-    promise = (async () => {
-      const ctx = await context();
-      const started = performance.now();
-      const { bytes, cached } = await fetchWeights(url, (loaded, total, fromCache) => {
-        post({ type: 'load-progress', model, loaded, total, cached: fromCache });
-      }, expectedBytes);
-      const weights = loadWeightsFromBytes(bytes, url);
-      if (weights.metadata.arch !== model) throw new Error(`${url}: weights are for ${weights.metadata.arch}, not ${model}`);
-      const net = model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, pooling);
-      await ctx.sync();
-      post({ type: 'loaded', model, seconds: (performance.now() - started) / 1000, cached });
-      return net;
-    })();
-    models.set(model, promise);
-    promise.catch(() => models.delete(model));
+function engine(): Promise<Engine<ImageInput>> {
+  if (!enginePromise) {
+    enginePromise = createEngine({ weights: { resnet50: () => weightsBytes('resnet50'), vgg19: () => weightsBytes('vgg19') } });
+    enginePromise.then((e) => {
+      e.context.device.lost.then((info) => post({ type: 'device-lost', reason: info.reason, message: info.message }));
+    }, () => { enginePromise = null; });
   }
-  return promise;
+  return enginePromise;
+}
+
+async function loadModel(model: ModelChoice, url: string, expectedBytes?: number, pooling: 'max' | 'avg' = 'max'): Promise<void> {
+  sources.set(model, { url, expectedBytes, pooling, cached: false });
+  const started = performance.now();
+  await (await engine()).loadModel(model, pooling);
+  post({ type: 'loaded', model, seconds: (performance.now() - started) / 1000, cached: sources.get(model)!.cached });
 }
 
 /** Resolves at once unless paused; then when resumed or stopped. */
@@ -71,44 +61,45 @@ function setPaused(value: boolean): void {
   }
 }
 
-function pixelsOf(image: PlanarImage): Uint8ClampedArray { return planarToRGBA(image); }
-
 async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const { runId, content, style, jobs } = message;
-  const model = models.get(message.model);
-  if (!model) throw new Error(`model ${message.model} is not loaded`);
-  const net = await model;
-  const ctx = await context();
+  const source = sources.get(message.model);
+  if (!source) throw new Error(`model ${message.model} is not loaded`);
+  const eng = await engine();
   abort = new AbortController();
   const signal = abort.signal;
   setPaused(false);
   try {
     for (let job = 0; job < jobs.length && !signal.aborted; job++) {
       const { label } = jobs[job];
-      const recipe = recipeFromPreset(getPreset(jobs[job].preset), jobs[job].overrides);
-      post({ type: 'started', runId, job, label, width: content.width, height: content.height, iterations: recipe.iterations });
+      // The page already sized the images ('keep'); everything else is the preset plus the form's overrides.
+      const options = { ...jobs[job].overrides, preset: jobs[job].preset, content, style, size: 'keep' as const, pooling: source.pooling };
+      const iterations = planStylize(options, eng.adapter).recipe.iterations;
+      post({ type: 'started', runId, job, label, width: content.width, height: content.height, iterations });
       try {
-        const result = await stylize(ctx, net, content, style, recipe, {
+        const result = await eng.stylize({
+          ...options,
           signal,
-          onProgress: async (p, preview) => {
-            const image = await preview();
-            const pixels = pixelsOf(image);
+          preview: true,
+          onProgress: async (p) => {
+            const pixels = p.preview!.data;
             post({
-              type: 'progress', runId, job, iteration: p.iteration, iterations: recipe.iterations, loss: p.loss,
-              elapsedSeconds: p.elapsedSeconds, width: image.width, height: image.height, pixels,
+              type: 'progress', runId, job, iteration: p.iteration, iterations: p.iterations, loss: p.loss,
+              elapsedSeconds: p.elapsedSeconds, width: p.preview!.width, height: p.preview!.height, pixels,
             }, [pixels.buffer]);
+            if (paused) post({ type: 'paused', runId, job, iteration: p.iteration });
             await waitWhilePaused();
           },
         });
-        const pixels = pixelsOf(result.image);
+        const pixels = planarToRGBA(result.image);
         post({
           type: 'done', runId, job, iterations: result.iterations, seconds: result.seconds,
           lossStart: result.loss.start, lossEnd: result.loss.end, width: result.image.width, height: result.image.height,
-          pixels, stopped: signal.aborted,
+          pixels, stopped: result.aborted,
         }, [pixels.buffer]);
       } catch (e) {
         if (e instanceof NonFiniteLossError && e.lastGood) {
-          const pixels = pixelsOf(e.lastGood);
+          const pixels = planarToRGBA(e.lastGood);
           post({
             type: 'done', runId, job, iterations: e.iteration, seconds: 0, lossStart: NaN, lossEnd: NaN,
             width: e.lastGood.width, height: e.lastGood.height, pixels, stopped: true,
@@ -125,11 +116,10 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
 }
 
 async function analyze(message: Extract<ToWorker, { type: 'analyze' }>): Promise<void> {
-  const net = await (models.get('resnet50') ?? Promise.reject(new Error('ResNet-50 is not loaded')));
-  const ctx = await context();
-  const none = await analyzeImage(ctx, net, message.content, { mode: 'none', temperature: 1 });
-  const softmax = await analyzeImage(ctx, net, message.content, { mode: 'softmax', temperature: 1 });
-  post({ type: 'analysis', runId: message.runId, none, softmax });
+  if (!sources.has('resnet50')) throw new Error('ResNet-50 is not loaded');
+  const eng = await engine();
+  const result = await eng.analyze(message.content, { model: 'resnet50', smoothing: 'none', size: 'keep', plot: true });
+  post({ type: 'analysis', runId: message.runId, none: result.layers, softmax: result.compare!.layers });
 }
 
 function fail(e: unknown, runId?: number): void {
@@ -141,8 +131,8 @@ port.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
     case 'init':
-      context().then((ctx) => {
-        const a = ctx.gpu.adapter;
+      engine().then((e) => {
+        const a = e.adapter;
         post({ type: 'ready', adapter: { vendor: a.vendor, architecture: a.architecture, description: a.description, isCPU: a.isCPU } });
       }, (e) => fail(e));
       break;
@@ -166,7 +156,7 @@ port.onmessage = (event) => {
       setPaused(false);
       break;
     case 'lose-device':
-      context().then((ctx) => ctx.device.destroy());
+      engine().then((e) => e.context.device.destroy());
       break;
   }
 };
