@@ -24,7 +24,7 @@ import optimSource from './optim.wgsl';
 import dotSource from './dot.wgsl';
 import scalarSource from './scalar.wgsl';
 import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid, uniformBlock, ELEMENTWISE_WORKGROUP } from './launch.js';
+import { elementwiseGrid, uniformBlock } from './launch.js';
 
 /** One float32 in a GPU buffer: element `index` (default 0) of `buffer`. */
 export interface ScalarRef { buffer: GPUBuffer; index?: number }
@@ -121,9 +121,11 @@ export function copy(ctx: GpuContext, { src, dst, n, srcOffset = 0, dstOffset = 
 }
 
 export type VectorReduction = 'sumsq' | 'abssum' | 'absmax';
-const MAX_PARTIALS = 256;
-/** Elements per invocation before another workgroup is added (up to MAX_PARTIALS workgroups). */
-const ITEMS_PER_THREAD = 8;
+/** At most this many stage-1 workgroups of 64 invocations (one partial each: <= 4096 partials). */
+const MAX_GROUPS = 64;
+const PARTIAL_WORKGROUP = 64;
+/** Elements per invocation before another workgroup is added (up to MAX_GROUPS workgroups). */
+const ITEMS_PER_THREAD = 64;
 
 function reduce(ctx: GpuContext, kind: 'dot' | VectorReduction, a: GPUBuffer, b: GPUBuffer | null, n: number, out: GPUBuffer | ScalarRef): void {
   const op = kind === 'dot' ? 'dot' : `vectorReduce(${kind})`;
@@ -132,12 +134,13 @@ function reduce(ctx: GpuContext, kind: 'dot' | VectorReduction, a: GPUBuffer, b:
   checkVectors(op, ctx, n, b ? { a, b } : { a });
   if (target.buffer === a || target.buffer === b) throw new Error(`${op}: out must not be an input buffer`);
   const defines = { DOT: kind === 'dot', SUMSQ: kind === 'sumsq', ABSMAX: kind === 'absmax' };
-  const groups = Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n / (ELEMENTWISE_WORKGROUP * ITEMS_PER_THREAD))));
-  const partials = ctx.pool.acquire(groups * 4, `${op} partials`);
+  const groups = Math.max(1, Math.min(MAX_GROUPS, Math.ceil(n / (PARTIAL_WORKGROUP * ITEMS_PER_THREAD))));
+  const count = groups * PARTIAL_WORKGROUP;
+  const partials = ctx.pool.acquire(count * 4, `${op} partials`);
   ctx.launch({ name: `${kind}Partial`, source: dotSource, defines: { ...defines, PARTIAL: true } },
-    { buffers: b ? [a, b, partials] : [a, partials], uniforms: new Uint32Array([n, groups * ELEMENTWISE_WORKGROUP]), workgroups: [groups] });
+    { buffers: b ? [a, b, partials] : [a, partials], uniforms: new Uint32Array([n, count]), workgroups: [groups] });
   ctx.launch({ name: `${kind}Final`, source: dotSource, defines: { ...defines, PARTIAL: false } },
-    { buffers: [partials, target.buffer], uniforms: new Uint32Array([groups, target.index]), workgroups: [1] });
+    { buffers: [partials, target.buffer], uniforms: new Uint32Array([count, target.index]), workgroups: [1] });
   // Safe to hand back at once: later launches that reuse it are recorded (and run) after these two.
   ctx.pool.release(partials);
 }

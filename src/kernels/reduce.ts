@@ -17,8 +17,11 @@ type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
 const VARIANTS: Variant[] = ['SUM', 'MSE', 'TV', 'FINAL', 'MSE_BACKWARD', 'TV_BACKWARD'];
 const defines = (v: Variant) => Object.fromEntries(VARIANTS.map((k) => [k, k === v]));
 
-/** Stage-1 workgroups for `count` terms: about 4 terms per thread before splitting, at most 256. */
-const groupsFor = (count: number) => Math.max(1, Math.min(256, Math.ceil(count / 1024)));
+/**
+ * Stage-1 workgroups (of 64 invocations) for `count` terms: at least 64 terms per invocation before another
+ * workgroup is added, at most 64 workgroups (4096 partials, summed by the one-workgroup FINAL pass).
+ */
+export const reduceGroupsFor = (count: number) => Math.max(1, Math.min(64, Math.ceil(count / (64 * 64))));
 
 function params(f: { n: number; skip?: number; partialOffset?: number; h?: number; w?: number; scale?: number; rowStride?: number }): Uint32Array {
   return uniformBlock([
@@ -42,18 +45,18 @@ function checkSizes(op: string, n: number, buffers: Record<string, [GPUBuffer, n
  */
 function reduceToScalar(ctx: GpuContext, name: string, variant: Variant, inputs: GPUBuffer[], out: GPUBuffer, n: number, scale: number, extra: { h?: number; w?: number; whole?: boolean } = {}): void {
   const chunks: ElementChunk[] = extra.whole ? [{ start: 0, count: n, bindStart: 0, skip: 0 }] : elementChunks(ctx, 0, n);
-  const groups = chunks.map((c) => groupsFor(c.count));
+  const groups = chunks.map((c) => reduceGroupsFor(c.count));
   const total = groups.reduce((s, g) => s + g, 0);
-  const partials = ctx.pool.acquire(total * 4, `${name} partials`);
+  const partials = ctx.pool.acquire(total * 64 * 4, `${name} partials`);
   let offset = 0;
   chunks.forEach((c, k) => {
     const buffers = extra.whole ? [...inputs, partials] : [...inputs.map((b) => chunkRange(b, c)), partials];
     ctx.launch({ name, source, defines: defines(variant) }, {
       buffers, uniforms: params({ n: c.count, skip: c.skip, partialOffset: offset, h: extra.h, w: extra.w }), workgroups: [groups[k]],
     });
-    offset += groups[k];
+    offset += groups[k] * 64;
   });
-  ctx.launch({ name: `${name}Final`, source, defines: defines('FINAL') }, { buffers: [partials, out], uniforms: params({ n: total, scale }), workgroups: [1] });
+  ctx.launch({ name: `${name}Final`, source, defines: defines('FINAL') }, { buffers: [partials, out], uniforms: params({ n: total * 64, scale }), workgroups: [1] });
   // Launches run in recording order, so a later acquire of this buffer only affects later launches.
   ctx.pool.release(partials);
 }

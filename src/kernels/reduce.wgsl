@@ -4,14 +4,18 @@
 // Bindings: 0 uniform {n, skip, partialOffset, h, w, scale, rowStride}; storage buffers per variant (below).
 //
 // Two-stage reduction (deterministic: no atomics, a fixed order for a given launch geometry):
-//   SUM / MSE / TV (stage 1): G workgroups of 256 threads (dispatch (G, 1, 1), G <= 256). Thread t of
-//     workgroup g sums the terms i = g·256 + t, + G·256, ... < n (so any n works, past 256·65535 too),
-//     the workgroup tree-reduces, and writes partials[partialOffset + g]. Terms:
+//   SUM / MSE / TV (stage 1): P = 64·G invocations in G workgroups of 64 (dispatch (G, 1, 1), G <= 64),
+//     no workgroup memory and no barriers (barriers are the dominant cost on the CPU adapters: SwiftShader
+//     switches coroutines per 4-lane subgroup at each one, llvmpipe splits the shader around it).
+//     Invocation g sums the terms i = g, g + P, g + 2P, ... < n (so any n works) in four independent
+//     accumulators (unrolled by 4), and writes partials[partialOffset + g]. Terms:
 //       SUM: x[i]        MSE: (a[i] − b[i])²
 //       TV:  (x[h+1,w] − x[h,w])² [h < H−1] + (x[h,w+1] − x[h,w])² [w < W−1], x viewed as planes of H×W.
 //     Inputs are bound as chunks of their buffers: term i reads element [skip + i] (see elementChunks);
-//     each chunk's launch writes its own run of partials.
-//   FINAL (stage 2): one workgroup; out[0] = scale · Σ_{j < n} partials[j].
+//     each chunk's launch writes its own run of P partials.
+//   FINAL (stage 2): one workgroup of 256; thread t sums partials t, t + 256, ... (<= 16 of them), then a
+//     tree over the workgroup; out[0] = scale · Σ_{j < n} partials[j].
+// Float32 accuracy: each partial adds about n/4096 terms in 4 interleaved sums, then 16 + 8 levels.
 // Backward, 1-D, 256 threads per workgroup folded into y past 65535 workgroups (i = gid.y·rowStride + gid.x),
 //   one invocation per element:
 //   MSE_BACKWARD: da[i] = scale · 2(a[i] − b[i]) · dLoss[0],   scale = 1/n_total
@@ -69,42 +73,48 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (col + 1u < W) { g -= x[i + 1u] - v; }
   dx[i] = p.scale * 2.0 * dLoss[0] * g;
 }
-#else
+#elif FINAL
 var<workgroup> sums: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) t: u32) {
+fn main(@builtin(local_invocation_index) t: u32) {
   var acc = 0.0;
-#if FINAL
   for (var i = t; i < p.n; i += 256u) { acc += partials[i]; }
-#else
-  for (var i = wid.x * 256u + t; i < p.n; i += groups.x * 256u) {
-#if SUM
-    acc += x[p.skip + i];
-#elif MSE
-    let d = a[p.skip + i] - b[p.skip + i];
-    acc += d * d;
-#else
-    let col = i % p.w;
-    let row = (i / p.w) % p.h;
-    let v = x[i];
-    if (row + 1u < p.h) { let d = x[i + p.w] - v; acc += d * d; }
-    if (col + 1u < p.w) { let d = x[i + 1u] - v; acc += d * d; }
-#endif
-  }
-#endif
   sums[t] = acc;
   workgroupBarrier();
   for (var s = 128u; s > 0u; s >>= 1u) {
     if (t < s) { sums[t] += sums[t + s]; }
     workgroupBarrier();
   }
-  if (t == 0u) {
-#if FINAL
-    out[0] = p.scale * sums[0];
+  if (t == 0u) { out[0] = p.scale * sums[0]; }
+}
 #else
-    partials[p.partialOffset + wid.x] = sums[0];
+fn term(i: u32) -> f32 {
+#if SUM
+  return x[p.skip + i];
+#elif MSE
+  let d = a[p.skip + i] - b[p.skip + i];
+  return d * d;
+#else
+  let col = i % p.w;
+  let row = (i / p.w) % p.h;
+  let v = x[i];
+  var acc = 0.0;
+  if (row + 1u < p.h) { let d = x[i + p.w] - v; acc += d * d; }
+  if (col + 1u < p.w) { let d = x[i + 1u] - v; acc += d * d; }
+  return acc;
 #endif
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * 64u;
+  var acc = vec4f(0.0);
+  var i = gid.x;
+  for (; i + 3u * stride < p.n; i += 4u * stride) {
+    acc += vec4f(term(i), term(i + stride), term(i + 2u * stride), term(i + 3u * stride));
   }
+  for (; i < p.n; i += stride) { acc.x += term(i); }
+  partials[p.partialOffset + gid.x] = (acc.x + acc.y) + (acc.z + acc.w);
 }
 #endif

@@ -11,6 +11,7 @@
 import source from './softmax.wgsl';
 import type { GpuContext } from '../gpu/context.js';
 import { chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from './launch.js';
+import { reduceGroupsFor } from './reduce.js';
 
 export type Shape4 = [number, number, number, number];
 export type SmoothingMode = 'softmax' | 'channel-softmax' | 'scale';
@@ -70,15 +71,15 @@ function eachChunk(ctx: GpuContext, start: number, end: number, body: (c: Elemen
 function reducePerItem(ctx: GpuContext, shape: Shape4, partial: Variant, final: Variant, big: GPUBuffer[], stats: GPUBuffer, pairs: number, factor: number): void {
   const [n, c, h, w] = shape;
   const item = c * h * w;
-  const plan = Array.from({ length: n }, (_, b) => elementChunks(ctx, b * item, (b + 1) * item).map((ch) => ({ ch, groups: Math.max(1, Math.min(256, Math.ceil(ch.count / 1024))) })));
+  const plan = Array.from({ length: n }, (_, b) => elementChunks(ctx, b * item, (b + 1) * item).map((ch) => ({ ch, groups: reduceGroupsFor(ch.count) })));
   const totalGroups = plan.flat().reduce((s, x) => s + x.groups, 0);
-  const partials = ctx.pool.acquire(totalGroups * pairs * 4, 'softmax partials');
+  const partials = ctx.pool.acquire(totalGroups * 64 * pairs * 4, 'softmax partials');
   let offset = 0;
   plan.forEach((chunks, b) => {
     const first = offset;
     for (const { ch, groups } of chunks) {
       launch(ctx, partial, [...big.map((buf) => chunkRange(buf, ch)), partials], { n: ch.count, skip: ch.skip, partialOffset: offset, factor }, [groups]);
-      offset += groups;
+      offset += groups * 64; // one partial per invocation
     }
     launch(ctx, final, [partials, stats], { n: offset - first, partialOffset: first, batch: b }, [1]);
   });

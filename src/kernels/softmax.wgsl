@@ -14,10 +14,12 @@
 //   CHANNEL_FORWARD:  one invocation per (b, pixel): three passes over its C values (stride H·W).
 //   CHANNEL_BACKWARD: one invocation per (b, pixel): d = Σ_c dy·y, then dx = y·(dy − d)·factor (1/T).
 //   Whole-map softmax, item b, inputs bound as chunks of the item (element i at [skip + i]):
-//   STATS_PARTIAL:    G workgroups per chunk; partials[2(partialOffset + g) + {0,1}] = (m, s) of x/T.
+//   STATS_PARTIAL:    G <= 64 workgroups of 64 per chunk, no workgroup memory, no barriers (they dominate on
+//                     the CPU adapters); invocation g of P = 64·G folds elements g, g + P, ... and writes
+//                     partials[2(partialOffset + g) + {0,1}] = (m, s) of x/T.
 //   STATS_FINAL:      one workgroup: merges n pairs from partialOffset into stats[2·batch + {0,1}] = (M, S).
 //   APPLY:            one invocation per element: y = exp(x·factor − M_b) / S_b, b = (start + i) / item.
-//   DOT_PARTIAL:      G workgroups per chunk; partials[partialOffset + g] = Σ dy·y.
+//   DOT_PARTIAL:      as STATS_PARTIAL; partials[partialOffset + g] = Σ dy·y over its elements.
 //   DOT_FINAL:        one workgroup: stats[batch] = Σ of n partials from partialOffset.
 //   BACKWARD_APPLY:   one invocation per element: dx = y·(dy − dot_b)·factor.
 struct Params {
@@ -68,14 +70,54 @@ fn merged(a: vec2f, b: vec2f) -> vec2f {
   return vec2f(m, a.y * exp(a.x - m) + b.y * exp(b.x - m));
 }
 
-#if REDUCTION
+#if STATS_PARTIAL
+// Barrier-free stage 1 (see the header): invocation g of P = 64·G folds elements g, g + P, ... into
+// its own running pair, four of them interleaved (unrolled by 4) so the exps are independent.
+fn online(a: vec2f, v: f32) -> vec2f {
+  if (v > a.x) { return vec2f(v, a.y * exp(a.x - v) + 1.0); }
+  return vec2f(a.x, a.y + exp(v - a.x));
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * 64u;
+  var a0 = vec2f(LOWEST, 0.0);
+  var a1 = a0;
+  var a2 = a0;
+  var a3 = a0;
+  var i = gid.x;
+  for (; i + 3u * stride < p.n; i += 4u * stride) {
+    a0 = online(a0, x[p.skip + i] * p.factor);
+    a1 = online(a1, x[p.skip + i + stride] * p.factor);
+    a2 = online(a2, x[p.skip + i + 2u * stride] * p.factor);
+    a3 = online(a3, x[p.skip + i + 3u * stride] * p.factor);
+  }
+  for (; i < p.n; i += stride) { a0 = online(a0, x[p.skip + i] * p.factor); }
+  let a = merged(merged(a0, a1), merged(a2, a3));
+  partials[2u * (p.partialOffset + gid.x)] = a.x;
+  partials[2u * (p.partialOffset + gid.x) + 1u] = a.y;
+}
+#elif DOT_PARTIAL
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * 64u;
+  var a = vec4f(0.0);
+  var i = gid.x;
+  for (; i + 3u * stride < p.n; i += 4u * stride) {
+    let j = p.skip + i;
+    a += vec4f(dy[j], dy[j + stride], dy[j + 2u * stride], dy[j + 3u * stride])
+       * vec4f(y[j], y[j + stride], y[j + 2u * stride], y[j + 3u * stride]);
+  }
+  for (; i < p.n; i += stride) { a.x += dy[p.skip + i] * y[p.skip + i]; }
+  partials[p.partialOffset + gid.x] = (a.x + a.y) + (a.z + a.w);
+}
+#elif REDUCTION
+// STATS_FINAL / DOT_FINAL: one workgroup of 256; the pairs of STATS_FINAL merge with `merged`, the sums
+// of DOT_FINAL add (in .x).
 var<workgroup> acc: array<vec2f, 256>;
 
-// The pairs of STATS_* merge with `merged`; the sums of DOT_* add (in .x).
 fn combine(a: vec2f, b: vec2f) -> vec2f {
-#if STATS_PARTIAL
-  return merged(a, b);
-#elif STATS_FINAL
+#if STATS_FINAL
   return merged(a, b);
 #else
   return a + b;
@@ -83,22 +125,13 @@ fn combine(a: vec2f, b: vec2f) -> vec2f {
 }
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) t: u32) {
-#if STATS_PARTIAL
-  var a = vec2f(LOWEST, 0.0);
-  for (var i = wid.x * 256u + t; i < p.n; i += groups.x * 256u) {
-    let v = x[p.skip + i] * p.factor;
-    if (v > a.x) { a = vec2f(v, a.y * exp(a.x - v) + 1.0); } else { a.y += exp(v - a.x); }
-  }
-#elif STATS_FINAL
+fn main(@builtin(local_invocation_index) t: u32) {
+#if STATS_FINAL
   var a = vec2f(LOWEST, 0.0);
   for (var i = t; i < p.n; i += 256u) {
     let o = 2u * (p.partialOffset + i);
     a = merged(a, vec2f(partials[o], partials[o + 1u]));
   }
-#elif DOT_PARTIAL
-  var a = vec2f(0.0);
-  for (var i = wid.x * 256u + t; i < p.n; i += groups.x * 256u) { a.x += dy[p.skip + i] * y[p.skip + i]; }
 #else
   var a = vec2f(0.0);
   for (var i = t; i < p.n; i += 256u) { a.x += partials[p.partialOffset + i]; }
@@ -110,14 +143,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
     workgroupBarrier();
   }
   if (t == 0u) {
-#if STATS_PARTIAL
-    partials[2u * (p.partialOffset + wid.x)] = acc[0].x;
-    partials[2u * (p.partialOffset + wid.x) + 1u] = acc[0].y;
-#elif STATS_FINAL
+#if STATS_FINAL
     stats[2u * p.batch] = acc[0].x;
     stats[2u * p.batch + 1u] = acc[0].y;
-#elif DOT_PARTIAL
-    partials[p.partialOffset + wid.x] = acc[0].x;
 #else
     stats[p.batch] = acc[0].x;
 #endif
