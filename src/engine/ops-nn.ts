@@ -54,8 +54,9 @@ export interface Conv2dOptions { stride?: number; padding?: number; padMode?: Pa
 
 /**
  * y = conv2d(x, w) + b (then ReLU when `relu`); x NCHW, w OIHW, b [O] or null.
- * Backward: the fused ReLU masks dy first (dy·[y > 0]), then bias, input and weight gradients are
- * launched only for the inputs that need them.
+ * Backward: the fused ReLU masks dy (dy·[y > 0]), then bias, input and weight gradients are launched
+ * only for the inputs that need them. Frozen weights (no grad) pass `weightsKey`, so their transposed
+ * layouts are computed once, not every step.
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const op = opts.relu ? 'conv2dRelu' : 'conv2d';
@@ -63,12 +64,18 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   if (b && b.size !== geometry.O) throw new Error(`${op}: bias ${fmtShape(b.shape)} must hold one value per output channel (${geometry.O}); weight ${fmtShape(w.shape)}`);
   const ctx = x.ctx;
   const y = output(x, geometry.outShape, op);
-  convK.conv2d(ctx, { x: x.use(op), w: w.use(op), b: b?.use(op) ?? null, y: y.use(op), geometry, relu: opts.relu });
+  // Frozen weights (no grad) are never written after upload: the kernels cache their transposed layout.
+  const weightsKey = w.requiresGrad ? undefined : w;
+  convK.conv2d(ctx, { x: x.use(op), w: w.use(op), b: b?.use(op) ?? null, y: y.use(op), geometry, relu: opts.relu, weightsKey });
   const inputs = b ? [x, w, b] : [x, w];
   return record(op, inputs, y, (gy, needs) => {
     const bw = `${op} backward`;
+    // d(relu)/d(pre-activation) = [y > 0]: one reluBackward pass, or (convTuning.fuseReluBackward) the
+    // gradient kernels mask dy inline. The pass is the default: it measured faster (see conv2d.ts).
     let g = gy;
-    if (opts.relu) { // d(relu)/d(pre-activation) = [y > 0]
+    let mask: GPUBuffer | undefined;
+    if (opts.relu && convK.convTuning.fuseReluBackward) mask = y.use(bw);
+    else if (opts.relu) {
       g = output(x, y.shape, `${op} grad (masked)`);
       reluK.reluBackward(ctx, y.use(bw), gy.use(bw), g.use(bw), y.size);
     }
@@ -77,15 +84,15 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
     let gb: Tensor | null = null;
     if (needs[0]) {
       gx = output(x, x.shape, `${op} grad x`);
-      convK.conv2dBackwardInput(ctx, { dy: g.use(bw), w: w.use(bw), dx: gx.use(bw), geometry });
+      convK.conv2dBackwardInput(ctx, { dy: g.use(bw), w: w.use(bw), dx: gx.use(bw), geometry, weightsKey, y: mask });
     }
     if (needs[1]) {
       gw = output(x, w.shape, `${op} grad w`);
-      convK.conv2dBackwardWeight(ctx, { x: x.use(bw), dy: g.use(bw), dw: gw.use(bw), geometry });
+      convK.conv2dBackwardWeight(ctx, { x: x.use(bw), dy: g.use(bw), dw: gw.use(bw), geometry, y: mask });
     }
     if (b && needs[2]) {
       gb = output(x, b.shape, `${op} grad b`);
-      convK.conv2dBackwardBias(ctx, { dy: g.use(bw), db: gb.use(bw), geometry });
+      convK.conv2dBackwardBias(ctx, { dy: g.use(bw), db: gb.use(bw), geometry, y: mask });
     }
     if (g !== gy) g.dispose();
     return [gx, gw, gb];

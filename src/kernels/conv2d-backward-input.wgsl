@@ -12,7 +12,9 @@
 // workgroup_id.z = (n·S + ph)·S + pw. Only the taps that hit are visited (no zero-inserted dy), and
 // the PX pixels of one invocation, iw_t = pw + S·q_t, read dy columns ow_t = owB + q_t - kk.
 //
-// Bindings: 0 uniform Params; 1 dy; 2 wb (array<vec4f>, [O·KH·KW][C4]); 3 dx.
+// Bindings: 0 uniform Params; 1 dy; [2 ym with MASK]; then wb (array<vec4f>, [O·KH·KW][C4]); then dx.
+// MASK (a fused ReLU's backward): every dy value is read as dy·[ym > 0], ym = the forward output
+//   (NCHW like dy), so the masked gradient never goes through a separate pass and temporary.
 // Dispatch: (ceil(Hq·tilesW / WG), C4 / G, N·S·S), Hq = ceil(H/S),
 //   tilesW = ceil(ceil(W/S) / (PX·IL))·IL; workgroup (WG, 1, 1).
 // One invocation: row ih, PX same-phase columns q_t = q0 + t·IL (PX = 4, or 8 with P8), interleaved as in conv2d.wgsl so
@@ -32,8 +34,16 @@ struct Params {
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
+#if MASK
+@group(0) @binding(2) var<storage, read> ym: array<f32>;
+@group(0) @binding(3) var<storage, read> wb: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+fn dyAt(i: u32) -> f32 { return select(0.0, dy[i], ym[i] > 0.0); }
+#else
 @group(0) @binding(2) var<storage, read> wb: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+fn dyAt(i: u32) -> f32 { return dy[i]; }
+#endif
 
 const KH = {{KH}}u;
 const KW = {{KW}}u;
@@ -133,10 +143,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       var yi = n * p.O * outHW + oh * p.outW;
       var wi = (kh * KW + kw) * p.C4 + cg;
       for (var o = 0u; o < p.O; o++) {
-        let gv = select(vec4f(0.0), vec4f(dy[yi + col.x], dy[yi + col.y], dy[yi + col.z], dy[yi + col.w]), inside);
+        let gv = select(vec4f(0.0), vec4f(dyAt(yi + col.x), dyAt(yi + col.y), dyAt(yi + col.z), dyAt(yi + col.w)), inside);
         let v0 = vec4f(gv.x); let v1 = vec4f(gv.y); let v2 = vec4f(gv.z); let v3 = vec4f(gv.w);
 #if P8
-        let gu = select(vec4f(0.0), vec4f(dy[yi + col2.x], dy[yi + col2.y], dy[yi + col2.z], dy[yi + col2.w]), inside2);
+        let gu = select(vec4f(0.0), vec4f(dyAt(yi + col2.x), dyAt(yi + col2.y), dyAt(yi + col2.z), dyAt(yi + col2.w)), inside2);
         let v4 = vec4f(gu.x); let v5 = vec4f(gu.y); let v6 = vec4f(gu.z); let v7 = vec4f(gu.w);
 #endif
         let wa = wb[wi];

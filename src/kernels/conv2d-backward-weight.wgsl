@@ -7,14 +7,15 @@
 //
 // Weight (default variant):
 //   dw[o,c,kh,kw] = Σ_n Σ_oh Σ_ow dy[n,o,oh,ow] · xpad[n, c, oh·S + kh - pad, ow·S + kw - pad]
-//   Bindings: 0 uniform Params; 1 x; 2 dy; 3 dw.
+//   Bindings: 0 uniform Params; 1 x; 2 dy; [3 ym with MASK]; then dw.
 //   Dispatch: (ceil(C·KH·KW / 64), ceil(O / 4), 1), workgroup 64. One invocation: one tap
 //   k = (c·KH + kh)·KW + kw and 4 output channels (workgroup_id.y, so the dy loads are the same for
 //   every invocation of a workgroup and llvmpipe broadcasts them); a vec4 accumulator.
 // BIAS variant:
-//   db[o] = Σ_n Σ_oh Σ_ow dy[n,o,oh,ow]. Bindings: 0 uniform; 1 dy; 2 db.
+//   db[o] = Σ_n Σ_oh Σ_ow dy[n,o,oh,ow]. Bindings: 0 uniform; 1 dy; [2 ym with MASK]; then db.
 //   Dispatch: (ceil(O / 64), 1, 1); one invocation sums one channel.
-// Variants: REFLECT (mirror padding: xpad reads the mirrored pixel instead of 0).
+// Variants: REFLECT (mirror padding: xpad reads the mirrored pixel instead of 0); MASK (a fused ReLU's
+//   backward: dy is read as dy·[ym > 0], ym = the forward output, bound right after dy).
 
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
@@ -25,7 +26,14 @@ struct Params {
 
 #if BIAS
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
+#if MASK
+@group(0) @binding(2) var<storage, read> ym: array<f32>;
+@group(0) @binding(3) var<storage, read_write> db: array<f32>;
+fn dyAt(i: u32) -> f32 { return select(0.0, dy[i], ym[i] > 0.0); }
+#else
 @group(0) @binding(2) var<storage, read_write> db: array<f32>;
+fn dyAt(i: u32) -> f32 { return dy[i]; }
+#endif
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -35,14 +43,21 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var sum = 0.0;
   for (var n = 0u; n < p.N; n++) {
     let base = (n * p.O + o) * plane;
-    for (var i = 0u; i < plane; i++) { sum += dy[base + i]; }
+    for (var i = 0u; i < plane; i++) { sum += dyAt(base + i); }
   }
   db[o] = sum;
 }
 #else
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
+#if MASK
+@group(0) @binding(3) var<storage, read> ym: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dw: array<f32>;
+fn dyAt(i: u32) -> f32 { return select(0.0, dy[i], ym[i] > 0.0); }
+#else
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
+fn dyAt(i: u32) -> f32 { return dy[i]; }
+#endif
 
 fn reflectIndex(i: i32, n: i32) -> i32 {
   let j = select(i, -i, i < 0);
@@ -85,7 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 #else
         let xv = select(0.0, x[xrow + u32(clamp(iw, 0, W - 1))], iw >= 0 && iw < W);
 #endif
-        let g = vec4f(dy[dyRow.x + ow], dy[dyRow.y + ow], dy[dyRow.z + ow], dy[dyRow.w + ow]);
+        let g = vec4f(dyAt(dyRow.x + ow), dyAt(dyRow.y + ow), dyAt(dyRow.z + ow), dyAt(dyRow.w + ow));
         acc = fma(g, vec4f(xv), acc);
       }
     }

@@ -32,8 +32,12 @@ function groupFlags(t: ConvTile) {
   return { G: t.G, G2: t.G >= 2, G4: t.G >= 4, G8: t.G >= 8, IL: t.IL, WG: t.WG, PX: t.PX ?? 4, P8: t.PX === 8 };
 }
 
-/** Set by bench/kernels-conv.ts to compare tiles; null in normal use. */
-export const convTuning: { override: ConvTile | null } = { override: null };
+/** Set by benches to compare tiles (override; null in normal use), weight caching (on) and the engine's inline ReLU mask (off). */
+export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean } = {
+  // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
+  // measured slower than one reluBackward pass (bench/RESULTS.md, conv2d, 2026-11-26 per-step overheads).
+  override: null, cacheWeights: true, fuseReluBackward: false,
+};
 
 /**
  * Per-adapter tiles, chosen from bench/kernels-conv.ts measurements (see bench/RESULTS.md): 8 channel
@@ -61,9 +65,52 @@ function checkBindings(ctx: GpuContext, kernel: string, g: Conv2dGeometry, parts
 function transposeWeights(ctx: GpuContext, w: GPUBuffer, B: number, R: number, S: number, RP: number): GPUBuffer {
   const n = B * S * RP;
   const dst = ctx.pool.acquire(n * 4, 'conv2d weights (transposed)');
-  const { workgroups, uniforms } = elementwiseGrid(ctx, n, [R, S, RP]);
-  ctx.launch({ name: 'conv2dWeightTranspose', source: transposeSource }, { buffers: [w, dst], uniforms, workgroups });
+  encodeTranspose(ctx, w, dst, B, R, S, RP);
   return dst;
+}
+
+function encodeTranspose(ctx: GpuContext, w: GPUBuffer, dst: GPUBuffer, B: number, R: number, S: number, RP: number): void {
+  const { workgroups, uniforms } = elementwiseGrid(ctx, B * S * RP, [R, S, RP]);
+  ctx.launch({ name: 'conv2dWeightTranspose', source: transposeSource }, { buffers: [w, dst], uniforms, workgroups });
+}
+
+/**
+ * Transposed layouts of frozen weights, computed once per (weights key, layout) instead of on every
+ * call (a ResNet-50 step would otherwise run ~100 transposes). The key is an object standing for the
+ * weights' values — the engine passes the weight Tensor when it does not require grad; a tensor's buffer
+ * never changes and the engine never writes a frozen tensor after upload. The buffers are created here,
+ * outside the pool (they live as long as the key, so they would read as a leak in pool statistics), and
+ * destroyed after the key is garbage-collected, at the next conv call after a submit.
+ */
+interface CachedLayouts { w: GPUBuffer; layouts: Map<string, GPUBuffer> }
+const weightCache = new WeakMap<object, CachedLayouts>();
+const orphaned: GPUBuffer[] = [];
+const finalizer = new FinalizationRegistry<Map<string, GPUBuffer>>((layouts) => { orphaned.push(...layouts.values()); });
+/** Bytes held by cached transposed weights (reported by benches; not part of the pool's statistics). */
+export const conv2dWeightCache = { bytes: 0 };
+
+function layoutFor(ctx: GpuContext, w: GPUBuffer, key: object | undefined, B: number, R: number, S: number, RP: number): { wt: GPUBuffer; pooled: boolean } {
+  if (!key || !convTuning.cacheWeights) return { wt: transposeWeights(ctx, w, B, R, S, RP), pooled: true };
+  if (orphaned.length) {
+    ctx.submit(); // recorded launches may still read them: submit first, then destroy (Dawn frees after the work)
+    for (const b of orphaned.splice(0)) { conv2dWeightCache.bytes -= b.size; b.destroy(); }
+  }
+  let entry = weightCache.get(key);
+  if (entry && entry.w !== w) throw new Error(`conv2d: weightsKey was used with two different weight buffers ("${entry.w.label}", "${w.label}")`);
+  if (!entry) {
+    entry = { w, layouts: new Map() };
+    weightCache.set(key, entry);
+    finalizer.register(key, entry.layouts);
+  }
+  const id = `${B},${R},${S},${RP}`;
+  let wt = entry.layouts.get(id);
+  if (!wt) {
+    wt = ctx.device.createBuffer({ size: Math.max(16, B * S * RP * 4), usage: GPUBufferUsage.STORAGE, label: 'conv2d weights (transposed, cached)' });
+    conv2dWeightCache.bytes += wt.size;
+    encodeTranspose(ctx, w, wt, B, R, S, RP);
+    entry.layouts.set(id, wt);
+  }
+  return { wt, pooled: false };
 }
 
 export interface Conv2dArgs {
@@ -73,6 +120,11 @@ export interface Conv2dArgs {
   y: GPUBuffer;
   geometry: Conv2dGeometry;
   relu?: boolean;
+  /**
+   * An object standing for w's values (e.g. the frozen weight tensor): the same key promises the same
+   * values, so the transposed layout is computed once and cached. Omit it for weights that change.
+   */
+  weightsKey?: object;
 }
 
 /** How forward and backward-input are launched for a geometry (exported so tests can check the grid). */
@@ -108,13 +160,13 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
 }
 
 /** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
-export function conv2d(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false }: Conv2dArgs): void {
+export function conv2d(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false, weightsKey }: Conv2dArgs): void {
   const { forward: f } = conv2dPlan(ctx, g);
   checkBindings(ctx, 'conv2d', g, [
     ['x', g.N * g.C * g.H * g.W, x], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.C * g.KH * g.KW * f.O4 * 4],
     ['y', g.N * g.O * g.outH * g.outW, y], ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
   ]);
-  const wt = transposeWeights(ctx, w, 1, g.O, g.C * g.KH * g.KW, f.O4 * 4);
+  const { wt, pooled } = layoutFor(ctx, w, weightsKey, 1, g.O, g.C * g.KH * g.KW, f.O4 * 4);
   ctx.launch(
     {
       name: 'conv2d', source: forwardSource,
@@ -126,37 +178,45 @@ export function conv2d(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu =
       workgroups: f.workgroups,
     },
   );
-  ctx.pool.release(wt);
+  if (pooled) ctx.pool.release(wt);
 }
 
-export interface Conv2dBackwardInputArgs { dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer; geometry: Conv2dGeometry }
+export interface Conv2dBackwardInputArgs {
+  dy: GPUBuffer; w: GPUBuffer; dx: GPUBuffer; geometry: Conv2dGeometry;
+  /** As in Conv2dArgs: caches the transposed weights of frozen w. */
+  weightsKey?: object;
+  /** The forward output of a conv with fused ReLU: dy is masked inline, dy·[y > 0]. */
+  y?: GPUBuffer;
+}
 
 /**
- * dx = ∂(Σ y·dy)/∂x (of the conv without bias or ReLU: apply their backward to dy first).
+ * dx = ∂(Σ y·dy)/∂x of the conv without bias; with `y` (the output of a conv with fused ReLU) dy is
+ * first masked inline, dy·[y > 0], so the ReLU's backward needs no pass of its own.
  * Reflect padding: the gradient of each padded pixel is added onto the pixel it mirrored.
  */
-export function conv2dBackwardInput(ctx: GpuContext, { dy, w, dx, geometry: g }: Conv2dBackwardInputArgs): void {
+export function conv2dBackwardInput(ctx: GpuContext, { dy, w, dx, geometry: g, weightsKey, y }: Conv2dBackwardInputArgs): void {
   const { backwardInput: p } = conv2dPlan(ctx, g);
   const reflect = g.padMode === 'reflect';
   checkBindings(ctx, 'conv2dBackwardInput', g, [
     ['dy', g.N * g.O * g.outH * g.outW, dy], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4],
+    ...(y ? [['y (ReLU mask)', g.N * g.O * g.outH * g.outW, y] as [string, number, GPUBuffer]] : []),
     [reflect ? 'padded dx' : 'dx', g.N * g.C * p.H * p.W], ['dx', g.N * g.C * g.H * g.W, dx],
   ]);
-  const wb = transposeWeights(ctx, w, g.O, g.C, g.KH * g.KW, p.C4 * 4);
+  const { wt: wb, pooled } = layoutFor(ctx, w, weightsKey, g.O, g.C, g.KH * g.KW, p.C4 * 4);
   // Reflect: first the gradient of the padded image (pad 0), then fold it onto the mirrored pixels.
   const target = reflect ? ctx.pool.acquire(g.N * g.C * p.H * p.W * 4, 'conv2dBackwardInput padded dx') : dx;
   ctx.launch(
     {
       name: 'conv2dBackwardInput', source: backwardInputSource,
-      defines: { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(p.tile) },
+      defines: { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(p.tile), MASK: !!y },
     },
     {
-      buffers: [dy, wb, target],
+      buffers: y ? [dy, y, wb, target] : [dy, wb, target],
       uniforms: new Uint32Array([g.C, p.H, p.W, g.O, g.outH, g.outW, p.pad, p.C4, p.tilesW, p.tiles, 0, 0]),
       workgroups: p.workgroups,
     },
   );
-  ctx.pool.release(wb);
+  if (pooled) ctx.pool.release(wb);
   if (reflect) {
     const { workgroups, uniforms } = elementwiseGrid(ctx, g.N * g.C * g.H * g.W, [g.H, g.W, g.pad]);
     ctx.launch({ name: 'conv2dReflectFold', source: foldSource }, { buffers: [target, dx], uniforms, workgroups });
@@ -164,30 +224,41 @@ export function conv2dBackwardInput(ctx: GpuContext, { dy, w, dx, geometry: g }:
   }
 }
 
-export interface Conv2dBackwardWeightArgs { x: GPUBuffer; dy: GPUBuffer; dw: GPUBuffer; geometry: Conv2dGeometry }
+export interface Conv2dBackwardWeightArgs {
+  x: GPUBuffer; dy: GPUBuffer; dw: GPUBuffer; geometry: Conv2dGeometry;
+  /** The forward output of a conv with fused ReLU: dy is masked inline, dy·[y > 0]. */
+  y?: GPUBuffer;
+}
 
 function weightParams(g: Conv2dGeometry): Uint32Array {
   return new Uint32Array([g.N, g.C, g.H, g.W, g.O, g.outH, g.outW, g.pad, g.KH, g.KW, g.stride, 0]);
 }
 
 /** dw = ∂(Σ y·dy)/∂w, summed over the batch; written, not accumulated. */
-export function conv2dBackwardWeight(ctx: GpuContext, { x, dy, dw, geometry: g }: Conv2dBackwardWeightArgs): void {
+export function conv2dBackwardWeight(ctx: GpuContext, { x, dy, dw, geometry: g, y }: Conv2dBackwardWeightArgs): void {
   checkBindings(ctx, 'conv2dBackwardWeight', g, [
     ['x', g.N * g.C * g.H * g.W, x], ['dy', g.N * g.O * g.outH * g.outW, dy], ['dw', g.O * g.C * g.KH * g.KW, dw],
+    ...(y ? [['y (ReLU mask)', g.N * g.O * g.outH * g.outW, y] as [string, number, GPUBuffer]] : []),
   ]);
   ctx.launch(
-    { name: 'conv2dBackwardWeight', source: backwardWeightSource, defines: { BIAS: false, REFLECT: g.padMode === 'reflect' } },
-    { buffers: [x, dy, dw], uniforms: weightParams(g), workgroups: conv2dPlan(ctx, g).backwardWeight.workgroups },
+    { name: 'conv2dBackwardWeight', source: backwardWeightSource, defines: { BIAS: false, REFLECT: g.padMode === 'reflect', MASK: !!y } },
+    { buffers: y ? [x, dy, y, dw] : [x, dy, dw], uniforms: weightParams(g), workgroups: conv2dPlan(ctx, g).backwardWeight.workgroups },
   );
 }
 
-export interface Conv2dBackwardBiasArgs { dy: GPUBuffer; db: GPUBuffer; geometry: Conv2dGeometry }
+export interface Conv2dBackwardBiasArgs {
+  dy: GPUBuffer; db: GPUBuffer; geometry: Conv2dGeometry;
+  /** The forward output of a conv with fused ReLU: dy is masked inline, dy·[y > 0]. */
+  y?: GPUBuffer;
+}
 
 /** db[o] = Σ_n,oh,ow dy[n,o,oh,ow]. */
-export function conv2dBackwardBias(ctx: GpuContext, { dy, db, geometry: g }: Conv2dBackwardBiasArgs): void {
-  checkBindings(ctx, 'conv2dBackwardBias', g, [['dy', g.N * g.O * g.outH * g.outW, dy], ['db', g.O, db]]);
+export function conv2dBackwardBias(ctx: GpuContext, { dy, db, geometry: g, y }: Conv2dBackwardBiasArgs): void {
+  checkBindings(ctx, 'conv2dBackwardBias', g, [
+    ['dy', g.N * g.O * g.outH * g.outW, dy], ['db', g.O, db], ...(y ? [['y (ReLU mask)', g.N * g.O * g.outH * g.outW, y] as [string, number, GPUBuffer]] : []),
+  ]);
   ctx.launch(
-    { name: 'conv2dBackwardBias', source: backwardWeightSource, defines: { BIAS: true, REFLECT: false } },
-    { buffers: [dy, db], uniforms: weightParams(g), workgroups: [Math.ceil(g.O / 64)] },
+    { name: 'conv2dBackwardBias', source: backwardWeightSource, defines: { BIAS: true, REFLECT: false, MASK: !!y } },
+    { buffers: y ? [dy, y, db] : [dy, db], uniforms: weightParams(g), workgroups: [Math.ceil(g.O / 64)] },
   );
 }

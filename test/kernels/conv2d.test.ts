@@ -170,6 +170,50 @@ describeEachAdapter('conv2d', (getCtx) => {
     });
   }
 
+  it('y (fused ReLU mask): input, weight and bias gradients of dy·[y > 0] match the reference', async () => {
+    const ctx = await getCtx();
+    for (const c of [CASES[0], CASES[3], CASES[8]]) {
+      const g = geometryOf(c);
+      const { x, w, b, dy } = data(g, 13);
+      const yRef = ref.conv2d(g, x, w, b, true);
+      const masked = dy.map((v, i) => (yRef[i] > 0 ? v : 0));
+      expect(masked.some((v, i) => v === 0 && dy[i] !== 0)).toBe(true); // the mask really removes something
+      const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b), dyb = ctx.bufferFrom(dy);
+      const y = ctx.pool.acquire(dy.length * 4), dx = ctx.pool.acquire(x.length * 4), dw = ctx.pool.acquire(w.length * 4), db = ctx.pool.acquire(g.O * 4);
+      conv2d(ctx, { x: xb, w: wb, b: bb, y, geometry: g, relu: true });
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g, y });
+      conv2dBackwardWeight(ctx, { x: xb, dy: dyb, dw, geometry: g, y });
+      conv2dBackwardBias(ctx, { dy: dyb, db, geometry: g, y });
+      assertClose(await ctx.readF32(dx, x.length), ref.conv2dBackwardInput(g, masked, w), { atol: ATOL, what: `masked conv2dBackwardInput ${c.name}`, shape: g.inShape });
+      assertClose(await ctx.readF32(dw, w.length), ref.conv2dBackwardWeight(g, x, masked), { atol: 2 * ATOL, what: `masked conv2dBackwardWeight ${c.name}`, shape: g.weightShape });
+      assertClose(await ctx.readF32(db, g.O), ref.conv2dBackwardBias(g, masked), { atol: 2 * ATOL, what: `masked conv2dBackwardBias ${c.name}` });
+      for (const buf of [xb, wb, bb, dyb, y, dx, dw, db]) ctx.pool.release(buf);
+    }
+  });
+
+  it('weightsKey: frozen weights are transposed once per layout, then reused; no key transposes every call', async () => {
+    const ctx = await getCtx();
+    const g = geometryOf(CASES[0]);
+    const { x, w, dy } = data(g, 9);
+    const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), dyb = ctx.bufferFrom(dy);
+    const y = ctx.pool.acquire(dy.length * 4), dx = ctx.pool.acquire(x.length * 4);
+    const key = {};
+    const transposes = () => ctx.dispatchCounts.get('conv2dWeightTranspose') ?? 0;
+    const before = transposes();
+    for (let i = 0; i < 3; i++) {
+      conv2d(ctx, { x: xb, w: wb, y, geometry: g, weightsKey: key });
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g, weightsKey: key });
+    }
+    expect(transposes() - before).toBe(2); // one forward layout, one backward-input layout
+    assertClose(await ctx.readF32(y, dy.length), ref.conv2d(g, x, w), { atol: ATOL, what: 'cached conv2d', shape: g.outShape });
+    assertClose(await ctx.readF32(dx, x.length), ref.conv2dBackwardInput(g, dy, w), { atol: ATOL, what: 'cached conv2dBackwardInput', shape: g.inShape });
+    conv2d(ctx, { x: xb, w: wb, y, geometry: g });
+    expect(transposes() - before).toBe(3);
+    const other = ctx.bufferFrom(w);
+    expect(() => conv2d(ctx, { x: xb, w: other, y, geometry: g, weightsKey: key })).toThrow(/weightsKey was used with two different weight buffers/);
+    for (const buf of [xb, wb, dyb, y, dx, other]) ctx.pool.release(buf);
+  });
+
   it('refuses a binding over maxStorageBufferBindingSize or a too-small buffer, naming the kernel (nothing allocated)', async () => {
     const ctx = await getCtx();
     const limit = ctx.limits.maxStorageBufferBindingSize;
