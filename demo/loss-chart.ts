@@ -30,10 +30,12 @@ export function lossChartSvg(input: LossSeries[], iterations: number, width = 52
   const maxIt = Math.max(iterations, ...all.map(([i]) => i), 2);
   const px = (i: number) => x0 + ((i - 1) / (maxIt - 1)) * (x1 - x0);
   const py = (l: number) => y1 - ((Math.log10(l) - lo) / (hi - lo)) * (y1 - y0);
+  // Enough significant digits that the ticks differ (relative curves often span 1.000 … 0.999).
+  const digits = Math.min(8, Math.max(3, Math.ceil(-Math.log10(Math.max(1e-12, 1 - 10 ** (lo - hi)))) + 2));
   for (let t = 0; t <= 3; t++) {
     const v = lo + ((hi - lo) * t) / 3;
     const y = y1 - (t / 3) * (y1 - y0);
-    svg += `<text x="${x0 - 4}" y="${y + 3}" text-anchor="end">${relative ? (10 ** v).toPrecision(3) : (10 ** v).toExponential(1)}</text>`;
+    svg += `<text x="${x0 - 4}" y="${y + 3}" text-anchor="end">${relative ? (10 ** v).toPrecision(digits) : (10 ** v).toExponential(Math.max(1, digits - 2))}</text>`;
   }
   svg += `<text x="${x0}" y="${height - 4}">1</text><text x="${x1}" y="${height - 4}" text-anchor="end">${maxIt}</text>`;
   series.forEach((s, k) => {
