@@ -11,8 +11,14 @@
  *                gramBackward 58 ms = 2.3 GFLOP/s and 247 ms = 2.2 GFLOP/s (no symmetry to exploit).
  *   SwiftShader: gram 64×(128×128) ~430-590 ms = 0.2-0.3 GFLOP/s, 512×(32×32) ~660-730 ms = 0.7-0.8 GFLOP/s.
  * A 32-deep K slab (half the barriers) measured the same as 16 within the noise, so 16 stays.
+ *
+ * Few pixels (H·W <= REGISTER_MAX_HW: the deep ResNet taps, C up to 2048 with H·W = 16..256) use
+ * gram-register.wgsl instead: one 4×4 tile per invocation over the whole H·W (or C) sum, no workgroup
+ * memory or barriers. The tiled kernel spent its time there on barriers and, backward, on 64-wide pixel
+ * tiles three-quarters empty at H·W = 16 with only C/64 workgroups. Figures in bench/RESULTS.md.
  */
 import source from './gram.wgsl';
+import registerSource from './gram-register.wgsl';
 import type { GpuContext } from '../gpu/context.js';
 import { elementwiseGrid, uniformBlock } from './launch.js';
 
@@ -22,6 +28,26 @@ const TILE = 64;
 /** Aim for at least this many workgroups per launch before splitting K; no slice shorter than MIN_SLICE. */
 const TARGET_WORKGROUPS = 128;
 const MIN_SLICE = 128;
+
+/**
+ * Feature maps with at most this many pixels use the register-tile kernels (gram-register.wgsl); measured
+ * A/B (bench/RESULTS.md): forward wins 2.6-10x on both adapters up to 256 pixels; backward wins 2.5-7x on
+ * llvmpipe up to 256 but on SwiftShader only at 16 pixels (2.8x; 0.75-0.9x from 64 up).
+ */
+export const REGISTER_MAX_HW = 256;
+export const REGISTER_MAX_HW_BACKWARD_SWIFTSHADER = 16;
+export type GramPath = 'tiled' | 'register';
+/** Which kernel runs for `shape` in the forward or backward pass (`force` for benches and tests). */
+export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'backward', force?: GramPath): GramPath {
+  if (force) return force;
+  const hw = shape[2] * shape[3];
+  const limit = pass === 'backward' && ctx.gpu.adapter.kind === 'swiftshader' ? REGISTER_MAX_HW_BACKWARD_SWIFTSHADER : REGISTER_MAX_HW;
+  return hw <= limit ? 'register' : 'tiled';
+}
+
+function registerDefines(c: number, hw: number, forward: boolean) {
+  return { FORWARD: forward, FVEC4: hw % 4 === 0, GVEC4: c % 4 === 0 };
+}
 
 /** How the H·W sum is split: S slices of kSlice (a multiple of 16) elements. */
 export function gramSplit(shape: Shape4): { slices: number; kSlice: number } {
@@ -42,11 +68,18 @@ function check(op: string, shape: Shape4, f: GPUBuffer, g: GPUBuffer, fWhat: str
 }
 
 /** G[b] = F_b F_bᵀ / (C·H·W); g is [N, C, C]. Uses a pooled scratch buffer when it splits H·W. */
-export function gram(ctx: GpuContext, f: GPUBuffer, g: GPUBuffer, shape: Shape4): void {
+export function gram(ctx: GpuContext, f: GPUBuffer, g: GPUBuffer, shape: Shape4, force?: GramPath): void {
   const [n, c, h, w] = shape;
   check('gram', shape, f, g, 'features', 'gram');
   ctx.checkBinding('gram', `features [${shape}]`, n * c * h * w * 4);
   const scale = 1 / (c * h * w);
+  if (gramPath(ctx, shape, 'forward', force) === 'register') {
+    const groups = Math.ceil(Math.ceil(c / 4) / 8);
+    ctx.launch({ name: 'gramRegister', source: registerSource, defines: registerDefines(c, h * w, true) }, {
+      buffers: [f, g], uniforms: uniformBlock([{ u32: c }, { u32: h * w }, { f32: scale }, { u32: 0 }]), workgroups: [groups, groups, n],
+    });
+    return;
+  }
   const { slices, kSlice } = gramSplit(shape);
   const tiles = Math.ceil(c / TILE);
   const defines = { FORWARD: true, SPLIT_REDUCE: false };
@@ -70,12 +103,20 @@ export function gram(ctx: GpuContext, f: GPUBuffer, g: GPUBuffer, shape: Shape4)
 }
 
 /** dF_b = (dG_b + dG_bᵀ) F_b / (C·H·W). */
-export function gramBackward(ctx: GpuContext, dg: GPUBuffer, f: GPUBuffer, df: GPUBuffer, shape: Shape4): void {
+export function gramBackward(ctx: GpuContext, dg: GPUBuffer, f: GPUBuffer, df: GPUBuffer, shape: Shape4, force?: GramPath): void {
   const [n, c, h, w] = shape;
   check('gramBackward', shape, f, dg, 'features', 'dG');
   if (df.size < n * c * h * w * 4) throw new Error(`gramBackward: dF holds ${df.size / 4} floats, needs ${n * c * h * w} for features [${shape}]`);
   if (df === f || df === dg) throw new Error('gramBackward: dF must not alias F or dG');
   ctx.checkBinding('gramBackward', `features [${shape}]`, n * c * h * w * 4);
+  if (gramPath(ctx, shape, 'backward', force) === 'register') {
+    const nkb = Math.ceil((h * w) / 4);
+    ctx.launch({ name: 'gramRegisterBackward', source: registerSource, defines: registerDefines(c, h * w, false) }, {
+      buffers: [dg, f, df], uniforms: uniformBlock([{ u32: c }, { u32: h * w }, { f32: 1 / (c * h * w) }, { u32: nkb }]),
+      workgroups: [Math.ceil((Math.ceil(c / 4) * nkb) / 64), 1, n],
+    });
+    return;
+  }
   const uniforms = uniformBlock([{ u32: c }, { u32: h * w }, { u32: 0 }, { u32: 1 }, { f32: 1 / (c * h * w) }, { u32: 0 }, { u32: 0 }]);
   ctx.launch(
     { name: 'gramBackward', source, defines: { FORWARD: false, SPLIT_REDUCE: false } },

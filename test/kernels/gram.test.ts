@@ -2,10 +2,10 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { gram, gramBackward, gramSplit, type Shape4 } from '../../src/kernels/gram.js';
+import { gram, gramBackward, gramSplit, type GramPath, type Shape4 } from '../../src/kernels/gram.js';
 import * as ref from '../../src/reference/gram.js';
 
-// Kernel file under test: src/kernels/gram.wgsl.
+// Kernel files under test: src/kernels/gram.wgsl (tiled) and src/kernels/gram-register.wgsl (few pixels).
 // Tolerances: each entry sums H·W (up to ~1100) f32 products of O(1) values, then is divided by C·H·W;
 // f32 rounding of such a sum is ~1e-7·sqrt(K) relative to Σ|terms|, so atol 1e-6 on values of ~1/C
 // and rtol 1e-4 leave a 10x margin.
@@ -57,6 +57,27 @@ describeEachAdapter('gram', (getCtx) => {
       assertClose(await ctx.readF32(g, n * c * c), ref.gram(x, shape), { atol: 1e-7, what: 'gram', shape: [n, c, c] });
       assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: 'gramBackward', shape });
     });
+  }
+
+  // Both kernels on the same shapes: scalar loads (H·W and C not multiples of 4), vec4 loads of F only
+  // (C = 66), and both vec4 paths (C = 128, H·W = 16).
+  for (const shape of [[1, 67, 5, 7], [2, 66, 4, 8], [1, 128, 4, 4]] as Shape4[]) {
+    for (const path of ['tiled', 'register'] as GramPath[]) {
+      it(`[${shape}] ${path} kernels: forward and backward (dG not symmetric) match the reference`, async () => {
+        const ctx = await getCtx();
+        const [n, c, h, w] = shape;
+        const total = n * c * h * w;
+        const x = randomArray(total, 45);
+        const dg = randomArray(n * c * c, 46);
+        const fB = ctx.bufferFrom(x);
+        const g = ctx.pool.acquire(n * c * c * 4);
+        const df = ctx.pool.acquire(total * 4);
+        gram(ctx, fB, g, shape, path);
+        gramBackward(ctx, ctx.bufferFrom(dg), fB, df, shape, path);
+        assertClose(await ctx.readF32(g, n * c * c), ref.gram(x, shape), { atol: 1e-6, what: `gram (${path})`, shape: [n, c, c] });
+        assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: `gramBackward (${path})`, shape });
+      });
+    }
   }
 
   it('splits H·W for small channel counts and not for large ones', () => {
