@@ -1,3 +1,10 @@
+/**
+ * A fused ReLU's backward two ways, A/B alternating in one process (best of 4 each): a reluBackward pass
+ * into a temporary then conv2dBackwardInput, or conv2dBackwardInput masking dy inline (`y`).
+ *   node --import ./bin/register.mjs bench/conv-relu-mask.ts llvmpipe|swiftshader
+ * Result (bench/RESULTS.md): inline is slower at 3x3 (it re-reads y for each of the KH·KW·C/(4G) reads
+ * of every dy value), about even at 1x1, so the engine keeps the pass (convTuning.fuseReluBackward).
+ */
 import { getContext } from '../src/gpu/context.js';
 import { conv2dBackwardInput, conv2dGeometry } from '../src/kernels/conv2d.js';
 import { reluBackward } from '../src/kernels/relu.js';

@@ -5,6 +5,7 @@
  *
  *   node --import ./bin/register.mjs bench/kernels-conv.ts [llvmpipe|swiftshader ...] [--pass=fwd,bwdx,bwdw,mm] [--shapes=0,1,2] [--tile=IL,G,WG,PX] [--runs=5]
  *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=4,8,64,4/4,8,64,8 --pass=fwd [--rounds=4]
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=cache --pass=fwd   (frozen-weight cache off/on)
  *
  * --ab compares tiles on shape 0 by alternating them run by run in one process and keeping each one's
  * best time: on this shared machine the load changes by 3x within a minute, and alternating is the only
@@ -60,9 +61,11 @@ for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) 
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();
     for (let round = 0; round < Number(opt('rounds') ?? 4); round++) {
-      for (const t of ab.split('/')) {
-        convTuning.override = parseTile(t);
-        const run = () => (passes[0] === 'bwdx' ? conv2dBackwardInput(ctx, { dy: y, w, dx: x, geometry: g }) : conv2d(ctx, { x, w, y, geometry: g }));
+      for (const t of ab === 'cache' ? ['transpose every call', 'cached'] : ab.split('/')) {
+        if (ab === 'cache') convTuning.cacheWeights = t === 'cached';
+        else convTuning.override = parseTile(t);
+        // weightsKey: the weights are frozen, as the engine's are (the layout cache is on unless --ab=cache turns it off)
+        const run = () => (passes[0] === 'bwdx' ? conv2dBackwardInput(ctx, { dy: y, w, dx: x, geometry: g, weightsKey: w }) : conv2d(ctx, { x, w, y, geometry: g, weightsKey: w }));
         if (round === 0) { run(); await ctx.sync(); }
         const t0 = performance.now();
         run();
@@ -82,8 +85,9 @@ for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) 
     const line: string[] = [];
     const gf = ({ median, min }: { median: number; min: number }) =>
       `${(g.flops / median / 1e6).toFixed(2)} GFLOP/s (median ${median.toFixed(1)} ms; best ${(g.flops / min / 1e6).toFixed(2)})`;
-    if (passes.includes('fwd')) line.push(`fwd ${gf(await time(ctx, () => conv2d(ctx, { x, w, y, geometry: g })))}`);
-    if (passes.includes('bwdx')) line.push(`bwd-input ${gf(await time(ctx, () => conv2dBackwardInput(ctx, { dy, w, dx, geometry: g })))}`);
+    // weightsKey: frozen weights, as in the engine (transposed once, in the warm-up run)
+    if (passes.includes('fwd')) line.push(`fwd ${gf(await time(ctx, () => conv2d(ctx, { x, w, y, geometry: g, weightsKey: w })))}`);
+    if (passes.includes('bwdx')) line.push(`bwd-input ${gf(await time(ctx, () => conv2dBackwardInput(ctx, { dy, w, dx, geometry: g, weightsKey: w })))}`);
     if (passes.includes('bwdw')) line.push(`bwd-weight ${gf(await time(ctx, () => conv2dBackwardWeight(ctx, { x, dy, dw, geometry: g })))}`);
     console.log(`${label}: ${line.join(' | ')}`);
     for (const b of [x, w, dy, y, dx, dw]) ctx.pool.release(b);
