@@ -151,9 +151,14 @@ export function kernelCases(): KernelCase[] {
     matmulCase(512, true),
     ...gramCases([1, 64, 128, 128], true),
     ...gramCases([1, 512, 32, 32], false),
+    // The deep ResNet-50 taps at 128 px (stage 4: a 2048² Gram over 16 pixels; stage 3).
+    ...gramCases([1, 2048, 4, 4], true),
+    ...gramCases([1, 1024, 8, 8], false),
     ...softmaxCases([1, 1024, 16, 16], true),
     ...softmaxCases([1, 256, 64, 64], false),
     ...mseCases([1, 64, 64, 64], true),
     ...mseCases([1, 256, 64, 64], false),
+    // The style loss over a stage-4 Gram (2048 x 2048 entries).
+    ...mseCases([1, 1, 2048, 2048], false),
   ];
 }

@@ -12,10 +12,10 @@
  *   SwiftShader: gram 64×(128×128) ~430-590 ms = 0.2-0.3 GFLOP/s, 512×(32×32) ~660-730 ms = 0.7-0.8 GFLOP/s.
  * A 32-deep K slab (half the barriers) measured the same as 16 within the noise, so 16 stays.
  *
- * Few pixels (H·W <= REGISTER_MAX_HW: the deep ResNet taps, C up to 2048 with H·W = 16..256) use
- * gram-register.wgsl instead: one 4×4 tile per invocation over the whole H·W (or C) sum, no workgroup
- * memory or barriers. The tiled kernel spent its time there on barriers and, backward, on 64-wide pixel
- * tiles three-quarters empty at H·W = 16 with only C/64 workgroups. Figures in bench/RESULTS.md.
+ * On the CPU adapters gram-register.wgsl mostly runs instead (see gramPath): one 4×4 tile per invocation
+ * over the whole H·W (or C) sum, no workgroup memory or barriers. The tiled kernel spent its time there on
+ * barriers and, backward at H·W = 16, on 64-wide pixel tiles three-quarters empty with only C/64
+ * workgroups. Figures in bench/RESULTS.md.
  */
 import source from './gram.wgsl';
 import registerSource from './gram-register.wgsl';
@@ -30,19 +30,22 @@ const TARGET_WORKGROUPS = 128;
 const MIN_SLICE = 128;
 
 /**
- * Feature maps with at most this many pixels use the register-tile kernels (gram-register.wgsl); measured
- * A/B (bench/RESULTS.md): forward wins 2.6-10x on both adapters up to 256 pixels; backward wins 2.5-7x on
- * llvmpipe up to 256 but on SwiftShader only at 16 pixels (2.8x; 0.75-0.9x from 64 up).
+ * Which kernel runs (`force` for benches and tests). Measured A/B (bench/RESULTS.md): on the CPU adapters the
+ * register kernel wins forward at every style-transfer shape (2.2-10x, 64x(128x128) included), and backward on
+ * llvmpipe (1.4-7x); SwiftShader's backward wins only with few pixels or few channels (2.8x at 2048x(4x4), 1.6x at
+ * 64x(64x64)) and loses 0.75-0.9x at C >= 512 with H·W >= 64, where reading dG twice per 4-pixel column block costs
+ * more than the tiled kernel's barriers. Other adapters (real GPUs, unmeasured) keep the tiled kernel past
+ * REGISTER_MAX_HW pixels, where workgroup memory is cheap.
  */
 export const REGISTER_MAX_HW = 256;
-export const REGISTER_MAX_HW_BACKWARD_SWIFTSHADER = 16;
 export type GramPath = 'tiled' | 'register';
-/** Which kernel runs for `shape` in the forward or backward pass (`force` for benches and tests). */
 export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'backward', force?: GramPath): GramPath {
   if (force) return force;
-  const hw = shape[2] * shape[3];
-  const limit = pass === 'backward' && ctx.gpu.adapter.kind === 'swiftshader' ? REGISTER_MAX_HW_BACKWARD_SWIFTSHADER : REGISTER_MAX_HW;
-  return hw <= limit ? 'register' : 'tiled';
+  const [, c, h, w] = shape;
+  const kind = ctx.gpu.adapter.kind;
+  if (kind === 'llvmpipe' || (kind === 'swiftshader' && pass === 'forward')) return 'register';
+  if (kind === 'swiftshader') return h * w <= 16 || c <= 64 ? 'register' : 'tiled';
+  return h * w <= REGISTER_MAX_HW ? 'register' : 'tiled';
 }
 
 function registerDefines(c: number, hw: number, forward: boolean) {

@@ -23,7 +23,7 @@ describeEachAdapter('gram', (getCtx) => {
     const dg = randomArray(n * c * c, 42); // not symmetric: exercises dG + dGᵀ
     const split = gramSplit(shape);
 
-    it(`[${shape}] (H·W split in ${split.slices}): forward vs reference and tf.matMul, backward vs reference, tf.grad, finite differences`, async () => {
+    it(`[${shape}] (the tiled kernel splits H·W in ${split.slices}): forward vs reference and tf.matMul, backward vs reference, tf.grad, finite differences`, async () => {
       const ctx = await getCtx();
       const fB = ctx.bufferFrom(x);
       const g = ctx.pool.acquire(n * c * c * 4);
@@ -59,9 +59,10 @@ describeEachAdapter('gram', (getCtx) => {
     });
   }
 
-  // Both kernels on the same shapes: scalar loads (H·W and C not multiples of 4), vec4 loads of F only
-  // (C = 66), and both vec4 paths (C = 128, H·W = 16).
-  for (const shape of [[1, 67, 5, 7], [2, 66, 4, 8], [1, 128, 4, 4]] as Shape4[]) {
+  // Both kernels on the same shapes (the CPU adapters pick one per pass, see gramPath): scalar loads (H·W and C
+  // not multiples of 4), vec4 loads of F only (C = 66), both vec4 paths (C = 128, H·W = 16), and a shape the
+  // tiled kernel splits in 4 along H·W.
+  for (const shape of [[1, 67, 5, 7], [2, 66, 4, 8], [1, 128, 4, 4], [2, 65, 17, 23]] as Shape4[]) {
     for (const path of ['tiled', 'register'] as GramPath[]) {
       it(`[${shape}] ${path} kernels: forward and backward (dG not symmetric) match the reference`, async () => {
         const ctx = await getCtx();
