@@ -23,6 +23,11 @@
 //   row taps, output channels o innermost (constant index strides).
 // Compile-time constants: KH, KW, S, WG, IL, PX, G (vec4 channel groups per invocation: 1, 2, 4 or 8);
 // flags G2, G4, G8 (G >= 2, 4, 8) switch on accumulator blocks b, c-d, e-h.
+// Channel bands (tensors larger than one storage binding, see conv2d.ts): dy (and ym) may be bound as
+//   a byte range holding channels [o0, o0 + O) of one image, dx one holding channels [cBase, C)
+//   (dispatch z = S·S); dyOff / dxOff are the element offsets of those first channels inside their
+//   bindings, wOff (vec4s) the first weight row of channel o0, cgBase the first channel group. ACCUM
+//   adds this output band's share to dx. One dispatch over everything is the case of all offsets 0.
 // Reflect padding runs this kernel with pad 0 on the padded image (H + 2·pad, W + 2·pad) into a
 // scratch buffer, then conv2d-reflect-fold.wgsl adds each padded pixel's gradient onto the pixel it
 // mirrored.
@@ -30,7 +35,8 @@
 struct Params {
   C: u32, H: u32, W: u32, O: u32,
   outH: u32, outW: u32, pad: u32, C4: u32,
-  tilesW: u32, tiles: u32,
+  tilesW: u32, tiles: u32, dyOff: u32, dxOff: u32,
+  wOff: u32, cgBase: u32, cBase: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
@@ -60,7 +66,12 @@ fn store(n: u32, c0: u32, ih: u32, iw: u32, v: vec4f) {
   for (var e = 0u; e < 4u; e++) {
     let c = c0 + e;
     if (c >= p.C) { return; }
-    dx[((n * p.C + c) * p.H + ih) * p.W + iw] = v[e];
+    let i = p.dxOff + ((n * p.C + c - p.cBase) * p.H + ih) * p.W + iw;
+#if ACCUM
+    dx[i] += v[e];
+#else
+    dx[i] = v[e];
+#endif
   }
 }
 
@@ -75,7 +86,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let r = tile % p.tilesW;
   let q0 = (r / IL) * (PX * IL) + r % IL;
   if (ih >= p.H || pw >= p.W) { return; }
-  let cg = wid.y * {{G}}u;
+  let cg = p.cgBase + wid.y * {{G}}u;
   let kh0 = (ph + p.pad) % S;
   let kw0 = (pw + p.pad) % S;
   let outW = i32(p.outW);
@@ -140,8 +151,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       if (kh >= KH || num < 0) { break; }
       let oh = u32(num) / S;
       if (oh >= p.outH) { continue; }
-      var yi = n * p.O * outHW + oh * p.outW;
-      var wi = (kh * KW + kw) * p.C4 + cg;
+      var yi = p.dyOff + n * p.O * outHW + oh * p.outW;
+      var wi = p.wOff + (kh * KW + kw) * p.C4 + cg;
       for (var o = 0u; o < p.O; o++) {
         let gv = select(vec4f(0.0), vec4f(dyAt(yi + col.x), dyAt(yi + col.y), dyAt(yi + col.z), dyAt(yi + col.w)), inside);
         let v0 = vec4f(gv.x); let v1 = vec4f(gv.y); let v2 = vec4f(gv.z); let v3 = vec4f(gv.w);

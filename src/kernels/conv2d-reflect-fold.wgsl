@@ -4,8 +4,9 @@
 // rows that copied row ih: a = ih + pad always; a = pad - ih if 1 <= ih <= pad (top mirror);
 // a = pad + 2(H-1) - ih if H-1-pad <= ih <= H-2 (bottom mirror); the same for columns.
 // Bindings: 0 uniform; 1 dxp [N·C, H+2p, W+2p]; 2 dx [N·C, H, W]. Dispatch: 1-D, one invocation per dx
-// element, 256 threads, folded into y (i = gid.y·rowStride + gid.x).
-struct FoldParams { n: u32, rowStride: u32, H: u32, W: u32, pad: u32 }
+// element, 256 threads, folded into y (i = gid.y·rowStride + gid.x). dx element i is written at
+// [skip + i] of its binding (a channel band bound at an aligned-down offset; 0 when whole).
+struct FoldParams { n: u32, rowStride: u32, H: u32, W: u32, pad: u32, skip: u32 }
 @group(0) @binding(0) var<uniform> f: FoldParams;
 @group(0) @binding(1) var<storage, read> dxp: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
@@ -39,5 +40,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       sum += dxp[base + u32(rows[a]) * Wp + u32(cols[b])];
     }
   }
-  dx[i] = sum;
+  dx[f.skip + i] = sum;
 }

@@ -14,7 +14,8 @@ import backwardInputSource from './conv2d-backward-input.wgsl';
 import backwardWeightSource from './conv2d-backward-weight.wgsl';
 import transposeSource from './conv2d-weight-transpose.wgsl';
 import foldSource from './conv2d-reflect-fold.wgsl';
-import type { GpuContext } from '../gpu/context.js';
+import type { BufferRange, GpuContext } from '../gpu/context.js';
+import { fmtBytes } from '../gpu/buffer-pool.js';
 import { elementwiseGrid } from './launch.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
@@ -59,6 +60,46 @@ function checkBindings(ctx: GpuContext, kernel: string, g: Conv2dGeometry, parts
   for (const [what, elements, buffer] of parts) {
     if (buffer && buffer.size < elements * 4) throw new Error(`${kernel}: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shapes})`);
   }
+}
+
+/**
+ * Channel bands: activations larger than one storage binding (VGG-19's relu1_1 at 1024² is 256 MiB;
+ * llvmpipe and SwiftShader bind at most 128 MiB) are split into runs of whole channel planes of one
+ * image, [c0, c0 + count) — contiguous in NCHW — each bound as a byte range of the same buffer. The
+ * range starts at the band's first element aligned down to minStorageBufferOffsetAlignment and `off`
+ * is that first element's index inside it. `multiple`: band sizes are a multiple of it (except the last).
+ */
+export interface ChannelBand { c0: number; count: number; range: BufferRange; off: number }
+
+export function channelBands(ctx: GpuContext, kernel: string, what: string, buffer: GPUBuffer, image: number, channels: number, plane: number, multiple = 1, boundPlane = plane): ChannelBand[] {
+  const align = ctx.limits.minStorageBufferOffsetAlignment / 4;
+  // Room for the worst-case alignment skip, then whole planes (sized by boundPlane: a padded scratch may be larger).
+  const fit = Math.floor((Math.floor(ctx.maxBindingBytes / 4) - (align - 1)) / boundPlane);
+  const per = channels <= fit ? channels : Math.floor(fit / multiple) * multiple;
+  if (per < 1) {
+    const largest = Math.floor(Math.sqrt((Math.floor(ctx.maxBindingBytes / 4) - (align - 1)) / Math.max(1, multiple)));
+    throw new Error(`${kernel}: ${what} needs ${fmtBytes(multiple * boundPlane * 4)} for ${multiple} channel plane(s), over the storage binding limit (${fmtBytes(ctx.maxBindingBytes)}); the largest plane that fits is about ${largest}x${largest}`);
+  }
+  const bands: ChannelBand[] = [];
+  for (let c0 = 0; c0 < channels; c0 += per) {
+    const count = Math.min(per, channels - c0);
+    const start = (image * channels + c0) * plane;
+    const bindStart = Math.floor(start / align) * align;
+    bands.push({ c0, count, off: start - bindStart, range: { buffer, offset: bindStart * 4, size: (start - bindStart + count * plane) * 4 } });
+  }
+  return bands;
+}
+
+/** Whether every listed tensor (elements) fits one binding of ctx.maxBindingBytes: then one dispatch does it all. */
+const fitsOneBinding = (ctx: GpuContext, ...elements: number[]): boolean => elements.every((e) => e * 4 <= ctx.maxBindingBytes);
+
+/** The tile with G lowered until 4·G channels fit one band (only for bands of very large planes). */
+function bandTile(ctx: GpuContext, tile: ConvTile, plane: number): ConvTile {
+  const align = ctx.limits.minStorageBufferOffsetAlignment / 4;
+  const fit = Math.floor((Math.floor(ctx.maxBindingBytes / 4) - (align - 1)) / plane);
+  let G = tile.G;
+  while (G > 1 && 4 * G > fit) G = (G / 2) as ConvTile['G'];
+  return { ...tile, G };
 }
 
 /** dst[b][s][r] = src[b][r][s], r padded with zeros to RP (a multiple of 4); returns a pooled buffer. */
@@ -160,24 +201,69 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
 }
 
 /** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
-export function conv2d(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false, weightsKey }: Conv2dArgs): void {
+export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
+  const { x, w, b = null, y, geometry: g } = args;
   const { forward: f } = conv2dPlan(ctx, g);
+  const xSize = g.N * g.C * g.H * g.W;
+  const ySize = g.N * g.O * g.outH * g.outW;
+  for (const [what, n, buffer] of [['x', xSize, x], ['y', ySize, y]] as const) {
+    if (buffer.size < n * 4) throw new Error(`conv2d: buffer ${what} holds ${buffer.size} bytes, needs ${n * 4} (input ${shapeOf(g.inShape)}, weight ${shapeOf(g.weightShape)})`);
+  }
   checkBindings(ctx, 'conv2d', g, [
-    ['x', g.N * g.C * g.H * g.W, x], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.C * g.KH * g.KW * f.O4 * 4],
-    ['y', g.N * g.O * g.outH * g.outW, y], ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
+    ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.C * g.KH * g.KW * f.O4 * 4],
+    ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
   ]);
+  if (fitsOneBinding(ctx, xSize, ySize)) conv2dWhole(ctx, args, f);
+  else conv2dBanded(ctx, args);
+}
+
+function forwardDefines(g: Conv2dGeometry, tile: ConvTile, bias: boolean, relu: boolean, accum: boolean) {
+  return { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(tile), BIAS: bias, RELU: relu, REFLECT: g.padMode === 'reflect', ACCUM: accum };
+}
+
+function conv2dWhole(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false, weightsKey }: Conv2dArgs, f: ReturnType<typeof conv2dPlan>['forward']): void {
   const { wt, pooled } = layoutFor(ctx, w, weightsKey, 1, g.O, g.C * g.KH * g.KW, f.O4 * 4);
   ctx.launch(
-    {
-      name: 'conv2d', source: forwardSource,
-      defines: { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(f.tile), BIAS: !!b, RELU: relu, REFLECT: g.padMode === 'reflect' },
-    },
+    { name: 'conv2d', source: forwardSource, defines: forwardDefines(g, f.tile, !!b, relu, false) },
     {
       buffers: b ? [x, wt, b, y] : [x, wt, y],
-      uniforms: new Uint32Array([g.C, g.H, g.W, g.O, g.outH, g.outW, g.pad, f.O4, f.tilesW, f.tiles, 0, 0]),
+      uniforms: new Uint32Array([g.C, g.H, g.W, g.O, g.outH, g.outW, g.pad, f.O4, f.tilesW, f.tiles, 0, 0, 0, 0, 0, 0]),
       workgroups: f.workgroups,
     },
   );
+  if (pooled) ctx.pool.release(wt);
+}
+
+/**
+ * Forward over channel bands, per image: for each band of output channels (whole groups of 4·G), the
+ * bands of input channels in turn — the first writes its partial sum, the others add theirs (ACCUM),
+ * and the last also adds the bias and applies the ReLU.
+ */
+function conv2dBanded(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false, weightsKey }: Conv2dArgs): void {
+  const plan = conv2dPlan(ctx, g).forward;
+  const tile = bandTile(ctx, plan.tile, g.outH * g.outW);
+  const O4 = Math.ceil(g.O / (4 * tile.G)) * tile.G;
+  const { wt, pooled } = layoutFor(ctx, w, weightsKey, 1, g.O, g.C * g.KH * g.KW, O4 * 4);
+  for (let n = 0; n < g.N; n++) {
+    const xBands = channelBands(ctx, 'conv2d', `input [${g.inShape}]`, x, n, g.C, g.H * g.W);
+    const yBands = channelBands(ctx, 'conv2d', `output [${g.outShape}]`, y, n, g.O, g.outH * g.outW, 4 * tile.G);
+    for (const yb of yBands) {
+      xBands.forEach((xb, i) => {
+        const last = i === xBands.length - 1;
+        ctx.launch(
+          { name: 'conv2d', source: forwardSource, defines: forwardDefines(g, tile, !!b && last, relu && last, i > 0) },
+          {
+            buffers: b && last ? [xb.range, wt, b, yb.range] : [xb.range, wt, yb.range],
+            uniforms: new Uint32Array([
+              xb.count, g.H, g.W, yb.c0 + yb.count, g.outH, g.outW, g.pad, O4, plan.tilesW, plan.tiles,
+              xb.off, yb.off, xb.c0 * g.KH * g.KW * O4, yb.c0 / 4, yb.c0, 0,
+            ]),
+            workgroups: [Math.ceil(plan.tiles / tile.WG), Math.ceil(yb.count / (4 * tile.G)), 1],
+          },
+        );
+      });
+    }
+  }
   if (pooled) ctx.pool.release(wt);
 }
 
@@ -194,34 +280,87 @@ export interface Conv2dBackwardInputArgs {
  * first masked inline, dy·[y > 0], so the ReLU's backward needs no pass of its own.
  * Reflect padding: the gradient of each padded pixel is added onto the pixel it mirrored.
  */
-export function conv2dBackwardInput(ctx: GpuContext, { dy, w, dx, geometry: g, weightsKey, y }: Conv2dBackwardInputArgs): void {
+export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputArgs): void {
+  const { dy, w, dx, geometry: g, y } = args;
   const { backwardInput: p } = conv2dPlan(ctx, g);
+  const dySize = g.N * g.O * g.outH * g.outW;
+  const dxSize = g.N * g.C * g.H * g.W;
+  const padded = g.N * g.C * p.H * p.W;
+  for (const [what, n, buffer] of [['dy', dySize, dy], ['dx', dxSize, dx], ...(y ? [['y (ReLU mask)', dySize, y] as const] : [])] as const) {
+    if (buffer.size < n * 4) throw new Error(`conv2dBackwardInput: buffer ${what} holds ${buffer.size} bytes, needs ${n * 4} (input ${shapeOf(g.inShape)}, weight ${shapeOf(g.weightShape)})`);
+  }
+  checkBindings(ctx, 'conv2dBackwardInput', g, [['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4]]);
+  if (fitsOneBinding(ctx, dySize, dxSize, padded)) backwardInputWhole(ctx, args, p);
+  else backwardInputBanded(ctx, args);
+}
+
+function backwardInputDefines(g: Conv2dGeometry, tile: ConvTile, mask: boolean, accum: boolean) {
+  return { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(tile), MASK: mask, ACCUM: accum };
+}
+
+function backwardInputWhole(ctx: GpuContext, { dy, w, dx, geometry: g, weightsKey, y }: Conv2dBackwardInputArgs, p: ReturnType<typeof conv2dPlan>['backwardInput']): void {
   const reflect = g.padMode === 'reflect';
-  checkBindings(ctx, 'conv2dBackwardInput', g, [
-    ['dy', g.N * g.O * g.outH * g.outW, dy], ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4],
-    ...(y ? [['y (ReLU mask)', g.N * g.O * g.outH * g.outW, y] as [string, number, GPUBuffer]] : []),
-    [reflect ? 'padded dx' : 'dx', g.N * g.C * p.H * p.W], ['dx', g.N * g.C * g.H * g.W, dx],
-  ]);
   const { wt: wb, pooled } = layoutFor(ctx, w, weightsKey, g.O, g.C, g.KH * g.KW, p.C4 * 4);
   // Reflect: first the gradient of the padded image (pad 0), then fold it onto the mirrored pixels.
   const target = reflect ? ctx.pool.acquire(g.N * g.C * p.H * p.W * 4, 'conv2dBackwardInput padded dx') : dx;
   ctx.launch(
-    {
-      name: 'conv2dBackwardInput', source: backwardInputSource,
-      defines: { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(p.tile), MASK: !!y },
-    },
+    { name: 'conv2dBackwardInput', source: backwardInputSource, defines: backwardInputDefines(g, p.tile, !!y, false) },
     {
       buffers: y ? [dy, y, wb, target] : [dy, wb, target],
-      uniforms: new Uint32Array([g.C, p.H, p.W, g.O, g.outH, g.outW, p.pad, p.C4, p.tilesW, p.tiles, 0, 0]),
+      uniforms: new Uint32Array([g.C, p.H, p.W, g.O, g.outH, g.outW, p.pad, p.C4, p.tilesW, p.tiles, 0, 0, 0, 0, 0, 0]),
       workgroups: p.workgroups,
     },
   );
   if (pooled) ctx.pool.release(wb);
   if (reflect) {
-    const { workgroups, uniforms } = elementwiseGrid(ctx, g.N * g.C * g.H * g.W, [g.H, g.W, g.pad]);
+    const { workgroups, uniforms } = elementwiseGrid(ctx, g.N * g.C * g.H * g.W, [g.H, g.W, g.pad, 0]);
     ctx.launch({ name: 'conv2dReflectFold', source: foldSource }, { buffers: [target, dx], uniforms, workgroups });
     ctx.pool.release(target);
   }
+}
+
+/**
+ * Backward-input over channel bands, per image: for each band of input channels (whole groups of 4·G)
+ * the bands of output channels in turn, the first writing its share of dx, the others adding theirs.
+ * Reflect padding: each dx band is first computed padded, into a scratch buffer, then folded into dx.
+ */
+function backwardInputBanded(ctx: GpuContext, { dy, w, dx, geometry: g, weightsKey, y }: Conv2dBackwardInputArgs): void {
+  const reflect = g.padMode === 'reflect';
+  const plan = conv2dPlan(ctx, g).backwardInput;
+  const tile = bandTile(ctx, plan.tile, plan.H * plan.W);
+  const C4 = Math.ceil(g.C / (4 * tile.G)) * tile.G;
+  const S = g.stride;
+  const { wt: wb, pooled } = layoutFor(ctx, w, weightsKey, g.O, g.C, g.KH * g.KW, C4 * 4);
+  for (let n = 0; n < g.N; n++) {
+    const dxBands = channelBands(ctx, 'conv2dBackwardInput', `input gradient [${g.inShape}]`, dx, n, g.C, g.H * g.W, 4 * tile.G, plan.H * plan.W);
+    const dyBands = channelBands(ctx, 'conv2dBackwardInput', `output gradient [${g.outShape}]`, dy, n, g.O, g.outH * g.outW);
+    for (const xb of dxBands) {
+      const scratch = reflect ? ctx.pool.acquire(xb.count * plan.H * plan.W * 4, 'conv2dBackwardInput padded dx band') : null;
+      // The kernel addresses dx channel c at dxOff + (c - cBase)·plane: a scratch band holds channels from cBase = c0 at 0.
+      const target: BufferRange = scratch ? { buffer: scratch, offset: 0, size: xb.count * plan.H * plan.W * 4 } : xb.range;
+      const dxOff = scratch ? 0 : xb.off;
+      dyBands.forEach((yb, i) => {
+        const mask = y ? [{ ...yb.range, buffer: y }] : [];
+        ctx.launch(
+          { name: 'conv2dBackwardInput', source: backwardInputSource, defines: backwardInputDefines(g, tile, !!y, i > 0) },
+          {
+            buffers: [yb.range, ...mask, wb, target],
+            uniforms: new Uint32Array([
+              xb.c0 + xb.count, plan.H, plan.W, yb.count, g.outH, g.outW, plan.pad, C4, plan.tilesW, plan.tiles,
+              yb.off, dxOff, yb.c0 * g.KH * g.KW * C4, xb.c0 / 4, xb.c0, 0,
+            ]),
+            workgroups: [Math.ceil(plan.tiles / tile.WG), Math.ceil(xb.count / (4 * tile.G)), S * S],
+          },
+        );
+      });
+      if (scratch) {
+        const { workgroups, uniforms } = elementwiseGrid(ctx, xb.count * g.H * g.W, [g.H, g.W, g.pad, xb.off]);
+        ctx.launch({ name: 'conv2dReflectFold', source: foldSource }, { buffers: [target, xb.range], uniforms, workgroups });
+        ctx.pool.release(scratch);
+      }
+    }
+  }
+  if (pooled) ctx.pool.release(wb);
 }
 
 export interface Conv2dBackwardWeightArgs {

@@ -17,14 +17,21 @@
 // Loop order kw, kh, c (c innermost): the PX clamped columns and their masks depend only on kw, the
 //   row only on kh, so the innermost loop is PX loads, G vec4 weight loads and PX·G vec4 FMAs with
 //   constant index strides.
-// Compile-time constants: KH, KW, S (stride), WG, IL (interleave), PX, G; variants: P8, G2, G4, G8, BIAS, RELU, REFLECT.
+// Compile-time constants: KH, KW, S (stride), WG, IL (interleave), PX, G; variants: P8, G2, G4, G8, BIAS, RELU, REFLECT, ACCUM.
+// Channel bands (tensors larger than one storage binding, see conv2d.ts): x and y may be bound as byte
+//   ranges holding channels [cBase, cBase + C) of x and [oBase, O) of y of one image (dispatch z = 1);
+//   xOff / yOff are the element offsets of those first channels inside their bindings (binding offsets
+//   are aligned down to 256 bytes), wOff (vec4s) the first transposed-weight row of channel cBase, ogBase
+//   the first channel group. ACCUM adds the partial sum over this input band to y; bias and ReLU are
+//   applied only with the last input band. The whole tensor in one dispatch is the case of all offsets 0.
 // Padding: zeros (columns clamped in bounds and masked to 0; rows outside skipped) or REFLECT (mirror
 // without repeating the edge: index -1 reads 1, index n reads n-2; pad < n is checked on the host).
 
 struct Params {
   C: u32, H: u32, W: u32, O: u32,
   outH: u32, outW: u32, pad: u32, O4: u32,
-  tilesW: u32, tiles: u32,
+  tilesW: u32, tiles: u32, xOff: u32, yOff: u32,
+  wOff: u32, ogBase: u32, oBase: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -54,15 +61,18 @@ fn store(n: u32, o0: u32, oh: u32, ow: u32, v: vec4f) {
   for (var e = 0u; e < 4u; e++) {
     let o = o0 + e;
     if (o >= p.O) { return; }
-#if BIAS
-    var r = v[e] + bias[o];
-#else
+    let i = p.yOff + ((n * p.O + o - p.oBase) * p.outH + oh) * p.outW + ow;
     var r = v[e];
+#if ACCUM
+    r += y[i];
+#endif
+#if BIAS
+    r += bias[o];
 #endif
 #if RELU
     r = max(r, 0.0);
 #endif
-    y[((n * p.O + o) * p.outH + oh) * p.outW + ow] = r;
+    y[i] = r;
   }
 }
 
@@ -76,7 +86,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   // read neighbouring addresses, which SwiftShader turns into one vector load instead of a gather.
   let r = tile % p.tilesW;
   let ow0 = (r / IL) * (PX * IL) + r % IL;
-  let og = wid.y * {{G}}u;
+  let og = p.ogBase + wid.y * {{G}}u;
   let n = wid.z;
   let H = i32(p.H);
   let W = i32(p.W);
@@ -150,8 +160,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       let ih = ih0 + i32(kh);
       if (ih < 0 || ih >= H) { continue; }
 #endif
-      var xi = n * p.C * HW + u32(ih) * p.W;
-      var wi = (kh * KW + kw) * p.O4 + og;
+      var xi = p.xOff + n * p.C * HW + u32(ih) * p.W;
+      var wi = p.wOff + (kh * KW + kw) * p.O4 + og;
       for (var c = 0u; c < p.C; c++) {
         let xv = select(vec4f(0.0), vec4f(x[xi + col.x], x[xi + col.y], x[xi + col.z], x[xi + col.w]), inside);
         let x0 = vec4f(xv.x); let x1 = vec4f(xv.y); let x2 = vec4f(xv.z); let x3 = vec4f(xv.w);

@@ -1,15 +1,26 @@
-/** ReLU: y = max(x, 0); backward dx = dy · [y > 0]. Layout-free (elementwise). */
+/**
+ * ReLU: y = max(x, 0); backward dx = dy · [y > 0]. Layout-free (elementwise). Tensors larger than one
+ * storage binding run as several launches over chunks of the buffers (elementChunks).
+ */
 import source from './relu.wgsl';
 import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid } from './launch.js';
+import { chunkRange, elementChunks, elementwiseGrid } from './launch.js';
+
+function launchChunked(ctx: GpuContext, name: string, forward: boolean, buffers: GPUBuffer[], n: number): void {
+  for (const b of buffers) {
+    if (b.size < n * 4) throw new Error(`${name}: buffer "${b.label}" holds ${b.size / 4} floats, needs ${n}`);
+  }
+  for (const c of elementChunks(ctx, 0, n)) {
+    const { workgroups, uniforms } = elementwiseGrid(ctx, c.count, [c.skip]);
+    ctx.launch({ name, source, defines: { FORWARD: forward } }, { buffers: buffers.map((b) => chunkRange(b, c)), uniforms, workgroups });
+  }
+}
 
 export function reluForward(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, n: number): void {
-  const { workgroups, uniforms } = elementwiseGrid(ctx, n);
-  ctx.launch({ name: 'relu', source, defines: { FORWARD: true } }, { buffers: [x, y], uniforms, workgroups });
+  launchChunked(ctx, 'relu', true, [x, y], n);
 }
 
 /** `y` may be the forward output or its input: both have the same sign pattern. */
 export function reluBackward(ctx: GpuContext, y: GPUBuffer, dy: GPUBuffer, dx: GPUBuffer, n: number): void {
-  const { workgroups, uniforms } = elementwiseGrid(ctx, n);
-  ctx.launch({ name: 'reluBackward', source, defines: { FORWARD: false } }, { buffers: [y, dy, dx], uniforms, workgroups });
+  launchChunked(ctx, 'reluBackward', false, [y, dy, dx], n);
 }

@@ -1,8 +1,10 @@
 // ReLU forward and backward, elementwise over any layout.
-// Bindings: 0 uniform {n, rowStride}; then storage buffers (see each entry point).
+// Bindings: 0 uniform {n, rowStride, skip}; then storage buffers (see each entry point). Tensors larger
+// than one storage binding run as several launches, each binding the same chunk of every buffer at an
+// aligned-down offset: element i of the chunk is [skip + i] (see elementChunks in launch.ts).
 // Dispatch: 1-D, 256 threads per workgroup, folded into y when n/256 > 65535 (rowStride = x groups * 256).
 // One invocation computes one element.
-struct Params { n: u32, rowStride: u32 }
+struct Params { n: u32, rowStride: u32, skip: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 
 #if FORWARD
@@ -14,7 +16,8 @@ struct Params { n: u32, rowStride: u32 }
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.y * p.rowStride + gid.x;
   if (i >= p.n) { return; }
-  y[i] = max(x[i], 0.0);
+  let j = p.skip + i;
+  y[j] = max(x[j], 0.0);
 }
 #else
 @group(0) @binding(1) var<storage, read> y: array<f32>;      // forward output (or input: same sign)
@@ -26,6 +29,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.y * p.rowStride + gid.x;
   if (i >= p.n) { return; }
-  dx[i] = select(0.0, dy[i], y[i] > 0.0);
+  let j = p.skip + i;
+  dx[j] = select(0.0, dy[j], y[j] > 0.0);
 }
 #endif

@@ -222,8 +222,10 @@ describeEachAdapter('conv2d', (getCtx) => {
     const g = conv2dGeometry({ inShape: [1, 16, side, side], weightShape: [16, 16, 3, 3], stride: 1, padding: 1 });
     const small = ctx.pool.acquire(256);
     const before = ctx.dispatchTotal;
-    expect(() => conv2d(ctx, { x: small, w: small, y: small, geometry: g })).toThrow(/^conv2d: x .*maxStorageBufferBindingSize/);
-    expect(() => conv2dBackwardInput(ctx, { dy: small, w: small, dx: small, geometry: g })).toThrow(/^conv2dBackwardInput: .*maxStorageBufferBindingSize/);
+    // Forward and backward-input split activations over the limit into channel bands (banding.test.ts):
+    // only the too-small buffers are refused; backward-weight still needs each tensor in one binding.
+    expect(() => conv2d(ctx, { x: small, w: small, y: small, geometry: g })).toThrow(/^conv2d: buffer x holds 256 bytes/);
+    expect(() => conv2dBackwardInput(ctx, { dy: small, w: small, dx: small, geometry: g })).toThrow(/^conv2dBackwardInput: buffer dy holds 256 bytes/);
     expect(() => conv2dBackwardWeight(ctx, { x: small, dy: small, dw: small, geometry: g })).toThrow(/^conv2dBackwardWeight: .*maxStorageBufferBindingSize/);
     const ok = conv2dGeometry({ inShape: [1, 16, 8, 8], weightShape: [16, 16, 3, 3], stride: 1, padding: 1 });
     expect(() => conv2d(ctx, { x: small, w: small, y: small, geometry: ok })).toThrow('conv2d: buffer x holds 256 bytes, needs 4096 (input [1,16,8,8], weight [16,16,3,3])');

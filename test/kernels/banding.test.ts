@@ -1,0 +1,111 @@
+// Channel bands and chunks: kernels over tensors larger than one storage binding (issue 7, high
+// resolution). Each test lowers ctx.maxBindingBytes so small tensors take the banded path, then compares
+// with the single-dispatch result of the same kernel (and the float64 reference for conv2d). Plane sizes
+// are not multiples of 64 floats, so band offsets are not 256-byte aligned and the skip path runs.
+// Kernels exercised: conv2d.wgsl (ACCUM), conv2d-backward-input.wgsl (ACCUM), conv2d-reflect-fold.wgsl (skip), relu.wgsl.
+import { afterEach, expect, it } from 'vitest';
+import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
+import { conv2d, conv2dBackwardInput, conv2dGeometry, channelBands, type PadMode } from '../../src/kernels/conv2d.js';
+import { reluForward, reluBackward } from '../../src/kernels/relu.js';
+import type { GpuContext } from '../../src/gpu/context.js';
+import * as ref from '../../src/reference/conv2d.js';
+
+interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode; binding: number }
+
+// binding: the lowered maxBindingBytes. 24 KiB holds 5 planes of 37x29 (1073 floats): bands of 5 input
+// channels and 4 output channels (tile G lowered to 1); 40 KiB holds 9 (output bands of 8, G = 2).
+const CASES: Case[] = [
+  { name: '1x13x37x29 -> 21, 3x3 s1 p1 (24 KiB)', x: [1, 13, 37, 29], w: [21, 13, 3, 3], stride: 1, padding: 1, binding: 24 << 10 },
+  { name: '2x11x37x29 -> 19, 1x1 s1 (40 KiB)', x: [2, 11, 37, 29], w: [19, 11, 1, 1], stride: 1, padding: 0, binding: 40 << 10 },
+  { name: '1x9x37x29 -> 35, 3x3 s2 p1 (18 KiB)', x: [1, 9, 37, 29], w: [35, 9, 3, 3], stride: 2, padding: 1, binding: 18 << 10 },
+  { name: '1x7x35x27 -> 9, 3x3 s1 reflect 1 (24 KiB)', x: [1, 7, 35, 27], w: [9, 7, 3, 3], stride: 1, padding: 1, padMode: 'reflect', binding: 24 << 10 },
+];
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+describeEachAdapter('channel bands', (getCtx) => {
+  let lowered: GpuContext | null = null;
+  afterEach(() => { if (lowered) lowered.maxBindingBytes = lowered.limits.maxStorageBufferBindingSize; lowered = null; });
+  async function ctxWith(binding?: number): Promise<GpuContext> {
+    const ctx = await getCtx();
+    ctx.maxBindingBytes = binding ?? ctx.limits.maxStorageBufferBindingSize;
+    lowered = ctx;
+    return ctx;
+  }
+
+  for (const c of CASES) {
+    it(`conv2d forward ${c.name}: banded = single dispatch = reference (bias, relu)`, async () => {
+      const g = conv2dGeometry({ inShape: c.x, weightShape: c.w, stride: c.stride, padding: c.padding, padMode: c.padMode });
+      const x = randomArray(size(g.inShape), 1);
+      const w = randomArray(size(g.weightShape), 2).map((v) => v / Math.sqrt(g.C * g.KH * g.KW));
+      const b = randomArray(g.O, 3);
+      const n = size(g.outShape);
+      const ctx = await ctxWith();
+      const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b);
+      const whole = ctx.pool.acquire(n * 4), banded = ctx.pool.acquire(n * 4), bandedPlain = ctx.pool.acquire(n * 4);
+      conv2d(ctx, { x: xb, w: wb, b: bb, y: whole, geometry: g, relu: true });
+      const before = ctx.dispatchCounts.get('conv2d') ?? 0;
+      ctx.maxBindingBytes = c.binding;
+      // More than one band on each side, so ACCUM and the last-band epilogue both run.
+      expect(channelBands(ctx, 't', 'x', xb, 0, g.C, g.H * g.W).length).toBeGreaterThan(1);
+      conv2d(ctx, { x: xb, w: wb, b: bb, y: banded, geometry: g, relu: true });
+      conv2d(ctx, { x: xb, w: wb, y: bandedPlain, geometry: g });
+      expect((ctx.dispatchCounts.get('conv2d') ?? 0) - before).toBeGreaterThan(2);
+      const expected = ref.conv2d(g, x, w, b, true);
+      // Sums regrouped by band: float32 rounding differs at ~1e-6 on O(1) values.
+      assertClose(await ctx.readF32(whole, n), expected, { atol: 2e-5, what: `conv2d whole ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(banded, n), expected, { atol: 2e-5, what: `conv2d banded ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(bandedPlain, n), ref.conv2d(g, x, w), { atol: 2e-5, what: `conv2d banded, no bias ${c.name}`, shape: g.outShape });
+      for (const buf of [xb, wb, bb, whole, banded, bandedPlain]) ctx.pool.release(buf);
+    });
+
+    it(`conv2dBackwardInput ${c.name}: banded = single dispatch = reference (with and without ReLU mask)`, async () => {
+      const g = conv2dGeometry({ inShape: c.x, weightShape: c.w, stride: c.stride, padding: c.padding, padMode: c.padMode });
+      const w = randomArray(size(g.weightShape), 4).map((v) => v / Math.sqrt(g.O * g.KH * g.KW));
+      const dy = randomArray(size(g.outShape), 5);
+      const ym = randomArray(size(g.outShape), 6);
+      const n = size(g.inShape);
+      const ctx = await ctxWith();
+      const wb = ctx.bufferFrom(w), dyb = ctx.bufferFrom(dy), yb = ctx.bufferFrom(ym);
+      const whole = ctx.pool.acquire(n * 4), banded = ctx.pool.acquire(n * 4), wholeMasked = ctx.pool.acquire(n * 4), bandedMasked = ctx.pool.acquire(n * 4);
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: whole, geometry: g });
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: wholeMasked, geometry: g, y: yb });
+      ctx.maxBindingBytes = c.binding;
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: banded, geometry: g });
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: bandedMasked, geometry: g, y: yb });
+      const expected = ref.conv2dBackwardInput(g, dy, w);
+      assertClose(await ctx.readF32(banded, n), expected, { atol: 4e-5, what: `dx banded ${c.name}`, shape: g.inShape });
+      assertClose(await ctx.readF32(banded, n), await ctx.readF32(whole, n), { atol: 4e-5, what: `dx banded vs whole ${c.name}`, shape: g.inShape });
+      const masked = dy.map((v, i) => (ym[i] > 0 ? v : 0));
+      assertClose(await ctx.readF32(bandedMasked, n), ref.conv2dBackwardInput(g, masked, w), { atol: 4e-5, what: `dx banded masked ${c.name}`, shape: g.inShape });
+      assertClose(await ctx.readF32(bandedMasked, n), await ctx.readF32(wholeMasked, n), { atol: 4e-5, what: `dx masked banded vs whole ${c.name}`, shape: g.inShape });
+      for (const buf of [wb, dyb, yb, whole, banded, wholeMasked, bandedMasked]) ctx.pool.release(buf);
+    });
+  }
+
+  it('conv2d names the op, the size and the largest plane that fits when one band cannot hold 4 output planes', async () => {
+    const g = conv2dGeometry({ inShape: [1, 3, 64, 65], weightShape: [8, 3, 3, 3], padding: 1 });
+    const ctx = await ctxWith(20 << 10); // one 64x65 input plane fits, four output planes do not
+    const x = ctx.pool.acquire(size(g.inShape) * 4), w = ctx.pool.acquire(size(g.weightShape) * 4), y = ctx.pool.acquire(size(g.outShape) * 4);
+    expect(() => conv2d(ctx, { x, w, y, geometry: g })).toThrow(/conv2d: output \[1,8,64,65\] needs .* over the storage binding limit \(20(\.0)? KiB\); the largest plane that fits is about 35x35/);
+    for (const buf of [x, w, y]) ctx.pool.release(buf);
+  });
+
+  it('relu and reluBackward in chunks (odd length, unaligned chunk starts) = one launch', async () => {
+    const n = 3 * 37 * 29 * 5 + 7;
+    const x = randomArray(n, 7), dy = randomArray(n, 8);
+    const ctx = await ctxWith();
+    const xb = ctx.bufferFrom(x), dyb = ctx.bufferFrom(dy);
+    const [y1, y2, dx1, dx2] = [0, 1, 2, 3].map(() => ctx.pool.acquire(n * 4));
+    reluForward(ctx, xb, y1, n);
+    reluBackward(ctx, xb, dyb, dx1, n);
+    ctx.maxBindingBytes = 4 << 10;
+    const before = ctx.dispatchCounts.get('relu') ?? 0;
+    reluForward(ctx, xb, y2, n);
+    reluBackward(ctx, xb, dyb, dx2, n);
+    expect((ctx.dispatchCounts.get('relu') ?? 0) - before).toBe(Math.ceil(n / 1024));
+    assertClose(await ctx.readF32(y2, n), await ctx.readF32(y1, n), { atol: 0, rtol: 0, what: 'relu chunked' });
+    assertClose(await ctx.readF32(dx2, n), await ctx.readF32(dx1, n), { atol: 0, rtol: 0, what: 'reluBackward chunked' });
+    for (const buf of [xb, dyb, y1, y2, dx1, dx2]) ctx.pool.release(buf);
+  });
+});
