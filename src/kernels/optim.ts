@@ -24,7 +24,7 @@ import optimSource from './optim.wgsl';
 import dotSource from './dot.wgsl';
 import scalarSource from './scalar.wgsl';
 import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid, uniformBlock } from './launch.js';
+import { chunkRange, elementChunks, elementwiseGrid, uniformBlock } from './launch.js';
 
 /** One float32 in a GPU buffer: element `index` (default 0) of `buffer`. */
 export interface ScalarRef { buffer: GPUBuffer; index?: number }
@@ -81,30 +81,43 @@ export function adamStep(ctx: GpuContext, { param, grad, m, v, n, lr, beta1, bet
 /** A scale factor: a constant, or `alphaScale · buffer[index]` read on the GPU. */
 export type Alpha = number | GPUBuffer | ScalarRef;
 
-function alphaUniforms(op: string, ctx: GpuContext, n: number, alpha: Alpha, alphaScale: number) {
-  const { workgroups, uniforms: grid } = elementwiseGrid(ctx, n);
-  if (typeof alpha === 'number') {
-    return { workgroups, onGpu: null, uniforms: uniformBlock([{ u32: grid[0] }, { u32: grid[1] }, { f32: alpha * alphaScale }, { u32: 0 }]) };
-  }
+/** The scalar buffer (or null) and uniform fields {alpha, alphaIndex} of a scale factor. */
+function alphaFields(op: string, alpha: Alpha, alphaScale: number) {
+  if (typeof alpha === 'number') return { onGpu: null, fields: [{ f32: alpha * alphaScale }, { u32: 0 }] };
   const ref = asRef(alpha);
   checkScalar(op, 'alpha', ref);
-  return { workgroups, onGpu: ref.buffer, uniforms: uniformBlock([{ u32: grid[0] }, { u32: grid[1] }, { f32: alphaScale }, { u32: ref.index }]) };
+  return { onGpu: ref.buffer, fields: [{ f32: alphaScale }, { u32: ref.index }] };
 }
 
-/** y ← y + alphaScale·α·x, α a number or a GPU scalar. */
+/** Shape checks (each vector holds n floats), then one launch per binding-sized chunk of the vectors. */
+function launchVectorChunks(ctx: GpuContext, op: 'axpy' | 'scale', vectors: Record<string, GPUBuffer>, n: number, alpha: Alpha, alphaScale: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${op}: n (${n}) must be a non-negative integer`);
+  const { onGpu, fields } = alphaFields(op, alpha, alphaScale);
+  const all = onGpu ? { ...vectors, scalar: onGpu } : vectors;
+  const seen = new Map<GPUBuffer, string>();
+  for (const [name, buffer] of Object.entries(all)) {
+    const other = seen.get(buffer);
+    if (other) throw new Error(`${op}: '${name}' and '${other}' are the same buffer (aliasing is not allowed in one dispatch)`);
+    seen.set(buffer, name);
+    if (name !== 'scalar' && buffer.size < n * 4) throw new Error(`${op}: '${name}' has ${buffer.size} bytes, needs ${n * 4} for n = ${n}`);
+  }
+  const defines = { ADAM: false, AXPY: op === 'axpy', SCALE: op === 'scale', ALPHA_BUFFER: !!onGpu };
+  for (const c of elementChunks(ctx, 0, n)) {
+    const { workgroups, uniforms: grid } = elementwiseGrid(ctx, c.count);
+    const uniforms = uniformBlock([{ u32: grid[0] }, { u32: grid[1] }, ...fields, { u32: c.skip }] as Parameters<typeof uniformBlock>[0]);
+    const buffers = [...Object.values(vectors).map((b) => chunkRange(b, c)), ...(onGpu ? [onGpu] : [])];
+    ctx.launch({ name: op, source: optimSource, defines }, { buffers, uniforms, workgroups });
+  }
+}
+
+/** y ← y + alphaScale·α·x, α a number or a GPU scalar. Vectors larger than one binding run in chunks. */
 export function axpy(ctx: GpuContext, { y, x, n, alpha, alphaScale = 1 }: { y: GPUBuffer; x: GPUBuffer; n: number; alpha: Alpha; alphaScale?: number }): void {
-  const { workgroups, uniforms, onGpu } = alphaUniforms('axpy', ctx, n, alpha, alphaScale);
-  checkVectors('axpy', ctx, n, onGpu ? { x, y, scalar: onGpu } : { x, y });
-  ctx.launch({ name: 'axpy', source: optimSource, defines: { ADAM: false, AXPY: true, SCALE: false, ALPHA_BUFFER: !!onGpu } },
-    { buffers: onGpu ? [x, y, onGpu] : [x, y], uniforms, workgroups });
+  launchVectorChunks(ctx, 'axpy', { x, y }, n, alpha, alphaScale);
 }
 
-/** x ← alphaScale·α·x, α a number or a GPU scalar. */
+/** x ← alphaScale·α·x, α a number or a GPU scalar. Vectors larger than one binding run in chunks. */
 export function scale(ctx: GpuContext, { x, n, alpha, alphaScale = 1 }: { x: GPUBuffer; n: number; alpha: Alpha; alphaScale?: number }): void {
-  const { workgroups, uniforms, onGpu } = alphaUniforms('scale', ctx, n, alpha, alphaScale);
-  checkVectors('scale', ctx, n, onGpu ? { x, scalar: onGpu } : { x });
-  ctx.launch({ name: 'scale', source: optimSource, defines: { ADAM: false, AXPY: false, SCALE: true, ALPHA_BUFFER: !!onGpu } },
-    { buffers: onGpu ? [x, onGpu] : [x], uniforms, workgroups });
+  launchVectorChunks(ctx, 'scale', { x }, n, alpha, alphaScale);
 }
 
 /** dst[dstOffset + i] ← src[srcOffset + i] for i < n (offsets in elements). */

@@ -34,7 +34,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 #elif AXPY
 // y ← y + α·x with α = alpha (ALPHA_BUFFER false) or α = alpha · a[alphaIndex] (a scalar on the GPU,
 // e.g. an L-BFGS coefficient, so no readback is needed).
-struct Params { n: u32, rowStride: u32, alpha: f32, alphaIndex: u32 }
+// Vectors larger than one binding run in chunks: element i of the chunk is [skip + i] of its bindings.
+struct Params { n: u32, rowStride: u32, alpha: f32, alphaIndex: u32, skip: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -51,11 +52,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 #else
   let alpha = p.alpha;
 #endif
-  y[i] = y[i] + alpha * x[i];
+  let j = p.skip + i;
+  y[j] = y[j] + alpha * x[j];
 }
 #elif SCALE
 // x ← α·x, α as in AXPY.
-struct Params { n: u32, rowStride: u32, alpha: f32, alphaIndex: u32 }
+// Chunks as in AXPY: element i of the chunk is [skip + i].
+struct Params { n: u32, rowStride: u32, alpha: f32, alphaIndex: u32, skip: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
 #if ALPHA_BUFFER
@@ -71,7 +74,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 #else
   let alpha = p.alpha;
 #endif
-  x[i] = alpha * x[i];
+  let j = p.skip + i;
+  x[j] = alpha * x[j];
 }
 #else
 // COPY: dst[dstOffset + i] ← src[srcOffset + i] (offsets in elements: e.g. one channel plane of an image).

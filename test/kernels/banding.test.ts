@@ -2,11 +2,13 @@
 // resolution). Each test lowers ctx.maxBindingBytes so small tensors take the banded path, then compares
 // with the single-dispatch result of the same kernel (and the float64 reference for conv2d). Plane sizes
 // are not multiples of 64 floats, so band offsets are not 256-byte aligned and the skip path runs.
-// Kernels exercised: conv2d.wgsl (ACCUM), conv2d-backward-input.wgsl (ACCUM), conv2d-reflect-fold.wgsl (skip), relu.wgsl.
+// Kernels exercised: conv2d.wgsl (ACCUM), conv2d-backward-input.wgsl (ACCUM), conv2d-reflect-fold.wgsl (skip), relu.wgsl,
+// optim.wgsl (axpy and scale).
 import { afterEach, expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { conv2d, conv2dBackwardInput, conv2dGeometry, channelBands, type PadMode } from '../../src/kernels/conv2d.js';
 import { reluForward, reluBackward } from '../../src/kernels/relu.js';
+import { axpy, scale } from '../../src/kernels/optim.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import * as ref from '../../src/reference/conv2d.js';
 
@@ -107,5 +109,27 @@ describeEachAdapter('channel bands', (getCtx) => {
     assertClose(await ctx.readF32(y2, n), await ctx.readF32(y1, n), { atol: 0, rtol: 0, what: 'relu chunked' });
     assertClose(await ctx.readF32(dx2, n), await ctx.readF32(dx1, n), { atol: 0, rtol: 0, what: 'reluBackward chunked' });
     for (const buf of [xb, dyb, y1, y2, dx1, dx2]) ctx.pool.release(buf);
+  });
+
+  it('axpy and scale (constant and GPU alpha) in chunks = one launch', async () => {
+    const n = 5 * 1073 + 3;
+    const x = randomArray(n, 9), y = randomArray(n, 10);
+    const ctx = await ctxWith();
+    const alpha = ctx.bufferFrom(new Float32Array([0.5, -1.25]));
+    const results: Float32Array[] = [];
+    for (const binding of [undefined, 4 << 10]) {
+      ctx.maxBindingBytes = binding ?? ctx.limits.maxStorageBufferBindingSize;
+      const xb = ctx.bufferFrom(x), yb = ctx.bufferFrom(y);
+      axpy(ctx, { y: yb, x: xb, n, alpha: 0.75 });
+      axpy(ctx, { y: yb, x: xb, n, alpha: { buffer: alpha, index: 1 }, alphaScale: 2 });
+      scale(ctx, { x: yb, n, alpha: -3 });
+      scale(ctx, { x: xb, n, alpha });
+      results.push(await ctx.readF32(yb, n), await ctx.readF32(xb, n));
+      ctx.pool.release(xb); ctx.pool.release(yb);
+    }
+    assertClose(results[2], results[0], { atol: 0, rtol: 0, what: 'axpy + scale chunked' });
+    assertClose(results[3], results[1], { atol: 0, rtol: 0, what: 'scale by GPU alpha chunked' });
+    assertClose(results[0], y.map((v, i) => -3 * (v + 0.75 * x[i] - 2.5 * x[i])), { atol: 1e-5, what: 'axpy + scale' });
+    ctx.pool.release(alpha);
   });
 });
