@@ -17,6 +17,7 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --weights FILE         weights file (default: weights/<model>)
   --smoothing MODE       ${SMOOTHING_MODES.join(' | ')}
   --temperature T        softmax temperature (default 1)
+  --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for resnet50-swag)
   --size N               long side in pixels (default: preset's; 256 on CPU adapters)
   --square               force N x N, as the paper does
   --iters N              iterations (default: preset's; fewer on CPU adapters)
@@ -43,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         content: { type: 'string' }, style: { type: 'string', multiple: true }, out: { type: 'string', default: 'out.png' },
         preset: { type: 'string', default: 'resnet50-swag' }, model: { type: 'string' }, weights: { type: 'string' },
-        smoothing: { type: 'string' }, temperature: { type: 'string' }, size: { type: 'string' }, square: { type: 'boolean' },
+        smoothing: { type: 'string' }, temperature: { type: 'string' }, 'smooth-layers': { type: 'string' }, size: { type: 'string' }, square: { type: 'boolean' },
         iters: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
         'content-weight': { type: 'string' }, 'style-weight': { type: 'string' }, 'tv-weight': { type: 'string' },
         init: { type: 'string' }, seed: { type: 'string' }, 'save-every': { type: 'string' }, 'report-every': { type: 'string' },
@@ -69,6 +70,11 @@ export async function run(argv: string[]): Promise<number> {
     if (values.model) options.model = oneOf('--model', values.model as string, MODEL_NAMES);
     if (values.smoothing) options.smoothing = oneOf<SmoothingMode>('--smoothing', values.smoothing as string, SMOOTHING_MODES);
     if (values.temperature) options.temperature = positiveNumber('--temperature', values.temperature as string);
+    if (values['smooth-layers'] !== undefined) {
+      const list = String(values['smooth-layers']).split(',').map((t) => t.trim()).filter(Boolean);
+      if (list.length === 0) throw new UsageError('--smooth-layers: expected all or a comma-separated list of layer names');
+      options.smoothLayers = list.length === 1 && list[0] === 'all' ? 'all' : list;
+    }
     if (values.iters) options.iterations = positiveInt('--iters', values.iters as string, 1_000_000);
     if (values.optimizer) options.optimizer = oneOf('--optimizer', values.optimizer as string, ['lbfgs', 'adam'] as const);
     if (values.lr) options.learningRate = positiveNumber('--lr', values.lr as string);
