@@ -15,7 +15,7 @@ export type { Prediction } from '../models/classify.js';
 export type { LayerStats } from '../style/analysis.js';
 
 /** Sizes and counts that finish in a few minutes on a CPU (software) adapter. */
-export const CPU_DEFAULTS = { size: 256, iterations: 150 } as const;
+export const CPU_DEFAULTS = { size: 192, iterations: 120 } as const;
 /** Largest output long side accepted. */
 export const MAX_SIZE = 8192;
 
@@ -41,13 +41,13 @@ export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
   smoothing?: SmoothingMode;
   temperature?: number;
   /**
-   * Output long side in pixels (default: the preset's; 256 on CPU adapters), or 'keep' to use the
+   * Output long side in pixels (default: the preset's; 192 on CPU adapters), or 'keep' to use the
    * content image at its own size (and the style at its own).
    */
   size?: number | 'keep';
   /** Force size × size, as the paper does (the default for the paper's preset on a GPU). */
   square?: boolean;
-  /** Iterations (default: the preset's; 150 on CPU adapters when size is not given either). */
+  /** Iterations (default: the preset's; 120 on CPU adapters when size is not given either). */
   iterations?: number;
   optimizer?: OptimizerName;
   learningRate?: number;
@@ -156,7 +156,7 @@ const RECIPE_KEYS = [
 
 /**
  * Options → plan. `adapter` decides the CPU defaults: on a software adapter, when neither size nor
- * iterations is given, 256 px and 150 iterations replace the preset's (512 px, 1000), and the paper's
+ * iterations is given, 192 px and 120 iterations replace the preset's (512 px, 1000), and the paper's
  * forced square is dropped unless `square` is set.
  */
 export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<AdapterReport, 'isCPU' | 'kind'>): StylizePlan<I> {
