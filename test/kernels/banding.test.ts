@@ -3,12 +3,13 @@
 // with the single-dispatch result of the same kernel (and the float64 reference for conv2d). Plane sizes
 // are not multiples of 64 floats, so band offsets are not 256-byte aligned and the skip path runs.
 // Kernels exercised: conv2d.wgsl (ACCUM), conv2d-backward-input.wgsl (ACCUM), conv2d-reflect-fold.wgsl (skip), relu.wgsl,
-// optim.wgsl (axpy and scale).
+// optim.wgsl (axpy and scale), mask.wgsl.
 import { afterEach, expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { conv2d, conv2dBackwardInput, conv2dGeometry, channelBands, type PadMode } from '../../src/kernels/conv2d.js';
 import { reluForward, reluBackward } from '../../src/kernels/relu.js';
 import { axpy, scale } from '../../src/kernels/optim.js';
+import { mulMask } from '../../src/kernels/mask.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import * as ref from '../../src/reference/conv2d.js';
 
@@ -131,5 +132,21 @@ describeEachAdapter('channel bands', (getCtx) => {
     assertClose(results[3], results[1], { atol: 0, rtol: 0, what: 'scale by GPU alpha chunked' });
     assertClose(results[0], y.map((v, i) => -3 * (v + 0.75 * x[i] - 2.5 * x[i])), { atol: 1e-5, what: 'axpy + scale' });
     ctx.pool.release(alpha);
+  });
+
+  it('mulMask in chunks (plane index continues across chunks) = one launch = reference', async () => {
+    const shape = [1, 7, 37, 29];
+    const n = 7 * 37 * 29;
+    const x = randomArray(n, 11), m = randomArray(37 * 29, 12, 0, 1);
+    const ctx = await ctxWith();
+    const xb = ctx.bufferFrom(x), mb = ctx.bufferFrom(m), y1 = ctx.pool.acquire(n * 4), y2 = ctx.pool.acquire(n * 4);
+    mulMask(ctx, xb, mb, y1, shape, [1, 1, 37, 29]);
+    ctx.maxBindingBytes = 5 << 10;
+    const before = ctx.dispatchCounts.get('mulMask') ?? 0;
+    mulMask(ctx, xb, mb, y2, shape, [1, 1, 37, 29]);
+    expect((ctx.dispatchCounts.get('mulMask') ?? 0) - before).toBeGreaterThan(1);
+    assertClose(await ctx.readF32(y2, n), await ctx.readF32(y1, n), { atol: 0, rtol: 0, what: 'mulMask chunked' });
+    assertClose(await ctx.readF32(y2, n), x.map((v, i) => v * m[i % (37 * 29)]), { atol: 1e-7, what: 'mulMask' });
+    for (const buf of [xb, mb, y1, y2]) ctx.pool.release(buf);
   });
 });
