@@ -3,26 +3,17 @@
  * enter the loss is in losses.ts.
  */
 import type { ModelName } from '../models/load.js';
+import type { LossSpec } from './objective.js';
 
 export type SmoothingMode = 'softmax' | 'channel-softmax' | 'scale' | 'none';
 export const SMOOTHING_MODES: readonly SmoothingMode[] = ['softmax', 'channel-softmax', 'scale', 'none'];
 export type OptimizerName = 'lbfgs' | 'adam';
 
-export interface Preset {
+/** A published recipe: the loss (layers, smoothing, weights) plus how it is optimised. */
+export interface Preset extends LossSpec {
   name: string;
   source: string;
   model: ModelName;
-  contentLayers: string[];
-  styleLayers: string[];
-  /** Per-style-layer weights (same order as styleLayers). */
-  styleLayerWeights: number[];
-  smoothing: SmoothingMode;
-  /** Which taps are smoothed (the authors: smoothing only ResNet stages 3 and 4 often works best). */
-  smoothLayers: string[] | 'all';
-  temperature: number;
-  contentWeight: number;
-  styleWeight: number;
-  tvWeight: number;
   optimizer: OptimizerName;
   iterations: number;
   size: number;
