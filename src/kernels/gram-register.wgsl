@@ -5,7 +5,13 @@
 //   BACKWARD: dF_b = scale · (dG_b + dG_bᵀ) F_b
 // Layout: F is NCHW float32 viewed per batch item b as the [C, H·W] matrix F_b (row c contiguous);
 //   G and dG are [B, C, C] row-major.
-// Bindings: 0 uniform {c, hw, scale}; FORWARD: 1 F, 2 G; BACKWARD: 1 dG, 2 F, 3 dF.
+// Channel bands (gram.ts): a feature map larger than one storage binding is bound as runs of whole channel
+//   planes. FORWARD reads rows from two bands, A (rows of the G tile, global channels rowBase..) and B
+//   (columns, colBase..), each a binding with its first element at offA/offB; BACKWARD computes the rows of
+//   one dF band (rowBase.., at offOut) from one F band at a time (colBase.., at offIn), accumulating over
+//   the F bands. An unbanded map is the single band pair A = B = all C channels at offset 0, batch item b
+//   in z at fStride·b. Bands hold a multiple of 4 channels (but the last), so no 4-row block straddles two.
+// Bindings: 0 uniform Params; FORWARD: 1 F band A, 2 F band B, 3 G; BACKWARD: 1 dG, 2 F band, 3 dF band.
 // Defines: FVEC4 when H·W % 4 == 0 (F and dF bound as vec4 arrays: rows start on a vec4), GVEC4 when
 //   C % 4 == 0 (dG as a vec4 array); otherwise scalar loads with bounds checks, zeros past the edges.
 // FORWARD dispatch: workgroups (ceil(nb/8), ceil(nb/8), B) of 8×8, nb = ceil(C/4). Invocation (x, y) owns
@@ -16,16 +22,27 @@
 //   4·(i % nkb)..+3 of dF_b, nkb = ceil(H·W/4), and sums j over all C channels in steps of 4:
 //   S[r, j] = dG[r, j] + dG[j, r] comes from 4 row loads dG[r, j..j+3] and 4 column-block loads
 //   dG[j+q, r0..r0+3] (contiguous, so no strided transpose), times F[j+q, k0..k0+3].
-struct Params { c: u32, hw: u32, scale: f32, nkb: u32 }
+// c: channels of the whole map (G is C×C); rowsA/rowsB: channels in bands A/B (BACKWARD: the dF band and
+// the F band); diag: 1 when A = B (then only tiles on or above the diagonal run); accumulate: BACKWARD adds
+// to dF (every F band after the first); fStride/gStride: per batch item in z (0 when banded); gOff: the
+// batch item's first element of G/dG when banded (one launch per item).
+struct Params {
+  c: u32, hw: u32, scale: f32, nkb: u32,
+  rowsA: u32, rowsB: u32, rowBase: u32, colBase: u32,
+  offA: u32, offB: u32, fStride: u32, gStride: u32,
+  diag: u32, accumulate: u32, gOff: u32,
+}
 @group(0) @binding(0) var<uniform> p: Params;
 
 #if FORWARD
 #if FVEC4
-@group(0) @binding(1) var<storage, read> f: array<vec4f>;
+@group(0) @binding(1) var<storage, read> fa: array<vec4f>;
+@group(0) @binding(2) var<storage, read> fb: array<vec4f>;
 #else
-@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(1) var<storage, read> fa: array<f32>;
+@group(0) @binding(2) var<storage, read> fb: array<f32>;
 #endif
-@group(0) @binding(2) var<storage, read_write> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> g: array<f32>;
 #else
 #if GVEC4
 @group(0) @binding(1) var<storage, read> dg: array<vec4f>;
@@ -33,61 +50,76 @@ struct Params { c: u32, hw: u32, scale: f32, nkb: u32 }
 @group(0) @binding(1) var<storage, read> dg: array<f32>;
 #endif
 #if FVEC4
-@group(0) @binding(2) var<storage, read> f: array<vec4f>;
+@group(0) @binding(2) var<storage, read> fb: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> df: array<vec4f>;
 #else
-@group(0) @binding(2) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read> fb: array<f32>;
 @group(0) @binding(3) var<storage, read_write> df: array<f32>;
 #endif
 #endif
 
-// F_b[row, k..k+3] (fBase = b·C·H·W); zeros for row >= C or past H·W.
-fn loadF(fBase: u32, row: u32, k: u32) -> vec4f {
-  if (row >= p.c) { return vec4f(0.0); }
-  let o = fBase + row * p.hw + k;
+// Row `row` of band B, pixels k..k+3 (base: the band's first element + batch offset); zeros for
+// row >= rowsB or past H·W.
+fn loadB(base: u32, row: u32, k: u32) -> vec4f {
+  if (row >= p.rowsB) { return vec4f(0.0); }
+  let o = base + row * p.hw + k;
 #if FVEC4
-  return f[o / 4u];
+  return fb[o / 4u];
 #else
   var v = vec4f(0.0);
-  for (var q = 0u; q < 4u; q++) { if (k + q < p.hw) { v[q] = f[o + q]; } }
+  for (var q = 0u; q < 4u; q++) { if (k + q < p.hw) { v[q] = fb[o + q]; } }
   return v;
 #endif
 }
 
 #if FORWARD
+// Row `row` of band A, as loadB.
+fn loadA(base: u32, row: u32, k: u32) -> vec4f {
+  if (row >= p.rowsA) { return vec4f(0.0); }
+  let o = base + row * p.hw + k;
+#if FVEC4
+  return fa[o / 4u];
+#else
+  var v = vec4f(0.0);
+  for (var q = 0u; q < 4u; q++) { if (k + q < p.hw) { v[q] = fa[o + q]; } }
+  return v;
+#endif
+}
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let nb = (p.c + 3u) / 4u;
-  if (gid.x >= nb || gid.x < gid.y) { return; }  // below the diagonal: the mirror of a tile above it
+  // Below the diagonal of a diagonal band pair: the mirror of a tile above it.
+  if (gid.x >= (p.rowsB + 3u) / 4u || gid.y >= (p.rowsA + 3u) / 4u || (p.diag == 1u && gid.x < gid.y)) { return; }
   let b = gid.z;
-  let r0 = 4u * gid.y;
-  let c0 = 4u * gid.x;
-  let fBase = b * p.c * p.hw;
+  let r0 = 4u * gid.y;  // rows in band A
+  let c0 = 4u * gid.x;  // rows in band B
+  let aBase = p.offA + b * p.fStride;
+  let bBase = p.offB + b * p.fStride;
   var acc0 = vec4f(0.0);
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
   var acc3 = vec4f(0.0);
   for (var k = 0u; k < p.hw; k += 4u) {
-    let a0 = loadF(fBase, r0, k);
-    let a1 = loadF(fBase, r0 + 1u, k);
-    let a2 = loadF(fBase, r0 + 2u, k);
-    let a3 = loadF(fBase, r0 + 3u, k);
-    let b0 = loadF(fBase, c0, k);
-    let b1 = loadF(fBase, c0 + 1u, k);
-    let b2 = loadF(fBase, c0 + 2u, k);
-    let b3 = loadF(fBase, c0 + 3u, k);
+    let a0 = loadA(aBase, r0, k);
+    let a1 = loadA(aBase, r0 + 1u, k);
+    let a2 = loadA(aBase, r0 + 2u, k);
+    let a3 = loadA(aBase, r0 + 3u, k);
+    let b0 = loadB(bBase, c0, k);
+    let b1 = loadB(bBase, c0 + 1u, k);
+    let b2 = loadB(bBase, c0 + 2u, k);
+    let b3 = loadB(bBase, c0 + 3u, k);
     acc0 += vec4f(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
     acc1 += vec4f(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
     acc2 += vec4f(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
     acc3 += vec4f(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
   }
   let acc = array<vec4f, 4>(acc0 * p.scale, acc1 * p.scale, acc2 * p.scale, acc3 * p.scale);
-  let gBase = b * p.c * p.c;
+  let gBase = p.gOff + b * p.gStride;
   for (var i = 0u; i < 4u; i++) {
     for (var j = 0u; j < 4u; j++) {
-      let row = r0 + i;
-      let col = c0 + j;
-      if (row < p.c && col < p.c) {
+      if (r0 + i < p.rowsA && c0 + j < p.rowsB) {
+        let row = p.rowBase + r0 + i;
+        let col = p.colBase + c0 + j;
         g[gBase + row * p.c + col] = acc[i][j];
         g[gBase + col * p.c + row] = acc[i][j];  // the mirror (the same value on the diagonal tile)
       }
@@ -110,19 +142,21 @@ fn loadG(gBase: u32, row: u32, col: u32) -> vec4f {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let nb = (p.c + 3u) / 4u;
+  let nb = (p.rowsA + 3u) / 4u;
   if (gid.x >= nb * p.nkb) { return; }
   let b = gid.z;
-  let r0 = 4u * (gid.x / p.nkb);
+  let r0 = p.rowBase + 4u * (gid.x / p.nkb);  // global channel of the tile's first dF row
   let k0 = 4u * (gid.x % p.nkb);
-  let fBase = b * p.c * p.hw;
-  let gBase = b * p.c * p.c;
+  let fBase = p.offB + b * p.fStride;
+  let gBase = p.gOff + b * p.gStride;
   var acc0 = vec4f(0.0);
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
   var acc3 = vec4f(0.0);
-  for (var j = 0u; j < p.c; j += 4u) {
-    // Rows of S = dG + dGᵀ: s_i[q] = dG[r0+i, j+q] + dG[j+q, r0+i] = g_i[q] + t_q[i].
+  for (var jb = 0u; jb < p.rowsB; jb += 4u) {
+    // Rows of S = dG + dGᵀ: s_i[q] = dG[r0+i, j+q] + dG[j+q, r0+i] = g_i[q] + t_q[i]. Past the band's
+    // last row F loads zeros, so the S values there (other channels, or zeros past C) add nothing.
+    let j = p.colBase + jb;
     let t0 = loadG(gBase, j, r0);
     let t1 = loadG(gBase, j + 1u, r0);
     let t2 = loadG(gBase, j + 2u, r0);
@@ -131,23 +165,27 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let s1 = loadG(gBase, r0 + 1u, j) + vec4f(t0.y, t1.y, t2.y, t3.y);
     let s2 = loadG(gBase, r0 + 2u, j) + vec4f(t0.z, t1.z, t2.z, t3.z);
     let s3 = loadG(gBase, r0 + 3u, j) + vec4f(t0.w, t1.w, t2.w, t3.w);
-    let f0 = loadF(fBase, j, k0);
-    let f1 = loadF(fBase, j + 1u, k0);
-    let f2 = loadF(fBase, j + 2u, k0);
-    let f3 = loadF(fBase, j + 3u, k0);
+    let f0 = loadB(fBase, jb, k0);
+    let f1 = loadB(fBase, jb + 1u, k0);
+    let f2 = loadB(fBase, jb + 2u, k0);
+    let f3 = loadB(fBase, jb + 3u, k0);
     acc0 += s0.x * f0 + s0.y * f1 + s0.z * f2 + s0.w * f3;
     acc1 += s1.x * f0 + s1.y * f1 + s1.z * f2 + s1.w * f3;
     acc2 += s2.x * f0 + s2.y * f1 + s2.z * f2 + s2.w * f3;
     acc3 += s3.x * f0 + s3.y * f1 + s3.z * f2 + s3.w * f3;
   }
   let acc = array<vec4f, 4>(acc0 * p.scale, acc1 * p.scale, acc2 * p.scale, acc3 * p.scale);
+  let outBase = p.offA + b * p.fStride;
+  let rowIn = r0 - p.rowBase;
   for (var i = 0u; i < 4u; i++) {
-    let row = r0 + i;
-    if (row >= p.c) { break; }
+    if (rowIn + i >= p.rowsA) { break; }
+    let o = outBase + (rowIn + i) * p.hw + k0;
 #if FVEC4
-    df[(fBase + row * p.hw + k0) / 4u] = acc[i];
+    if (p.accumulate == 1u) { df[o / 4u] += acc[i]; } else { df[o / 4u] = acc[i]; }
 #else
-    for (var q = 0u; q < 4u; q++) { if (k0 + q < p.hw) { df[fBase + row * p.hw + k0 + q] = acc[i][q]; } }
+    for (var q = 0u; q < 4u; q++) {
+      if (k0 + q < p.hw) { if (p.accumulate == 1u) { df[o + q] += acc[i][q]; } else { df[o + q] = acc[i][q]; } }
+    }
 #endif
   }
 }

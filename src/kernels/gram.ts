@@ -21,6 +21,7 @@ import source from './gram.wgsl';
 import registerSource from './gram-register.wgsl';
 import type { GpuContext } from '../gpu/context.js';
 import { elementwiseGrid, uniformBlock } from './launch.js';
+import { channelBands } from './conv2d.js';
 
 export type Shape4 = [number, number, number, number];
 
@@ -52,6 +53,19 @@ function registerDefines(c: number, hw: number, forward: boolean) {
   return { FORWARD: forward, FVEC4: hw % 4 === 0, GVEC4: c % 4 === 0 };
 }
 
+/** gram-register.wgsl's Params (see its header). */
+interface RegisterParams {
+  c: number; hw: number; scale: number; nkb: number; rowsA: number; rowsB: number; rowBase: number; colBase: number;
+  offA: number; offB: number; fStride: number; gStride: number; diag: boolean; accumulate: boolean; gOff: number;
+}
+const registerUniforms = (q: RegisterParams) => uniformBlock([
+  { u32: q.c }, { u32: q.hw }, { f32: q.scale }, { u32: q.nkb }, { u32: q.rowsA }, { u32: q.rowsB }, { u32: q.rowBase }, { u32: q.colBase },
+  { u32: q.offA }, { u32: q.offB }, { u32: q.fStride }, { u32: q.gStride }, { u32: q.diag ? 1 : 0 }, { u32: q.accumulate ? 1 : 0 }, { u32: q.gOff },
+]);
+
+/** Whether a [N,C,H,W] map exceeds one storage binding, so the Gram runs over channel bands. */
+const needsBands = (ctx: GpuContext, shape: Shape4) => shape[0] * shape[1] * shape[2] * shape[3] * 4 > ctx.maxBindingBytes;
+
 /** How the H·W sum is split: S slices of kSlice (a multiple of 16) elements. */
 export function gramSplit(shape: Shape4): { slices: number; kSlice: number } {
   const [n, c, h, w] = shape;
@@ -74,13 +88,29 @@ function check(op: string, shape: Shape4, f: GPUBuffer, g: GPUBuffer, fWhat: str
 export function gram(ctx: GpuContext, f: GPUBuffer, g: GPUBuffer, shape: Shape4, force?: GramPath): void {
   const [n, c, h, w] = shape;
   check('gram', shape, f, g, 'features', 'gram');
-  ctx.checkBinding('gram', `features [${shape}]`, n * c * h * w * 4);
+  ctx.checkBinding('gram', `Gram [${n},${c},${c}]`, n * c * c * 4);
   const scale = 1 / (c * h * w);
+  const hw = h * w;
+  const kernel = { name: 'gramRegister', source: registerSource, defines: registerDefines(c, hw, true) };
+  const base = { c, hw, scale, nkb: 0, rowBase: 0, colBase: 0, offA: 0, offB: 0, accumulate: false, gOff: 0 };
+  if (needsBands(ctx, shape)) {
+    // Tiles of G from each pair of channel bands I <= J (the pair J, I is the mirror, written with it).
+    for (let b = 0; b < n; b++) {
+      const bands = channelBands(ctx, 'gram', `features [${shape}]`, f, b, c, hw, 4);
+      bands.forEach((A, i) => bands.slice(i).forEach((B) => {
+        const uniforms = registerUniforms({
+          ...base, rowsA: A.count, rowsB: B.count, rowBase: A.c0, colBase: B.c0, offA: A.off, offB: B.off,
+          fStride: 0, gStride: 0, diag: A === B, gOff: b * c * c,
+        });
+        ctx.launch(kernel, { buffers: [A.range, B.range, g], uniforms, workgroups: [Math.ceil(B.count / 32), Math.ceil(A.count / 32), 1] });
+      }));
+    }
+    return;
+  }
   if (gramPath(ctx, shape, 'forward', force) === 'register') {
     const groups = Math.ceil(Math.ceil(c / 4) / 8);
-    ctx.launch({ name: 'gramRegister', source: registerSource, defines: registerDefines(c, h * w, true) }, {
-      buffers: [f, g], uniforms: uniformBlock([{ u32: c }, { u32: h * w }, { f32: scale }, { u32: 0 }]), workgroups: [groups, groups, n],
-    });
+    const uniforms = registerUniforms({ ...base, rowsA: c, rowsB: c, fStride: c * hw, gStride: c * c, diag: true });
+    ctx.launch(kernel, { buffers: [f, f, g], uniforms, workgroups: [groups, groups, n] });
     return;
   }
   const { slices, kSlice } = gramSplit(shape);
@@ -111,13 +141,31 @@ export function gramBackward(ctx: GpuContext, dg: GPUBuffer, f: GPUBuffer, df: G
   check('gramBackward', shape, f, dg, 'features', 'dG');
   if (df.size < n * c * h * w * 4) throw new Error(`gramBackward: dF holds ${df.size / 4} floats, needs ${n * c * h * w} for features [${shape}]`);
   if (df === f || df === dg) throw new Error('gramBackward: dF must not alias F or dG');
-  ctx.checkBinding('gramBackward', `features [${shape}]`, n * c * h * w * 4);
+  ctx.checkBinding('gramBackward', `dG [${n},${c},${c}]`, n * c * c * 4);
+  const hw = h * w;
+  const nkb = Math.ceil(hw / 4);
+  const kernel = { name: 'gramRegisterBackward', source: registerSource, defines: registerDefines(c, hw, false) };
+  const base = { c, hw, scale: 1 / (c * hw), nkb, offA: 0, offB: 0, rowBase: 0, colBase: 0, diag: false, accumulate: false, gOff: 0 };
+  const workgroups = (rows: number, z: number): [number, number, number] => [Math.ceil((Math.ceil(rows / 4) * nkb) / 64), 1, z];
+  if (needsBands(ctx, shape)) {
+    // dF band I = Σ_J S[I, J] F_J: one launch per (I, J), the first writing, the others adding.
+    for (let b = 0; b < n; b++) {
+      const what = `features [${shape}]`;
+      const fBands = channelBands(ctx, 'gramBackward', what, f, b, c, hw, 4);
+      const dfBands = channelBands(ctx, 'gramBackward', what, df, b, c, hw, 4);
+      dfBands.forEach((O) => fBands.forEach((B, j) => {
+        const uniforms = registerUniforms({
+          ...base, rowsA: O.count, rowsB: B.count, rowBase: O.c0, colBase: B.c0, offA: O.off, offB: B.off,
+          fStride: 0, gStride: 0, accumulate: j > 0, gOff: b * c * c,
+        });
+        ctx.launch(kernel, { buffers: [dg, B.range, O.range], uniforms, workgroups: workgroups(O.count, 1) });
+      }));
+    }
+    return;
+  }
   if (gramPath(ctx, shape, 'backward', force) === 'register') {
-    const nkb = Math.ceil((h * w) / 4);
-    ctx.launch({ name: 'gramRegisterBackward', source: registerSource, defines: registerDefines(c, h * w, false) }, {
-      buffers: [dg, f, df], uniforms: uniformBlock([{ u32: c }, { u32: h * w }, { f32: 1 / (c * h * w) }, { u32: nkb }]),
-      workgroups: [Math.ceil((Math.ceil(c / 4) * nkb) / 64), 1, n],
-    });
+    const uniforms = registerUniforms({ ...base, rowsA: c, rowsB: c, fStride: c * hw, gStride: c * c });
+    ctx.launch(kernel, { buffers: [dg, f, df], uniforms, workgroups: workgroups(c, n) });
     return;
   }
   const uniforms = uniformBlock([{ u32: c }, { u32: h * w }, { u32: 0 }, { u32: 1 }, { f32: 1 / (c * h * w) }, { u32: 0 }, { u32: 0 }]);

@@ -3,13 +3,15 @@
 // with the single-dispatch result of the same kernel (and the float64 reference for conv2d). Plane sizes
 // are not multiples of 64 floats, so band offsets are not 256-byte aligned and the skip path runs.
 // Kernels exercised: conv2d.wgsl (ACCUM), conv2d-backward-input.wgsl (ACCUM), conv2d-reflect-fold.wgsl (skip), relu.wgsl,
-// optim.wgsl (axpy and scale), mask.wgsl.
+// optim.wgsl (axpy and scale), mask.wgsl, gram-register.wgsl (band pairs, accumulated backward).
 import { afterEach, expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { conv2d, conv2dBackwardInput, conv2dGeometry, channelBands, type PadMode } from '../../src/kernels/conv2d.js';
 import { reluForward, reluBackward } from '../../src/kernels/relu.js';
 import { axpy, scale } from '../../src/kernels/optim.js';
 import { mulMask } from '../../src/kernels/mask.js';
+import { gram, gramBackward, type Shape4 } from '../../src/kernels/gram.js';
+import * as gramRef from '../../src/reference/gram.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import * as ref from '../../src/reference/conv2d.js';
 
@@ -93,6 +95,39 @@ describeEachAdapter('channel bands', (getCtx) => {
     expect(() => conv2d(ctx, { x, w, y, geometry: g })).toThrow(/conv2d: output \[1,8,64,65\] needs .* over the storage binding limit \(20(\.0)? KiB\); the largest plane that fits is about 35x35/);
     for (const buf of [x, w, y]) ctx.pool.release(buf);
   });
+
+  // [2,13,37,29]: 4292 B planes; 24 KiB holds 5, rounded down to a multiple of 4 channels: bands 4,4,4,1 per
+  // image, offsets not 256-byte aligned (the skip path), scalar loads (H·W odd). [1,10,8,8]: 256 B planes,
+  // 2 KiB bindings: bands 4,4,2 with vec4 loads. Each compared with the unbanded launch and the float64 reference.
+  for (const [shape, binding] of [[[2, 13, 37, 29], 24 << 10], [[1, 10, 8, 8], 2 << 10]] as [Shape4, number][]) {
+    it(`gram and gramBackward [${shape}] over channel bands (${binding >> 10} KiB) = one launch = reference`, async () => {
+      const [n, c, h, w] = shape;
+      const total = n * c * h * w;
+      const x = randomArray(total, 13), dg = randomArray(n * c * c, 14);
+      const ctx = await ctxWith();
+      const fb = ctx.bufferFrom(x), dgb = ctx.bufferFrom(dg);
+      const [g1, g2] = [0, 1].map(() => ctx.pool.acquire(n * c * c * 4));
+      const [df1, df2] = [0, 1].map(() => ctx.pool.acquire(total * 4));
+      gram(ctx, fb, g1, shape, 'register');
+      gramBackward(ctx, dgb, fb, df1, shape, 'register');
+      ctx.maxBindingBytes = binding;
+      const bands = channelBands(ctx, 't', 'x', fb, 0, c, h * w, 4);
+      expect(bands.length).toBeGreaterThan(2);
+      const before = ctx.dispatchCounts.get('gramRegister') ?? 0;
+      gram(ctx, fb, g2, shape);
+      gramBackward(ctx, dgb, fb, df2, shape);
+      const k = bands.length;
+      expect((ctx.dispatchCounts.get('gramRegister') ?? 0) - before).toBe((n * k * (k + 1)) / 2);
+      const gRef = gramRef.gram(x, shape), dfRef = gramRef.gramBackward(dg, x, shape);
+      const gotG2 = await ctx.readF32(g2, n * c * c), gotDf2 = await ctx.readF32(df2, total);
+      assertClose(gotG2, await ctx.readF32(g1, n * c * c), { atol: 1e-7, what: 'gram banded vs whole', shape: [n, c, c] });
+      assertClose(gotG2, gRef, { atol: 1e-6, what: 'gram banded', shape: [n, c, c] });
+      // Backward sums over C regrouped by band: rounding differs at ~1e-7 relative.
+      assertClose(gotDf2, await ctx.readF32(df1, total), { atol: 1e-6, what: 'gramBackward banded vs whole', shape });
+      assertClose(gotDf2, dfRef, { atol: 1e-6, what: 'gramBackward banded', shape });
+      for (const buf of [fb, dgb, g1, g2, df1, df2]) ctx.pool.release(buf);
+    });
+  }
 
   it('relu and reluBackward in chunks (odd length, unaligned chunk starts) = one launch', async () => {
     const n = 3 * 37 * 29 * 5 + 7;
