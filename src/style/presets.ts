@@ -31,10 +31,21 @@ const RESNET_DEEP_TAPS = [
 ];
 
 /**
+ * Per-layer style weights of both ResNet-50 presets, fixed by measurement (docs/ANALYSIS.md, "Per-layer
+ * weights"). With the paper's equal weights on our Keras ImageNet ResNet-50, the unsmoothed style losses at
+ * the content image (chelsea × starry_night, 256², style weight 1e17) were stem 6.7e13, stage1 1.05e12,
+ * stage2 1.9e11, stage3 2.0e10, stage4 3.8e10: the stem alone was 98 % of the loss, so the baseline hardly
+ * saw its deep layers and resnet50 ≈ resnet50-swag. These weights are stem/layer of those values (2 digits),
+ * so every unsmoothed layer starts with the same share; the baseline then shows the paper's failure (noisy,
+ * off-colour textures from the peaky deep Grams) and SWAG's smoothing removes it.
+ */
+export const RESNET50_STYLE_LAYER_WEIGHTS = [1, 64, 360, 3400, 1800];
+
+/**
  * Wang, Li & Vasconcelos, CVPR 2021, Sec. 5 and the released code (github.com/peiwang062/swag):
  * style = stem + last block of each stage, content = last block of stage 3, content weight 1,
  * style weight 1e17 with G = FFᵀ/(CHW) of the softmax-smoothed features, L-BFGS ~1000 evaluations,
- * 512x512, init from content, no TV.
+ * 512x512, init from content, no TV. Per-layer weights: RESNET50_STYLE_LAYER_WEIGHTS (the paper: all 1).
  */
 export const RESNET50_SWAG: Preset = {
   name: 'resnet50-swag',
@@ -42,7 +53,7 @@ export const RESNET50_SWAG: Preset = {
   model: 'resnet50',
   contentLayers: ['stage3_block6'],
   styleLayers: RESNET_STYLE_TAPS,
-  styleLayerWeights: [1, 1, 1, 1, 1],
+  styleLayerWeights: RESNET50_STYLE_LAYER_WEIGHTS,
   smoothing: 'softmax',
   smoothLayers: RESNET_DEEP_TAPS,
   temperature: 1,

@@ -2,6 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectedTensors, type LoadedWeights } from '../../src/models/weights.js';
+import { randn, randomArray } from '../harness.js';
 
 /** Builds safetensors bytes from any header object, so tests can write files the writer would refuse. */
 export function rawSafetensors(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {
@@ -55,4 +57,19 @@ export function expectSameFloats(got: Float32Array | undefined, want: Float32Arr
     if (bad.length < 5) bad.push(`[${i}] ${got[i]} != ${want[i]}`);
   }
   if (mismatches) throw new Error(`${label}: ${mismatches} of ${got.length} values differ: ${bad.join(', ')}`);
+}
+
+/** VGG-19 with He-initialised seeded random weights in the torchvision table (activations stay O(1) through 16 convs). */
+export function randomVgg19(): LoadedWeights {
+  const table = expectedTensors('vgg19');
+  const data = new Map<string, Float32Array>();
+  let seed = 100;
+  for (const [name, shape] of table) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    data.set(name, name.endsWith('.bias') ? randomArray(n, seed++, -0.05, 0.05) : randn(n, seed++, Math.sqrt(2 / (shape[1] * 9))));
+  }
+  return {
+    metadata: { arch: 'vgg19', variant: 'torchvision', preprocess: 'torch', source: 'random (test)' },
+    names: [...table.keys()], get: (name) => data.get(name)!, shape: (name) => table.get(name)!,
+  };
 }

@@ -1,9 +1,9 @@
 // High resolution (issue 7): VGG-19 (random weights) and ResNet-50 (real weights) forward + backward
 // w.r.t. the image on devices whose storage bindings hold 128 MiB, while VGG-19's relu1_1 at 1024² is
 // 256 MiB: conv2d and relu split such tensors into channel bands (src/kernels/conv2d.ts channelBands),
-// pooling into planes, reductions into chunks. The objective is mse(tap, 0) summed over deep taps
-// (no Gram: gram and gramBackward still need their features in one binding), so the
-// gradient flows through every conv of the trunk.
+// pooling into planes, reductions into chunks, the Gram over pairs of channel bands. The objective is
+// mse(tap, 0) summed over deep taps plus the style term mse(G(first tap), 0) (the first tap is the
+// largest: relu1_1 / stem), so the gradient flows through every conv of the trunk and the banded Gram.
 //
 // 1) At 256² the banded path (forced with ctx.maxBindingBytes = 2 MiB: relu1_1 is 16 MiB there) matches
 //    the single-dispatch path: taps and image gradient within 1e-4 relative to their largest value.
@@ -22,25 +22,11 @@ import * as ops from '../../src/engine/ops.js';
 import { VGG19 } from '../../src/models/vgg19.js';
 import { loadModel } from '../../src/models/load.js';
 import type { FeatureModel } from '../../src/models/model.js';
-import { expectedTensors, type LoadedWeights } from '../../src/models/weights.js';
+import { randomVgg19 } from './fixtures.js';
 import { AVAILABLE_ADAPTERS, assertClose, randn, randomArray } from '../harness.js';
 
-/** He-initialised random weights (as in vgg19.test.ts). */
-function randomVgg19(): LoadedWeights {
-  const table = expectedTensors('vgg19');
-  const data = new Map<string, Float32Array>();
-  let seed = 100;
-  for (const [name, shape] of table) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    data.set(name, name.endsWith('.bias') ? randomArray(n, seed++, -0.05, 0.05) : randn(n, seed++, Math.sqrt(2 / (shape[1] * 9))));
-  }
-  return {
-    metadata: { arch: 'vgg19', variant: 'torchvision', preprocess: 'torch', source: 'random (test)' },
-    names: [...table.keys()], get: (name) => data.get(name)!, shape: (name) => table.get(name)!,
-  };
-}
 
-/** Σ_taps mse(tap, 0) and its gradient w.r.t. the image; returns the loss, the gradient and the first tap. */
+/** Σ_taps mse(tap, 0) + mse(G(first tap), 0) and its gradient w.r.t. the image; returns the loss, the gradient and the first tap. */
 async function run(ctx: GpuContext, model: FeatureModel, image: Float32Array, size: number, taps: string[]) {
   const x = Tensor.from(ctx, image, [1, 3, size, size], { requiresGrad: true });
   const { loss, grad, tap } = scope(() => {
@@ -49,6 +35,8 @@ async function run(ctx: GpuContext, model: FeatureModel, image: Float32Array, si
       const f = features.get(t)!;
       return ops.mseLoss(f, ops.mulScalar(ops.detach(f), 0));
     });
+    const g = ops.gram(features.get(taps[0])!);
+    terms.push(ops.mseLoss(g, ops.mulScalar(ops.detach(g), 0)));
     const total = ops.addScalars(...terms);
     backward(total);
     return { loss: keep(total), grad: keep(x.grad!), tap: keep(features.get(taps[0])!) };

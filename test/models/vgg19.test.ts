@@ -6,26 +6,10 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { noGrad, scope } from '../../src/engine/scope.js';
 import * as ops from '../../src/engine/ops.js';
 import { VGG19, VGG19_TAPS } from '../../src/models/vgg19.js';
-import { expectedTensors, type LoadedWeights } from '../../src/models/weights.js';
+import { randomVgg19 } from './fixtures.js';
 import { assertClose, fastestAdapter, randn, randomArray } from '../harness.js';
 import { nchwToNhwc, nhwcToNchw, tf } from '../oracle.js';
 
-/** He-initialised random weights in the canonical torchvision table (activations stay O(1) through 16 convs). */
-function randomVgg19(): LoadedWeights {
-  const table = expectedTensors('vgg19');
-  const data = new Map<string, Float32Array>();
-  let seed = 100;
-  for (const [name, shape] of table) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    data.set(name, name.endsWith('.bias') ? randomArray(n, seed++, -0.05, 0.05) : randn(n, seed++, Math.sqrt(2 / (shape[1] * 9))));
-  }
-  return {
-    metadata: { arch: 'vgg19', variant: 'torchvision', preprocess: 'torch', source: 'random (test)' },
-    names: [...table.keys()],
-    get: (name) => data.get(name)!,
-    shape: (name) => table.get(name)!,
-  };
-}
 
 describe(`vgg19 (random weights) [${fastestAdapter()}]`, () => {
   const weights = randomVgg19();
