@@ -6,8 +6,9 @@
  *   node --import ./bin/register.mjs bench/kernels-conv.ts [llvmpipe|swiftshader ...] [--pass=fwd,bwdx,bwdw,mm] [--shapes=0,1,2] [--tile=IL,G,WG,PX] [--runs=5]
  *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=4,8,64,4/4,8,64,8 --pass=fwd [--rounds=4]
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=cache --pass=fwd   (frozen-weight cache off/on)
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=1,8,64,8/1,4,64,8 --pass=fwd --shape=2   (--shape: index in SHAPES, default 0)
  *
- * --ab compares tiles on shape 0 by alternating them run by run in one process and keeping each one's
+ * --ab compares tiles on one shape (--shape, default 0) by alternating them run by run in one process and keeping each one's
  * best time: on this shared machine the load changes by 3x within a minute, and alternating is the only
  * comparison that survives it.
  * Keep runs short: this 2-core machine is shared.
@@ -56,7 +57,7 @@ const ab = opt('ab');
 for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) {
   const ctx = await getContext(adapter as 'llvmpipe' | 'swiftshader');
   if (ab) {
-    const { g, label } = SHAPES[0];
+    const { g, label } = SHAPES[Number(opt('shape') ?? 0)];
     const fill = (n: number) => ctx.bufferFrom(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5));
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();
