@@ -1,17 +1,15 @@
 // The CLI refuses bad command lines with exit code 2 and a message naming the flag, and bad files
 // (images, weights) with a non-zero exit and a message naming the file and the problem, before any
 // kernel runs. Usage errors cost no GPU time; the weights cases read the real ResNet-50 file.
-import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../src/models/safetensors.js';
 import { rawSafetensors } from '../models/fixtures.js';
+import { swagpu } from './run.js';
 
-const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-cli-errors-'));
 const RESNET = 'weights/resnet50-keras.safetensors';
 const hasWeights = existsSync(RESNET);
@@ -20,15 +18,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function swagpu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', ['bin/swagpu.js', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const image = join(dir, 'cat.png');
 const textJpg = join(dir, 'notes.jpg');

@@ -2,29 +2,18 @@
 // scales): two styles, a two-region mask, style scale, style colour matching and original colours together.
 // Checks by number: the output size, the schedule, the style sizes, one style term per (tap, region), and
 // the output's chroma equal to the content's (to 8-bit rounding). Plus usage errors naming the flag.
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { RGB_TO_YUV } from '../../src/kernels/color.js';
+import { swagpu } from '../cli/run.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-controls-'));
 const CONTENT = '../shared/images/content/chelsea.png';
 const STYLES = ['../shared/images/style/starry_night.jpg', '../shared/images/style/woman_with_hat_matisse.jpg'];
 
-async function swagpu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/swagpu.js', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** RGB bytes of an image at 64x64 (the CLI's content resize: sharp, fill, linear). */
 async function rgb64(path: string): Promise<Uint8Array> {

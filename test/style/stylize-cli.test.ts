@@ -1,25 +1,14 @@
 // `swagpu stylize` end to end on the real ResNet-50: a 64x64, 10-iteration run writes a PNG and its
 // loss decreases; bad command lines are refused with exit code 2 and a message naming the flag.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { swagpu } from '../cli/run.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-stylize-'));
 
-async function swagpu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/swagpu.js', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('swagpu stylize', () => {
   it('a 64x64, 10-iteration run writes a PNG and lowers the loss', async () => {
