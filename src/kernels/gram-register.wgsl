@@ -19,9 +19,11 @@
 //   16 vec4 dot products). G is symmetric: only x >= y compute; they write the tile and its transpose
 //   (both as 4 runs of 4 contiguous floats).
 // BACKWARD dispatch: 1-D workgroups of 64, then (B) in z; invocation i owns rows 4·(i / nkb)..+3 and columns
-//   4·(i % nkb)..+3 of dF_b, nkb = ceil(H·W/4), and sums j over all C channels in steps of 4:
+//   PX·(i % nkb)..+PX−1 of dF_b, nkb = ceil(H·W/PX), and sums j over all C channels in steps of 4:
 //   S[r, j] = dG[r, j] + dG[j, r] comes from 4 row loads dG[r, j..j+3] and 4 column-block loads
-//   dG[j+q, r0..r0+3] (contiguous, so no strided transpose), times F[j+q, k0..k0+3].
+//   dG[j+q, r0..r0+3] (contiguous, so no strided transpose), times F[j+q, k0..k0+3] (and k0+4..k0+7).
+//   PX = 8 with BPX8 (the default: the 8 dG loads then feed 128 FMAs instead of 64; 1.4-1.9x on llvmpipe,
+//   1.1-1.75x on SwiftShader, bench/RESULTS.md), else 4.
 // c: channels of the whole map (G is C×C); rowsA/rowsB: channels in bands A/B (BACKWARD: the dF band and
 // the F band); diag: 1 when A = B (then only tiles on or above the diagonal run); accumulate: BACKWARD adds
 // to dF (every F band after the first); fStride/gStride: per batch item in z (0 when banded); gOff: the
@@ -140,19 +142,31 @@ fn loadG(gBase: u32, row: u32, col: u32) -> vec4f {
 #endif
 }
 
+#if BPX8
+const PX = 8u;  // pixels per invocation: two vec4 blocks
+#else
+const PX = 4u;
+#endif
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let nb = (p.rowsA + 3u) / 4u;
   if (gid.x >= nb * p.nkb) { return; }
   let b = gid.z;
   let r0 = p.rowBase + 4u * (gid.x / p.nkb);  // global channel of the tile's first dF row
-  let k0 = 4u * (gid.x % p.nkb);
+  let k0 = PX * (gid.x % p.nkb);
   let fBase = p.offB + b * p.fStride;
   let gBase = p.gOff + b * p.gStride;
   var acc0 = vec4f(0.0);
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
   var acc3 = vec4f(0.0);
+#if BPX8
+  var acc4 = vec4f(0.0);
+  var acc5 = vec4f(0.0);
+  var acc6 = vec4f(0.0);
+  var acc7 = vec4f(0.0);
+#endif
   for (var jb = 0u; jb < p.rowsB; jb += 4u) {
     // Rows of S = dG + dGᵀ: s_i[q] = dG[r0+i, j+q] + dG[j+q, r0+i] = g_i[q] + t_q[i]. Past the band's
     // last row F loads zeros, so the S values there (other channels, or zeros past C) add nothing.
@@ -173,18 +187,36 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     acc1 += s1.x * f0 + s1.y * f1 + s1.z * f2 + s1.w * f3;
     acc2 += s2.x * f0 + s2.y * f1 + s2.z * f2 + s2.w * f3;
     acc3 += s3.x * f0 + s3.y * f1 + s3.z * f2 + s3.w * f3;
+#if BPX8
+    // Pixels k0+4..k0+7 (past H·W they read finite values of the next row, never stored).
+    let f4 = loadB(fBase, jb, k0 + 4u);
+    let f5 = loadB(fBase, jb + 1u, k0 + 4u);
+    let f6 = loadB(fBase, jb + 2u, k0 + 4u);
+    let f7 = loadB(fBase, jb + 3u, k0 + 4u);
+    acc4 += s0.x * f4 + s0.y * f5 + s0.z * f6 + s0.w * f7;
+    acc5 += s1.x * f4 + s1.y * f5 + s1.z * f6 + s1.w * f7;
+    acc6 += s2.x * f4 + s2.y * f5 + s2.z * f6 + s2.w * f7;
+    acc7 += s3.x * f4 + s3.y * f5 + s3.z * f6 + s3.w * f7;
+#endif
   }
-  let acc = array<vec4f, 4>(acc0 * p.scale, acc1 * p.scale, acc2 * p.scale, acc3 * p.scale);
   let outBase = p.offA + b * p.fStride;
   let rowIn = r0 - p.rowBase;
+  storeDf(outBase, rowIn, k0, array<vec4f, 4>(acc0 * p.scale, acc1 * p.scale, acc2 * p.scale, acc3 * p.scale));
+#if BPX8
+  if (k0 + 4u < p.hw) { storeDf(outBase, rowIn, k0 + 4u, array<vec4f, 4>(acc4 * p.scale, acc5 * p.scale, acc6 * p.scale, acc7 * p.scale)); }
+#endif
+}
+
+// Rows rowIn..rowIn+3 of the dF band (those inside it), pixels k..k+3 (those inside H·W): write or add.
+fn storeDf(outBase: u32, rowIn: u32, k: u32, acc: array<vec4f, 4>) {
   for (var i = 0u; i < 4u; i++) {
     if (rowIn + i >= p.rowsA) { break; }
-    let o = outBase + (rowIn + i) * p.hw + k0;
+    let o = outBase + (rowIn + i) * p.hw + k;
 #if FVEC4
     if (p.accumulate == 1u) { df[o / 4u] += acc[i]; } else { df[o / 4u] = acc[i]; }
 #else
     for (var q = 0u; q < 4u; q++) {
-      if (k0 + q < p.hw) { if (p.accumulate == 1u) { df[o + q] += acc[i][q]; } else { df[o + q] = acc[i][q]; } }
+      if (k + q < p.hw) { if (p.accumulate == 1u) { df[o + q] += acc[i][q]; } else { df[o + q] = acc[i][q]; } }
     }
 #endif
   }

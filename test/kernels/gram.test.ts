@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { gram, gramBackward, gramSplit, type GramPath, type Shape4 } from '../../src/kernels/gram.js';
+import { gram, gramBackward, gramSplit, gramTuning, type GramPath, type Shape4 } from '../../src/kernels/gram.js';
 import * as ref from '../../src/reference/gram.js';
 
 // Kernel files under test: src/kernels/gram.wgsl (tiled) and src/kernels/gram-register.wgsl (few pixels).
@@ -61,8 +61,9 @@ describeEachAdapter('gram', (getCtx) => {
 
   // Both kernels on the same shapes (the CPU adapters pick one per pass, see gramPath): scalar loads (H·W and C
   // not multiples of 4), vec4 loads of F only (C = 66), both vec4 paths (C = 128, H·W = 16), and a shape the
-  // tiled kernel splits in 4 along H·W.
-  for (const shape of [[1, 67, 5, 7], [2, 66, 4, 8], [1, 128, 4, 4], [2, 65, 17, 23]] as Shape4[]) {
+  // tiled kernel splits in 4 along H·W, and H·W = 12 (the register backward's second 4-pixel block lies past
+  // the row: read, never stored).
+  for (const shape of [[1, 67, 5, 7], [2, 66, 4, 8], [1, 128, 4, 4], [2, 65, 17, 23], [2, 66, 3, 4]] as Shape4[]) {
     for (const path of ['tiled', 'register'] as GramPath[]) {
       it(`[${shape}] ${path} kernels: forward and backward (dG not symmetric) match the reference`, async () => {
         const ctx = await getCtx();
@@ -79,6 +80,25 @@ describeEachAdapter('gram', (getCtx) => {
         assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: `gramBackward (${path})`, shape });
       });
     }
+  }
+
+  // The register backward's other pixel width (the tests above run the default 8): 4 pixels per invocation
+  // at H·W % 8 = 4, H·W odd, and a multiple of 8.
+  for (const shape of [[1, 66, 3, 4], [2, 65, 5, 7], [1, 128, 4, 8]] as Shape4[]) {
+    it(`[${shape}] register backward, 4 pixels per invocation: matches the reference`, async () => {
+      const ctx = await getCtx();
+      const [n, c, h, w] = shape;
+      const total = n * c * h * w;
+      const x = randomArray(total, 47), dg = randomArray(n * c * c, 48);
+      const df = ctx.pool.acquire(total * 4);
+      gramTuning.backwardPixels = 4;
+      try {
+        gramBackward(ctx, ctx.bufferFrom(dg), ctx.bufferFrom(x), df, shape, 'register');
+      } finally {
+        gramTuning.backwardPixels = 8;
+      }
+      assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: 'gramBackward (4 px)', shape });
+    });
   }
 
   it('splits H·W for small channel counts and not for large ones', () => {
