@@ -14,10 +14,10 @@
 // Bindings: 0 uniform Params; FORWARD: 1 F band A, 2 F band B, 3 G; BACKWARD: 1 dG, 2 F band, 3 dF band.
 // Defines: FVEC4 when H·W % 4 == 0 (F and dF bound as vec4 arrays: rows start on a vec4), GVEC4 when
 //   C % 4 == 0 (dG as a vec4 array); otherwise scalar loads with bounds checks, zeros past the edges.
-// FORWARD dispatch: workgroups (ceil(nb/8), ceil(nb/8), B) of 8×8, nb = ceil(C/4). Invocation (x, y) owns
-//   rows 4y..4y+3 and columns 4x..4x+3 of G_b and sums k over all of H·W in steps of 4 (4 + 4 vec4 loads,
-//   16 vec4 dot products). G is symmetric: only x >= y compute; they write the tile and its transpose
-//   (both as 4 runs of 4 contiguous floats).
+// FORWARD dispatch: workgroups (ceil(ceil(C/CW)/8), ceil(ceil(C/4)/8), B) of 8×8. Invocation (x, y) owns
+//   rows 4y..4y+3 and columns CW·x..CW·x+CW−1 of G_b and sums k over all of H·W in steps of 4 (4 + CW vec4
+//   loads, 4·CW vec4 dot products; CW = 8 with FC8, the default, else 4). G is symmetric: tiles wholly below the diagonal
+//   return; the others write the tile and its transpose (as runs of 4 contiguous floats).
 // BACKWARD dispatch: 1-D workgroups of 64, then (B) in z; invocation i owns rows 4·(i / nkb)..+3 and columns
 //   PX·(i % nkb)..+PX−1 of dF_b, nkb = ceil(H·W/PX), and sums j over all C channels in steps of 4:
 //   S[r, j] = dG[r, j] + dG[j, r] comes from 4 row loads dG[r, j..j+3] and 4 column-block loads
@@ -88,19 +88,32 @@ fn loadA(base: u32, row: u32, k: u32) -> vec4f {
 #endif
 }
 
+#if FC8
+const CW = 8u;  // columns of G per invocation: two blocks of 4
+#else
+const CW = 4u;
+#endif
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  // Below the diagonal of a diagonal band pair: the mirror of a tile above it.
-  if (gid.x >= (p.rowsB + 3u) / 4u || gid.y >= (p.rowsA + 3u) / 4u || (p.diag == 1u && gid.x < gid.y)) { return; }
+  let r0 = 4u * gid.y;   // rows in band A
+  let c0 = CW * gid.x;   // rows in band B
+  // Below the diagonal of a diagonal band pair (every column of the tile left of its first row): the
+  // mirror of a tile above it.
+  if (c0 >= p.rowsB || r0 >= p.rowsA || (p.diag == 1u && c0 + CW - 1u < r0)) { return; }
   let b = gid.z;
-  let r0 = 4u * gid.y;  // rows in band A
-  let c0 = 4u * gid.x;  // rows in band B
   let aBase = p.offA + b * p.fStride;
   let bBase = p.offB + b * p.fStride;
   var acc0 = vec4f(0.0);
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
   var acc3 = vec4f(0.0);
+#if FC8
+  var acc4 = vec4f(0.0);
+  var acc5 = vec4f(0.0);
+  var acc6 = vec4f(0.0);
+  var acc7 = vec4f(0.0);
+#endif
   for (var k = 0u; k < p.hw; k += 4u) {
     let a0 = loadA(aBase, r0, k);
     let a1 = loadA(aBase, r0 + 1u, k);
@@ -114,16 +127,35 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     acc1 += vec4f(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
     acc2 += vec4f(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
     acc3 += vec4f(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
+#if FC8
+    let b4 = loadB(bBase, c0 + 4u, k);
+    let b5 = loadB(bBase, c0 + 5u, k);
+    let b6 = loadB(bBase, c0 + 6u, k);
+    let b7 = loadB(bBase, c0 + 7u, k);
+    acc4 += vec4f(dot(a0, b4), dot(a0, b5), dot(a0, b6), dot(a0, b7));
+    acc5 += vec4f(dot(a1, b4), dot(a1, b5), dot(a1, b6), dot(a1, b7));
+    acc6 += vec4f(dot(a2, b4), dot(a2, b5), dot(a2, b6), dot(a2, b7));
+    acc7 += vec4f(dot(a3, b4), dot(a3, b5), dot(a3, b6), dot(a3, b7));
+#endif
   }
-  let acc = array<vec4f, 4>(acc0 * p.scale, acc1 * p.scale, acc2 * p.scale, acc3 * p.scale);
   let gBase = p.gOff + b * p.gStride;
+  storeG(gBase, r0, c0, array<vec4f, 4>(acc0, acc1, acc2, acc3));
+#if FC8
+  storeG(gBase, r0, c0 + 4u, array<vec4f, 4>(acc4, acc5, acc6, acc7));
+#endif
+}
+
+// The 4×4 block of G at band rows r0.., c0.. (those inside the bands), scaled, and its mirror. Entries
+// left of the diagonal in a tile that straddles it are written too: the same values as their mirrors.
+fn storeG(gBase: u32, r0: u32, c0: u32, acc: array<vec4f, 4>) {
   for (var i = 0u; i < 4u; i++) {
     for (var j = 0u; j < 4u; j++) {
       if (r0 + i < p.rowsA && c0 + j < p.rowsB) {
         let row = p.rowBase + r0 + i;
         let col = p.colBase + c0 + j;
-        g[gBase + row * p.c + col] = acc[i][j];
-        g[gBase + col * p.c + row] = acc[i][j];  // the mirror (the same value on the diagonal tile)
+        let v = acc[i][j] * p.scale;
+        g[gBase + row * p.c + col] = v;
+        g[gBase + col * p.c + row] = v;
       }
     }
   }

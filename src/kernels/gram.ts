@@ -49,11 +49,18 @@ export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'back
   return h * w <= REGISTER_MAX_HW ? 'register' : 'tiled';
 }
 
-/** Pixels per invocation of the register backward: 8 (measured faster on both CPU adapters) or 4 (benches, tests). */
-export const gramTuning: { backwardPixels: 4 | 8 } = { backwardPixels: 8 };
+/**
+ * Register tile widths, 8 or 4 (benches and tests set them to compare): pixels per invocation of the backward
+ * (8: 1.4-1.9x on llvmpipe, 1.1-1.75x on SwiftShader) and Gram columns per invocation of the forward (8: 1.05-1.7x
+ * on llvmpipe, 0.9-1.15x on SwiftShader). Figures in bench/RESULTS.md.
+ */
+export const gramTuning: { backwardPixels: 4 | 8; forwardColumns: 4 | 8 } = { backwardPixels: 8, forwardColumns: 8 };
 
 function registerDefines(c: number, hw: number, forward: boolean) {
-  return { FORWARD: forward, FVEC4: hw % 4 === 0, GVEC4: c % 4 === 0, BPX8: !forward && gramTuning.backwardPixels === 8 };
+  return {
+    FORWARD: forward, FVEC4: hw % 4 === 0, GVEC4: c % 4 === 0,
+    BPX8: !forward && gramTuning.backwardPixels === 8, FC8: forward && gramTuning.forwardColumns === 8,
+  };
 }
 
 /** gram-register.wgsl's Params (see its header). */
@@ -65,6 +72,10 @@ const registerUniforms = (q: RegisterParams) => uniformBlock([
   { u32: q.c }, { u32: q.hw }, { f32: q.scale }, { u32: q.nkb }, { u32: q.rowsA }, { u32: q.rowsB }, { u32: q.rowBase }, { u32: q.colBase },
   { u32: q.offA }, { u32: q.offB }, { u32: q.fStride }, { u32: q.gStride }, { u32: q.diag ? 1 : 0 }, { u32: q.accumulate ? 1 : 0 }, { u32: q.gOff },
 ]);
+
+/** gram-register.wgsl forward grid: 8×8 invocations of 4 rows × forwardColumns columns each. */
+const registerGrid = (rowsA: number, rowsB: number, z: number): [number, number, number] =>
+  [Math.ceil(Math.ceil(rowsB / gramTuning.forwardColumns) / 8), Math.ceil(Math.ceil(rowsA / 4) / 8), z];
 
 /** Whether a [N,C,H,W] map exceeds one storage binding, so the Gram runs over channel bands. */
 const needsBands = (ctx: GpuContext, shape: Shape4) => shape[0] * shape[1] * shape[2] * shape[3] * 4 > ctx.maxBindingBytes;
@@ -105,15 +116,14 @@ export function gram(ctx: GpuContext, f: GPUBuffer, g: GPUBuffer, shape: Shape4,
           ...base, rowsA: A.count, rowsB: B.count, rowBase: A.c0, colBase: B.c0, offA: A.off, offB: B.off,
           fStride: 0, gStride: 0, diag: A === B, gOff: b * c * c,
         });
-        ctx.launch(kernel, { buffers: [A.range, B.range, g], uniforms, workgroups: [Math.ceil(B.count / 32), Math.ceil(A.count / 32), 1] });
+        ctx.launch(kernel, { buffers: [A.range, B.range, g], uniforms, workgroups: registerGrid(A.count, B.count, 1) });
       }));
     }
     return;
   }
   if (gramPath(ctx, shape, 'forward', force) === 'register') {
-    const groups = Math.ceil(Math.ceil(c / 4) / 8);
     const uniforms = registerUniforms({ ...base, rowsA: c, rowsB: c, fStride: c * hw, gStride: c * c, diag: true });
-    ctx.launch(kernel, { buffers: [f, f, g], uniforms, workgroups: [groups, groups, n] });
+    ctx.launch(kernel, { buffers: [f, f, g], uniforms, workgroups: registerGrid(c, c, n) });
     return;
   }
   const { slices, kSlice } = gramSplit(shape);

@@ -82,21 +82,27 @@ describeEachAdapter('gram', (getCtx) => {
     }
   }
 
-  // The register backward's other pixel width (the tests above run the default 8): 4 pixels per invocation
-  // at H·W % 8 = 4, H·W odd, and a multiple of 8.
+  // The register kernels' other tile widths (the tests above run the defaults, 8): 4 Gram columns per
+  // invocation forward, 4 pixels backward, at H·W % 8 = 4, H·W odd, and a multiple of 8; C not a multiple of 8.
   for (const shape of [[1, 66, 3, 4], [2, 65, 5, 7], [1, 128, 4, 8]] as Shape4[]) {
-    it(`[${shape}] register backward, 4 pixels per invocation: matches the reference`, async () => {
+    it(`[${shape}] register kernels, 4 columns forward and 4 pixels backward per invocation: match the reference`, async () => {
       const ctx = await getCtx();
       const [n, c, h, w] = shape;
       const total = n * c * h * w;
       const x = randomArray(total, 47), dg = randomArray(n * c * c, 48);
       const df = ctx.pool.acquire(total * 4);
+      const g = ctx.pool.acquire(n * c * c * 4);
       gramTuning.backwardPixels = 4;
+      gramTuning.forwardColumns = 4;
       try {
-        gramBackward(ctx, ctx.bufferFrom(dg), ctx.bufferFrom(x), df, shape, 'register');
+        const fB = ctx.bufferFrom(x);
+        gram(ctx, fB, g, shape, 'register');
+        gramBackward(ctx, ctx.bufferFrom(dg), fB, df, shape, 'register');
       } finally {
         gramTuning.backwardPixels = 8;
+        gramTuning.forwardColumns = 8;
       }
+      assertClose(await ctx.readF32(g, n * c * c), ref.gram(x, shape), { atol: 1e-6, what: 'gram (4 columns)', shape: [n, c, c] });
       assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: 'gramBackward (4 px)', shape });
     });
   }
