@@ -41,14 +41,15 @@ export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fus
 };
 
 /**
- * Per-adapter tiles, chosen from bench/kernels-conv.ts measurements (see bench/RESULTS.md): 8 channel
- * groups everywhere; SwiftShader interleaves lanes (IL 4: neighbouring lanes read neighbouring
- * addresses); llvmpipe's forward gains ~1.5x from 8 pixels per invocation, its backward-input does not.
+ * Per-adapter tile of the forward and backward-input kernels, chosen from bench/kernels-conv.ts measurements
+ * (see bench/RESULTS.md): 8 channel groups everywhere; SwiftShader interleaves lanes (IL 4: neighbouring
+ * lanes read neighbouring addresses); llvmpipe gains from 8 pixels per invocation, ~1.5x forward and
+ * 1.2-1.5x backward-input (re-measured on a quiet machine: the earlier "no gain" backward was load noise).
  */
-export function convTile(ctx: GpuContext, pass: 'forward' | 'backwardInput'): ConvTile {
+export function convTile(ctx: GpuContext): ConvTile {
   if (convTuning.override) return convTuning.override;
   if (ctx.gpu.adapter.kind === 'swiftshader') return { IL: 4, G: 8, WG: 64, PX: 4 };
-  return { IL: 1, G: 8, WG: 64, PX: pass === 'forward' ? 8 : 4 };
+  return { IL: 1, G: 8, WG: 64, PX: 8 };
 }
 
 const shapeOf = (s: readonly number[]): string => `[${s.join(',')}]`;
@@ -173,8 +174,8 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
   // Few channels (the 3 of an image): fewer groups per invocation, so little work is padding.
   const fit = (tile: ConvTile, channels: number): ConvTile =>
     ({ ...tile, G: Math.min(tile.G, 2 ** Math.ceil(Math.log2(Math.ceil(channels / 4)))) as ConvTile['G'] });
-  const fTile = fit(convTile(ctx, 'forward'), g.O);
-  const bTile = fit(convTile(ctx, 'backwardInput'), g.C);
+  const fTile = fit(convTile(ctx), g.O);
+  const bTile = fit(convTile(ctx), g.C);
   const S = g.stride;
   // Transposed weight rows are padded with zeros to whole groups of 4·G channels.
   const oGroups = Math.ceil(g.O / (4 * fTile.G));
