@@ -69,11 +69,13 @@ function convCases(): KernelCase[] {
     const base = { shape: convShapeText(g), flops: g.flops, bytes: null, quick: s.quick };
     cases.push({
       ...base, name: `conv2d ${s.label} fwd`, peer: { op: 'conv2d', geometry: g },
-      setup: (ctx) => { const b = buffers(ctx, sizes, ['x', 'w']); return { run: () => conv2d(ctx, { x: b.x, w: b.w, y: b.y, geometry: g }), dispose: release(ctx, b) }; },
+      // weightsKey: frozen weights, as the engine runs every conv of a style transfer (their transposed layout is
+      // made once, in the warm-up run, and cached); TF.js reads its HWIO filters as they are.
+      setup: (ctx) => { const b = buffers(ctx, sizes, ['x', 'w']); return { run: () => conv2d(ctx, { x: b.x, w: b.w, y: b.y, geometry: g, weightsKey: b.w }), dispose: release(ctx, b) }; },
     });
     cases.push({
       ...base, name: `conv2d ${s.label} bwd-input`, peer: { op: 'conv2dBackwardInput', geometry: g },
-      setup: (ctx) => { const b = buffers(ctx, sizes, ['y', 'w']); return { run: () => conv2dBackwardInput(ctx, { dy: b.y, w: b.w, dx: b.x, geometry: g }), dispose: release(ctx, b) }; },
+      setup: (ctx) => { const b = buffers(ctx, sizes, ['y', 'w']); return { run: () => conv2dBackwardInput(ctx, { dy: b.y, w: b.w, dx: b.x, geometry: g, weightsKey: b.w }), dispose: release(ctx, b) }; },
     });
     cases.push({
       ...base, name: `conv2d ${s.label} bwd-weight`, peer: { op: 'conv2dBackwardWeight', geometry: g },
