@@ -34,6 +34,11 @@ function randn(n: number, seed: number, std: number): Float32Array {
 
 /** VGG-19 with He-normal weights (std √(2/fan_in)), zero biases, seeded: no file needed. */
 export function randomVgg19(ctx: GpuContext, seed = 19): VGG19 {
+  return new VGG19(ctx, randomVgg19Weights(seed), 'max');
+}
+
+/** The weights of randomVgg19 (torchvision names, OIHW), also used by the TF.js evaluation peer. */
+export function randomVgg19Weights(seed = 19): LoadedWeights {
   const data = new Map<string, { shape: number[]; values: Float32Array }>();
   let k = 0;
   for (const [name, shape] of expectedTensors('vgg19')) {
@@ -41,13 +46,12 @@ export function randomVgg19(ctx: GpuContext, seed = 19): VGG19 {
     const values = name.endsWith('.bias') ? new Float32Array(n) : randn(n, seed + k++, Math.sqrt(2 / (shape[1] * shape[2] * shape[3])));
     data.set(name, { shape, values });
   }
-  const weights: LoadedWeights = {
+  return {
     metadata: { arch: 'vgg19', variant: 'torchvision', preprocess: 'torch', source: `random He-normal (seed ${seed})` },
     names: [...data.keys()],
     get: (name) => data.get(name)!.values,
     shape: (name) => [...data.get(name)!.shape],
   };
-  return new VGG19(ctx, weights, 'max');
 }
 
 export interface Evaluation {

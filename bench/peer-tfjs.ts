@@ -12,10 +12,12 @@
 import type { AdapterKind } from '../src/gpu/device.js';
 import type { Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
 import { summarize, type Timing } from './timing.js';
+import { tfjsEvaluation } from './peer-tfjs-eval.js';
 
 export type PeerCase =
   | { op: 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'; geometry: Conv2dGeometry }
-  | { op: 'matmul'; M: number; N: number; K: number };
+  | { op: 'matmul'; M: number; N: number; K: number }
+  | { op: 'evaluation'; model: 'resnet50' | 'vgg19'; size: number };
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 interface TfTensor { dispose(): void }
@@ -70,7 +72,11 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
       const inputs: TfTensor[] = [];
       const rand = (shape: number[]) => { const t = tf.randomUniform(shape, -0.5, 0.5); inputs.push(t); return t; };
       let op: () => TfTensor;
-      if (c.op === 'matmul') {
+      if (c.op === 'evaluation') {
+        const ev = await tfjsEvaluation(tf, c.model, c.size);
+        inputs.push(ev);
+        op = ev.run;
+      } else if (c.op === 'matmul') {
         const a = rand([c.M, c.K]), b = rand([c.K, c.N]);
         op = () => tf.matMul(a, b);
       } else {

@@ -62,9 +62,12 @@ export interface BenchReport {
 const matches = (only: string | null, name: string, shape: string) =>
   !only || only.split(',').some((o) => `${name} ${shape}`.toLowerCase().includes(o.trim().toLowerCase()));
 
-/** Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so only two convs and a small matmul there. */
+/** Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so only two convs, a small matmul and the 128 px evaluations there. */
 function peerWanted(kind: string, name: string, shape: string): boolean {
   if (name.includes('bwd-weight')) return false; // style transfer never runs it; tfjs's is very slow on CPUs
+  // Evaluations: the 128 and 256 px the targets name (512 px would take TF.js minutes per run on a CPU adapter;
+  // on SwiftShader 128 px only, ~1 min per TF.js run).
+  if (name.endsWith(' eval')) return shape === '128px' || (kind !== 'swiftshader' && shape === '256px');
   if (kind === 'swiftshader') return (shape === '32x32 256->256' && name.startsWith('conv2d 3x3')) || (name === 'matmul' && shape === '512x512x512');
   return true;
 }
@@ -117,9 +120,11 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
       const t = await timeGpu(ctx, ev.run, opts.runs ?? (opts.quick ? 3 : 5), 0);
       const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
       ev.dispose();
+      const peerMs = peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`)
+        ? (await peer.time({ op: 'evaluation', model: modelName, size }, opts.runs ?? 3)).ms : null;
       emit({
         name: `${modelName} eval`, shape: `${size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
-        peerMs: null, speedup: null, dispatches, peakBytes, ...(profile ? { profile } : {}),
+        peerMs, speedup: peerMs ? peerMs / t.ms : null, dispatches, peakBytes, ...(profile ? { profile } : {}),
       });
     }
   }

