@@ -8,6 +8,8 @@
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=cache --pass=fwd   (frozen-weight cache off/on)
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=1,8,64,8/1,4,64,8 --pass=fwd --shape=2   (--shape: index in SHAPES, default 0)
  *
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=winograd --pass=bwdx --shape=4   (direct kernels vs Winograd F(2x2,3x3))
+ *
  * --ab compares tiles on one shape (--shape, default 0) by alternating them run by run in one process and keeping each one's
  * best time: on this shared machine the load changes by 3x within a minute, and alternating is the only
  * comparison that survives it.
@@ -16,6 +18,7 @@
 import { getContext, type GpuContext } from '../src/gpu/context.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, convTuning, type Conv2dGeometry, type ConvTile } from '../src/kernels/conv2d.js';
 import { matmul } from '../src/kernels/matmul.js';
+import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
 
 const args = process.argv.slice(2);
 const adapters = args.filter((a) => !a.startsWith('--'));
@@ -51,6 +54,9 @@ const SHAPES: Array<{ label: string; g: Conv2dGeometry }> = [
   { label: '1x128x64x64 -> 128, 3x3 s1 p1', g: conv2dGeometry({ inShape: [1, 128, 64, 64], weightShape: [128, 128, 3, 3], stride: 1, padding: 1 }) },
   { label: '1x64x64x64 -> 128, 3x3 s2 p1', g: conv2dGeometry({ inShape: [1, 64, 64, 64], weightShape: [128, 64, 3, 3], stride: 2, padding: 1 }) },
   { label: '1x256x32x32 -> 64, 1x1 s1', g: conv2dGeometry({ inShape: [1, 256, 32, 32], weightShape: [64, 256, 1, 1], stride: 1, padding: 0 }) },
+  { label: '1x64x128x128 -> 64, 3x3 s1 p1', g: conv2dGeometry({ inShape: [1, 64, 128, 128], weightShape: [64, 64, 3, 3], stride: 1, padding: 1 }) },
+  { label: '1x256x32x32 -> 256, 3x3 s1 p1', g: conv2dGeometry({ inShape: [1, 256, 32, 32], weightShape: [256, 256, 3, 3], stride: 1, padding: 1 }) },
+  { label: '1x512x16x16 -> 512, 3x3 s1 p1', g: conv2dGeometry({ inShape: [1, 512, 16, 16], weightShape: [512, 512, 3, 3], stride: 1, padding: 1 }) },
 ];
 
 const ab = opt('ab');
@@ -62,8 +68,10 @@ for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) 
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();
     for (let round = 0; round < Number(opt('rounds') ?? 4); round++) {
-      for (const t of ab === 'cache' ? ['transpose every call', 'cached'] : ab.split('/')) {
+      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab.split('/');
+      for (const t of round % 2 ? variants.slice().reverse() : variants) {
         if (ab === 'cache') convTuning.cacheWeights = t === 'cached';
+        else if (ab === 'winograd') winogradTuning.enabled = t === 'winograd';
         else convTuning.override = parseTile(t);
         // weightsKey: the weights are frozen, as the engine's are (the layout cache is on unless --ab=cache turns it off)
         const run = () => (passes[0] === 'bwdx' ? conv2dBackwardInput(ctx, { dy: y, w, dx: x, geometry: g, weightsKey: w }) : conv2d(ctx, { x, w, y, geometry: g, weightsKey: w }));

@@ -17,8 +17,11 @@ import foldSource from './conv2d-reflect-fold.wgsl';
 import type { BufferRange, GpuContext } from '../gpu/context.js';
 import { fmtBytes } from '../gpu/buffer-pool.js';
 import { elementwiseGrid } from './launch.js';
+import { weightLayout } from './conv2d-weight-cache.js';
+import { conv2dWinograd, winogradApplies, winogradShape } from './conv2d-winograd.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
+export { conv2dWeightCache } from './conv2d-weight-cache.js';
 export { conv2dGeometry, sourceIndex, type Conv2dGeometry, type Conv2dGeometryInput, type PadMode } from './conv2d-geometry.js';
 
 /**
@@ -103,56 +106,18 @@ function bandTile(ctx: GpuContext, tile: ConvTile, plane: number): ConvTile {
   return { ...tile, G };
 }
 
-/** dst[b][s][r] = src[b][r][s], r padded with zeros to RP (a multiple of 4); returns a pooled buffer. */
-function transposeWeights(ctx: GpuContext, w: GPUBuffer, B: number, R: number, S: number, RP: number): GPUBuffer {
-  const n = B * S * RP;
-  const dst = ctx.pool.acquire(n * 4, 'conv2d weights (transposed)');
-  encodeTranspose(ctx, w, dst, B, R, S, RP);
-  return dst;
-}
-
 function encodeTranspose(ctx: GpuContext, w: GPUBuffer, dst: GPUBuffer, B: number, R: number, S: number, RP: number): void {
   const { workgroups, uniforms } = elementwiseGrid(ctx, B * S * RP, [R, S, RP]);
   ctx.launch({ name: 'conv2dWeightTranspose', source: transposeSource }, { buffers: [w, dst], uniforms, workgroups });
 }
 
 /**
- * Transposed layouts of frozen weights, computed once per (weights key, layout) instead of on every
- * call (a ResNet-50 step would otherwise run ~100 transposes). The key is an object standing for the
- * weights' values — the engine passes the weight Tensor when it does not require grad; a tensor's buffer
- * never changes and the engine never writes a frozen tensor after upload. The buffers are created here,
- * outside the pool (they live as long as the key, so they would read as a leak in pool statistics), and
- * destroyed after the key is garbage-collected, at the next conv call after a submit.
+ * w viewed as [B][R][S] transposed to [B][S][RP] (R padded with zeros to RP): cached for frozen weights
+ * (`key`, see conv2d-weight-cache.ts), else a pooled buffer the caller releases.
  */
-interface CachedLayouts { w: GPUBuffer; layouts: Map<string, GPUBuffer> }
-const weightCache = new WeakMap<object, CachedLayouts>();
-const orphaned: GPUBuffer[] = [];
-const finalizer = new FinalizationRegistry<Map<string, GPUBuffer>>((layouts) => { orphaned.push(...layouts.values()); });
-/** Bytes held by cached transposed weights (reported by benches; not part of the pool's statistics). */
-export const conv2dWeightCache = { bytes: 0 };
-
 function layoutFor(ctx: GpuContext, w: GPUBuffer, key: object | undefined, B: number, R: number, S: number, RP: number): { wt: GPUBuffer; pooled: boolean } {
-  if (!key || !convTuning.cacheWeights) return { wt: transposeWeights(ctx, w, B, R, S, RP), pooled: true };
-  if (orphaned.length) {
-    ctx.submit(); // recorded launches may still read them: submit first, then destroy (Dawn frees after the work)
-    for (const b of orphaned.splice(0)) { conv2dWeightCache.bytes -= b.size; b.destroy(); }
-  }
-  let entry = weightCache.get(key);
-  if (entry && entry.w !== w) throw new Error(`conv2d: weightsKey was used with two different weight buffers ("${entry.w.label}", "${w.label}")`);
-  if (!entry) {
-    entry = { w, layouts: new Map() };
-    weightCache.set(key, entry);
-    finalizer.register(key, entry.layouts);
-  }
-  const id = `${B},${R},${S},${RP}`;
-  let wt = entry.layouts.get(id);
-  if (!wt) {
-    wt = ctx.device.createBuffer({ size: Math.max(16, B * S * RP * 4), usage: GPUBufferUsage.STORAGE, label: 'conv2d weights (transposed, cached)' });
-    conv2dWeightCache.bytes += wt.size;
-    encodeTranspose(ctx, w, wt, B, R, S, RP);
-    entry.layouts.set(id, wt);
-  }
-  return { wt, pooled: false };
+  return weightLayout(ctx, w, key, convTuning.cacheWeights, `transpose ${B},${R},${S},${RP}`, B * S * RP, 'conv2d weights (transposed)',
+    (dst) => encodeTranspose(ctx, w, dst, B, R, S, RP));
 }
 
 export interface Conv2dArgs {
@@ -214,7 +179,9 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
     ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.C * g.KH * g.KW * f.O4 * 4],
     ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
   ]);
-  if (fitsOneBinding(ctx, xSize, ySize)) conv2dWhole(ctx, args, f);
+  if (winogradApplies(ctx, g, 'forward')) {
+    conv2dWinograd(ctx, { x, w, y, shape: winogradShape(g, 'forward'), flip: false, bias: b, relu: args.relu, weightsKey: args.weightsKey });
+  } else if (fitsOneBinding(ctx, xSize, ySize)) conv2dWhole(ctx, args, f);
   else conv2dBanded(ctx, args);
 }
 
@@ -291,7 +258,9 @@ export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputAr
     if (buffer.size < n * 4) throw new Error(`conv2dBackwardInput: buffer ${what} holds ${buffer.size} bytes, needs ${n * 4} (input ${shapeOf(g.inShape)}, weight ${shapeOf(g.weightShape)})`);
   }
   checkBindings(ctx, 'conv2dBackwardInput', g, [['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4]]);
-  if (fitsOneBinding(ctx, dySize, dxSize, padded)) backwardInputWhole(ctx, args, p);
+  if (winogradApplies(ctx, g, 'backwardInput')) {
+    conv2dWinograd(ctx, { x: dy, w, y: dx, shape: winogradShape(g, 'backwardInput'), flip: true, mask: y, weightsKey: args.weightsKey });
+  } else if (fitsOneBinding(ctx, dySize, dxSize, padded)) backwardInputWhole(ctx, args, p);
   else backwardInputBanded(ctx, args);
 }
 
