@@ -10,9 +10,13 @@ import type { GpuContext } from '../gpu/context.js';
 import { weightLayout } from './conv2d-weight-cache.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
-/** Set by benches and tests: on/off, the smallest channel counts that take this path, workgroup size. */
-export const winogradTuning: { enabled: boolean; minChannels: number; WG: number; cacheWeights: boolean } = {
-  enabled: true, minChannels: 16, WG: 64, cacheWeights: true,
+/**
+ * Set by benches and tests: on/off, the smallest channel counts that take this path, the largest
+ * transformed-input or product buffer (V and M are 4x the input and output: past this the direct kernel
+ * is used rather than hold the extra memory), workgroup size, weight caching.
+ */
+export const winogradTuning: { enabled: boolean; minChannels: number; maxTempBytes: number; WG: number; cacheWeights: boolean } = {
+  enabled: true, minChannels: 16, maxTempBytes: 128 * 2 ** 20, WG: 64, cacheWeights: true,
 };
 
 /** One Winograd convolution: input [N][K][H][W] -> output [N][M][outH][outW], 3x3 filters, `pad` zeros. */
@@ -36,8 +40,9 @@ export function winogradShape(g: Conv2dGeometry, pass: 'forward' | 'backwardInpu
 
 /**
  * Whether this pass of the conv runs here: 3x3, stride 1, zero padding of at most 2 (backward-input pads
- * by 2 - pad), enough channels that the 8-row GEMM tile is not mostly padding, and every buffer within
- * one storage binding (larger tensors take the direct kernels' channel bands).
+ * by 2 - pad), enough channels that the 8-row GEMM tile is not mostly padding, every buffer within one
+ * storage binding (larger tensors take the direct kernels' channel bands) and the temporaries within
+ * winogradTuning.maxTempBytes.
  */
 export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forward' | 'backwardInput'): boolean {
   if (!winogradTuning.enabled || g.KH !== 3 || g.KW !== 3 || g.stride !== 1 || g.padMode !== 'zeros' || g.pad > 2) return false;
@@ -45,7 +50,8 @@ export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forwa
   const s = winogradShape(g, pass);
   const plan = winogradPlan(s);
   const max = ctx.maxBindingBytes / 4;
-  return [plan.uElements, plan.vElements, plan.mElements, s.N * s.K * s.H * s.W, s.N * s.M * s.outH * s.outW].every((e) => e <= max);
+  const temp = Math.min(max, winogradTuning.maxTempBytes / 4);
+  return [plan.uElements, s.N * s.K * s.H * s.W, s.N * s.M * s.outH * s.outW].every((e) => e <= max) && Math.max(plan.vElements, plan.mElements) <= temp;
 }
 
 export interface WinogradArgs {

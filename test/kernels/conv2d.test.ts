@@ -8,7 +8,9 @@ import {
   conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning,
   type Conv2dGeometry, type PadMode,
 } from '../../src/kernels/conv2d.js';
+import { winogradApplies, winogradTuning } from '../../src/kernels/conv2d-winograd.js';
 import * as ref from '../../src/reference/conv2d.js';
+import type { GpuContext } from '../../src/gpu/context.js';
 
 interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode }
 
@@ -244,6 +246,116 @@ describeEachAdapter('conv2d', (getCtx) => {
       for (const grid of [plan.forward.workgroups, plan.backwardInput.workgroups, plan.backwardWeight.workgroups]) {
         expect(Math.max(...grid), `${x} ${w}`).toBeLessThanOrEqual(max);
       }
+    }
+  });
+});
+
+describeEachAdapter('conv2d by Winograd F(2x2, 3x3) (3x3 stride 1, zero padding)', (getCtx) => {
+  // Odd sizes: partial 2x2 tiles on the right and bottom, tile counts not a multiple of the GEMM's 16
+  // columns, channel counts not a multiple of its 8 rows; pads 0, 1, 2; a batch of 2.
+  const WINO: Case[] = [
+    { name: '2x5x7x9 -> 11, p1', x: [2, 5, 7, 9], w: [11, 5, 3, 3], stride: 1, padding: 1 },
+    { name: '1x20x9x6 -> 33, p2', x: [1, 20, 9, 6], w: [33, 20, 3, 3], stride: 1, padding: 2 },
+    { name: '1x17x8x8 -> 16, p0', x: [1, 17, 8, 8], w: [16, 17, 3, 3], stride: 1, padding: 0 },
+    { name: '1x40x15x17 -> 24, p1', x: [1, 40, 15, 17], w: [24, 40, 3, 3], stride: 1, padding: 1 },
+  ];
+  const gemms = (ctx: GpuContext) => ctx.dispatchCounts.get('conv2dWinogradGemm') ?? 0;
+
+  for (const c of WINO) {
+    it(`${c.name}: forward (bias, ReLU) and backward-input (with and without the ReLU mask) match the reference`, async () => {
+      const ctx = await getCtx();
+      const g = geometryOf(c);
+      const { x, w, b, dy } = data(g, 31);
+      const yRef = ref.conv2d(g, x, w, b, true);
+      const masked = dy.map((v, i) => (yRef[i] > 0 ? v : 0));
+      const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b), dyb = ctx.bufferFrom(dy);
+      const y1 = ctx.pool.acquire(dy.length * 4), y2 = ctx.pool.acquire(dy.length * 4);
+      const dx1 = ctx.pool.acquire(x.length * 4), dx2 = ctx.pool.acquire(x.length * 4);
+      winogradTuning.minChannels = 1; // the small cases too
+      try {
+        expect(winogradApplies(ctx, g, 'forward') && winogradApplies(ctx, g, 'backwardInput')).toBe(true);
+        const before = gemms(ctx);
+        conv2d(ctx, { x: xb, w: wb, y: y1, geometry: g });
+        conv2d(ctx, { x: xb, w: wb, b: bb, y: y2, geometry: g, relu: true, weightsKey: wb });
+        conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: dx1, geometry: g });
+        conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: dx2, geometry: g, y: y2, weightsKey: wb });
+        expect(gemms(ctx) - before).toBe(4);
+      } finally {
+        winogradTuning.minChannels = 16;
+      }
+      assertClose(await ctx.readF32(y1, dy.length), ref.conv2d(g, x, w), { atol: ATOL, what: `winograd conv2d ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(y2, dy.length), yRef, { atol: ATOL, what: `winograd conv2d+bias+relu ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(dx1, x.length), ref.conv2dBackwardInput(g, dy, w), { atol: ATOL, what: `winograd conv2dBackwardInput ${c.name}`, shape: g.inShape });
+      assertClose(await ctx.readF32(dx2, x.length), ref.conv2dBackwardInput(g, masked, w), { atol: ATOL, what: `winograd masked conv2dBackwardInput ${c.name}`, shape: g.inShape });
+      for (const buf of [xb, wb, bb, dyb, y1, y2, dx1, dx2]) ctx.pool.release(buf);
+    });
+  }
+
+  it('a VGG-sized layer (1x64x32x32 -> 64) takes the Winograd path by default and equals the direct kernels', async () => {
+    const ctx = await getCtx();
+    const g = conv2dGeometry({ inShape: [1, 64, 32, 32], weightShape: [64, 64, 3, 3], stride: 1, padding: 1 });
+    const { x, w, b, dy } = data(g, 41);
+    const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b), dyb = ctx.bufferFrom(dy);
+    const out = () => [ctx.pool.acquire(dy.length * 4), ctx.pool.acquire(x.length * 4)];
+    const [yw, dxw] = out();
+    const [yd, dxd] = out();
+    const before = gemms(ctx);
+    conv2d(ctx, { x: xb, w: wb, b: bb, y: yw, geometry: g, relu: true });
+    conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: dxw, geometry: g });
+    expect(gemms(ctx) - before).toBe(2);
+    winogradTuning.enabled = false;
+    try {
+      conv2d(ctx, { x: xb, w: wb, b: bb, y: yd, geometry: g, relu: true });
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: dxd, geometry: g });
+      expect(gemms(ctx) - before).toBe(2);
+    } finally {
+      winogradTuning.enabled = true;
+    }
+    const direct = await ctx.readF32(yd, dy.length);
+    assertClose(await ctx.readF32(yw, dy.length), direct, { atol: ATOL, what: 'winograd vs direct conv2d', shape: g.outShape });
+    assertClose(direct, ref.conv2d(g, x, w, b, true), { atol: ATOL, what: 'direct conv2d', shape: g.outShape });
+    assertClose(await ctx.readF32(dxw, x.length), await ctx.readF32(dxd, x.length), { atol: ATOL, what: 'winograd vs direct conv2dBackwardInput', shape: g.inShape });
+    for (const buf of [xb, wb, bb, dyb, yw, dxw, yd, dxd]) ctx.pool.release(buf);
+  });
+
+  it('frozen weights are transformed once per layout (forward, flipped backward-input), then reused', async () => {
+    const ctx = await getCtx();
+    const g = conv2dGeometry({ inShape: [1, 16, 12, 10], weightShape: [24, 16, 3, 3], stride: 1, padding: 1 });
+    const { x, w, dy } = data(g, 43);
+    const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), dyb = ctx.bufferFrom(dy);
+    const y = ctx.pool.acquire(dy.length * 4), dx = ctx.pool.acquire(x.length * 4);
+    const transforms = () => ctx.dispatchCounts.get('conv2dWinogradWeights') ?? 0;
+    const before = transforms();
+    const key = {};
+    for (let i = 0; i < 3; i++) {
+      conv2d(ctx, { x: xb, w: wb, y, geometry: g, weightsKey: key });
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g, weightsKey: key });
+    }
+    expect(transforms() - before).toBe(2);
+    conv2d(ctx, { x: xb, w: wb, y, geometry: g }); // no key: transformed again
+    expect(transforms() - before).toBe(3);
+    assertClose(await ctx.readF32(y, dy.length), ref.conv2d(g, x, w), { atol: ATOL, what: 'cached winograd conv2d', shape: g.outShape });
+    assertClose(await ctx.readF32(dx, x.length), ref.conv2dBackwardInput(g, dy, w), { atol: ATOL, what: 'cached winograd conv2dBackwardInput', shape: g.inShape });
+    for (const buf of [xb, wb, dyb, y, dx]) ctx.pool.release(buf);
+  });
+
+  it('applies only to 3x3 stride-1 zero-padded convs whose buffers fit, else the direct kernels run', async () => {
+    const ctx = await getCtx();
+    const geo = (x: number[], w: number[], stride = 1, padding = 1, padMode: PadMode = 'zeros') => conv2dGeometry({ inShape: x, weightShape: w, stride, padding, padMode });
+    expect(winogradApplies(ctx, geo([1, 64, 32, 32], [64, 64, 3, 3]), 'forward')).toBe(true);
+    expect(winogradApplies(ctx, geo([1, 64, 32, 32], [64, 64, 3, 3], 2), 'forward')).toBe(false); // stride 2
+    expect(winogradApplies(ctx, geo([1, 64, 32, 32], [64, 64, 3, 3], 1, 1, 'reflect'), 'forward')).toBe(false);
+    expect(winogradApplies(ctx, geo([1, 64, 32, 32], [64, 64, 3, 3], 1, 3), 'forward')).toBe(false); // pad 3: backward would pad -1
+    expect(winogradApplies(ctx, geo([1, 64, 32, 32], [64, 64, 1, 1], 1, 0), 'forward')).toBe(false);
+    expect(winogradApplies(ctx, geo([1, 64, 32, 32], [64, 64, 5, 5], 1, 2), 'forward')).toBe(false);
+    expect(winogradApplies(ctx, geo([1, 3, 32, 32], [64, 3, 3, 3]), 'forward')).toBe(false); // 3 input channels
+    const g = geo([1, 64, 32, 32], [64, 64, 3, 3]);
+    // V is 16·64·256 floats = 1 MiB: a 512 KiB binding limit sends it to the direct kernels.
+    ctx.maxBindingBytes = 512 << 10;
+    try {
+      expect(winogradApplies(ctx, g, 'forward')).toBe(false);
+    } finally {
+      ctx.maxBindingBytes = ctx.limits.maxStorageBufferBindingSize;
     }
   });
 });
