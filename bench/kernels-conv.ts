@@ -9,6 +9,7 @@
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=1,8,64,8/1,4,64,8 --pass=fwd --shape=2   (--shape: index in SHAPES, default 0)
  *
  *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=winograd --pass=bwdx --shape=4   (direct kernels vs Winograd F(2x2,3x3))
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=winograd --geom=1,512,8,8,512   (--geom N,C,H,W,O: any 3x3 s1 p1 shape)
  *
  * --ab compares tiles on one shape (--shape, default 0) by alternating them run by run in one process and keeping each one's
  * best time: on this shared machine the load changes by 3x within a minute, and alternating is the only
@@ -63,7 +64,10 @@ const ab = opt('ab');
 for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) {
   const ctx = await getContext(adapter as 'llvmpipe' | 'swiftshader');
   if (ab) {
-    const { g, label } = SHAPES[Number(opt('shape') ?? 0)];
+    const geom = opt('geom')?.split(',').map(Number); // N,C,H,W,O: a 3x3 stride-1 pad-1 conv of that shape
+    const { g, label } = geom
+      ? { g: conv2dGeometry({ inShape: geom.slice(0, 4), weightShape: [geom[4], geom[1], 3, 3], stride: 1, padding: 1 }), label: `${geom.slice(0, 4).join('x')} -> ${geom[4]}, 3x3 s1 p1` }
+      : SHAPES[Number(opt('shape') ?? 0)];
     const fill = (n: number) => ctx.bufferFrom(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5));
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();

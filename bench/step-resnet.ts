@@ -1,17 +1,20 @@
 /**
- * One ResNet-50 style-transfer evaluation (forward + losses + backward to the image, bench/evaluate.ts's
+ * One ResNet-50 (or VGG-19, --model) style-transfer evaluation (forward + losses + backward to the image, bench/evaluate.ts's
  * styleEvaluation), with the conv2d per-step overheads switched on and off, alternating variant by
  * variant in one process (this shared machine's load swings too much for separate runs); each
  * variant keeps its best time. Prints ms per evaluation, dispatches per evaluation and which kernels
  * differ.
  *
- *   node --import ./bin/register.mjs bench/step-resnet.ts [llvmpipe|swiftshader] [--sizes=128,256] [--rounds=3]
+ *   node --import ./bin/register.mjs bench/step-resnet.ts [llvmpipe|swiftshader] [--sizes=128,256] [--rounds=3] [--model=resnet50|vgg19] [--variants=direct,cache]
  *
  * Variants: base (weights transposed every call, separate reluBackward pass), cache (frozen weights'
- * transposed layouts cached), cache+mask (and the ReLU mask applied inside the conv gradient kernels).
+ * transposed layouts cached), cache+mask (and the ReLU mask applied inside the conv gradient kernels),
+ * direct (cache, without Winograd: 3x3 stride-1 convs on the direct kernels). Every variant but
+ * `direct` uses Winograd where it applies (the default). The loss of each variant is printed: all agree.
  */
 import { getContext } from '../src/gpu/context.js';
 import { convTuning, conv2dWeightCache } from '../src/kernels/conv2d.js';
+import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
 import { benchModel, styleEvaluation } from './evaluate.js';
 
 const args = process.argv.slice(2);
@@ -20,15 +23,23 @@ const adapter = (args.find((a) => !a.startsWith('--')) ?? 'llvmpipe') as 'llvmpi
 const sizes = (opt('sizes') ?? '128,256').split(',').map(Number);
 const rounds = Number(opt('rounds') ?? 3);
 const ctx = await getContext(adapter);
-const model = await benchModel(ctx, 'resnet50');
-const variants: Record<string, () => void> = {
-  base: () => { convTuning.cacheWeights = false; convTuning.fuseReluBackward = false; },
-  cache: () => { convTuning.cacheWeights = true; convTuning.fuseReluBackward = false; },
-  'cache+mask': () => { convTuning.cacheWeights = true; convTuning.fuseReluBackward = true; },
+const modelName = (opt('model') ?? 'resnet50') as 'resnet50' | 'vgg19';
+const model = await benchModel(ctx, modelName);
+const allVariants: Record<string, () => void> = {
+  base: () => { convTuning.cacheWeights = false; winogradTuning.cacheWeights = false; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; },
+  cache: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; },
+  'cache+mask': () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = true; winogradTuning.enabled = true; },
+  direct: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = false; },
 };
+const chosen = (opt('variants') ?? 'base,cache,cache+mask').split(',');
+const variants = Object.fromEntries(chosen.map((v) => {
+  if (!allVariants[v]) throw new Error(`step-resnet: unknown variant "${v}" (${Object.keys(allVariants).join(', ')})`);
+  return [v, allVariants[v]];
+}));
 for (const size of sizes) {
   const ev = styleEvaluation(ctx, model, size);
   const best = new Map<string, number>();
+  const losses = new Map<string, number>();
   const launches = new Map<string, Map<string, number>>();
   for (let r = 0; r < rounds; r++) {
     for (const [name, set] of (r % 2 ? Object.entries(variants).reverse() : Object.entries(variants))) {
@@ -39,19 +50,20 @@ for (const size of sizes) {
       ev.run();
       await ctx.sync();
       best.set(name, Math.min(best.get(name) ?? Infinity, performance.now() - t0));
+      if (r === 0) losses.set(name, await ev.loss());
       launches.set(name, new Map([...ctx.dispatchCounts].map(([k, v]) => [k, v - (before.get(k) ?? 0)]).filter(([, v]) => (v as number) > 0) as Array<[string, number]>));
     }
   }
-  const loss = await ev.loss();
-  const base = launches.get('base')!;
+  const base = launches.get(chosen[0])!;
   for (const [name, ms] of best) {
     const l = launches.get(name)!;
     const total = [...l.values()].reduce((a, b) => a + b, 0);
     const diff = [...new Set([...base.keys(), ...l.keys()])].filter((k) => (l.get(k) ?? 0) !== (base.get(k) ?? 0)).map((k) => `${k} ${l.get(k) ?? 0}`);
-    console.log(`${adapter} resnet50 ${size}px ${name}: best ${ms.toFixed(0)} ms/evaluation, ${total} dispatches${diff.length ? ` (${diff.join(', ')})` : ''}`);
+    console.log(`${adapter} ${modelName} ${size}px ${name}: best ${ms.toFixed(0)} ms/evaluation, ${total} dispatches${diff.length ? ` (${diff.join(', ')})` : ''}, loss ${losses.get(name)!.toPrecision(6)}`);
   }
-  console.log(`  loss ${loss.toPrecision(6)} (finite: ${Number.isFinite(loss)}); cached transposed weights ${(conv2dWeightCache.bytes / 2 ** 20).toFixed(0)} MiB; submits ${ctx.submitCount}`);
+  console.log(`  cached weight layouts ${(conv2dWeightCache.bytes / 2 ** 20).toFixed(0)} MiB; submits ${ctx.submitCount}`);
   ev.dispose();
 }
 Object.assign(convTuning, { cacheWeights: true, fuseReluBackward: false });
+Object.assign(winogradTuning, { cacheWeights: true, enabled: true });
 process.exit(0);

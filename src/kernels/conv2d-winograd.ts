@@ -81,24 +81,26 @@ export function conv2dWinograd(ctx: GpuContext, { x, w, y, shape: s, flip, bias 
         { buffers: [w, dst], uniforms: new Uint32Array([s.K, s.M, Mp, gx * WG]), workgroups: [gx, gy] });
     });
   const V = ctx.pool.acquire(plan.vElements * 4, 'conv2dWinograd V (transformed input)');
+  const [ix, iy] = ctx.grid1d(s.K * Tp, WG);
   ctx.launch({ name: 'conv2dWinogradInput', source, defines: stage('INPUT', WG, { MASK: !!mask }) }, {
     buffers: mask ? [x, mask, V] : [x, V],
-    uniforms: new Uint32Array([s.K, s.H, s.W, s.pad, tilesH, tilesW, T, Tp]),
-    workgroups: [Math.ceil(Tp / WG), s.K, 1],
+    uniforms: new Uint32Array([s.K, s.H, s.W, s.pad, tilesH, tilesW, T, Tp, ix * WG]),
+    workgroups: [ix, iy],
   });
   const M = ctx.pool.acquire(plan.mElements * 4, 'conv2dWinograd M (products)');
-  const lanes = Math.ceil(Tp / 16);
+  const columnBlocks = Math.ceil(Tp / 16);
   ctx.launch({ name: 'conv2dWinogradGemm', source, defines: stage('GEMM', WG) }, {
     buffers: [U, V, M],
-    uniforms: new Uint32Array([s.K, Mp / 4, Tp / 4, 0]),
-    workgroups: [Math.ceil(lanes / WG), Mp / 8, 16],
+    uniforms: new Uint32Array([s.K, Mp / 4, Tp / 4, columnBlocks]),
+    workgroups: [Math.ceil((columnBlocks * Mp) / 8 / WG), 1, 16],
   });
   ctx.pool.release(V);
   if (pooled) ctx.pool.release(U);
+  const [ox, oy] = ctx.grid1d(s.M * T, WG);
   ctx.launch({ name: 'conv2dWinogradOutput', source, defines: stage('OUTPUT', WG, { BIAS: !!bias, RELU: relu }) }, {
     buffers: bias ? [M, bias, y] : [M, y],
-    uniforms: new Uint32Array([s.M, Mp, s.outH, s.outW, tilesH, tilesW, T, Tp]),
-    workgroups: [Math.ceil(T / WG), s.M, 1],
+    uniforms: new Uint32Array([s.M, Mp, s.outH, s.outW, tilesH, tilesW, T, Tp, ox * WG]),
+    workgroups: [ox, oy],
   });
   ctx.pool.release(M);
 }

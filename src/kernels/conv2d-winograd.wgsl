@@ -71,8 +71,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 
 #if INPUT
 // Bindings: 0 uniform; 1 x; [2 y, the ReLU mask, if MASK]; then V.
-// Dispatch: (ceil(Tp / WG), K, 1); one invocation per (tile t, channel k); t in [T, Tp) writes zeros.
-struct Params { K: u32, H: u32, W: u32, pad: u32, tilesH: u32, tilesW: u32, T: u32, Tp: u32 }
+// Dispatch: 1-D over K·Tp invocations (folded into y past 65535 workgroups: i = gid.y·rowStride + gid.x),
+// one per (tile t, channel k), t fastest (a small map still fills the SIMD lanes); t in [T, Tp) writes zeros.
+struct Params { K: u32, H: u32, W: u32, pad: u32, tilesH: u32, tilesW: u32, T: u32, Tp: u32, rowStride: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 #if MASK
@@ -105,11 +106,11 @@ fn bt(d: vec4f) -> vec4f { return vec4f(d.x - d.z, d.y + d.z, d.z - d.y, d.y - d
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let t = gid.x;
-  let k = gid.y;
-  if (t >= p.Tp) { return; }
+  let out = gid.y * p.rowStride + gid.x;
   let plane = p.K * p.Tp;
-  let out = k * p.Tp + t;
+  if (out >= plane) { return; }
+  let t = out % p.Tp;
+  let k = out / p.Tp;
   if (t >= p.T) {
     for (var q = 0u; q < 16u; q++) { V[q * plane + out] = 0.0; }
     return;
@@ -137,13 +138,16 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 
 #if GEMM
 // Bindings: 0 uniform; 1 U (vec4 over m); 2 V (vec4 over t); 3 M (vec4 over t).
-// Dispatch: (ceil(ceil(Tp/16) / WG), Mp / 8, 16), workgroup (WG, 1, 1).
-// One invocation: 8 consecutive m (two vec4 of U, from workgroup_id.y: the same for every invocation of
-// a workgroup) × 4 consecutive vec4 columns of t, so per k: 2 + 4 vec4 loads feed 32 vec4 FMAs.
-// Accumulators are named (SwiftShader keeps dynamically indexed private arrays in memory). Columns past
-// Tp are clamped on load and not stored. (Interleaving the columns of neighbouring lanes, as the direct
-// conv does on SwiftShader, measured the same on both CPU adapters: not kept.)
-struct Params { K: u32, Mp4: u32, Tp4: u32 }
+// Dispatch: (ceil(CB·Mp/8 / WG), 1, 16), workgroup (WG, 1, 1); CB = ceil(Tp/16) column blocks.
+// One invocation: 8 consecutive m (two vec4 of U) × 4 consecutive vec4 columns of t, so per k: 2 + 4
+// vec4 loads feed 32 vec4 FMAs. Invocations run over column blocks first, then row blocks, so a large
+// map keeps one row block per workgroup (the same U loads in every lane) and a small one (an 8x8 map
+// has one column block) still fills the workgroup's SIMD lanes with row blocks: with one row block per
+// workgroup, llvmpipe ran 8x8 maps at 1/8 of its lanes. Accumulators are named (SwiftShader keeps
+// dynamically indexed private arrays in memory). Columns past Tp are clamped on load and not stored.
+// (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader, measured the
+// same on both CPU adapters: not kept.)
+struct Params { K: u32, Mp4: u32, Tp4: u32, CB: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> U: array<vec4f>;
 @group(0) @binding(2) var<storage, read> V: array<vec4f>;
@@ -151,10 +155,11 @@ struct Params { K: u32, Mp4: u32, Tp4: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let j0 = (wid.x * WG + lid.x) * 4u;
-  if (j0 >= p.Tp4) { return; }
+  let inv = wid.x * WG + lid.x;
+  let m4 = (inv / p.CB) * 2u;
+  if (m4 >= p.Mp4) { return; }
+  let j0 = (inv % p.CB) * 4u;
   let j = min(vec4u(j0, j0 + 1u, j0 + 2u, j0 + 3u), vec4u(p.Tp4 - 1u));
-  let m4 = wid.y * 2u;
   let xi = wid.z;
   let uBase = xi * p.K * p.Mp4 + m4;
   let vBase = xi * p.K * p.Tp4;
@@ -208,8 +213,9 @@ fn store(row: u32, j: vec4u, v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f) {
 
 #if OUTPUT
 // Bindings: 0 uniform; 1 M; [2 bias if BIAS]; then y.
-// Dispatch: (ceil(T / WG), Mout, 1); one invocation per (tile t, output channel m) writes its 2x2 block.
-struct Params { Mout: u32, Mp: u32, outH: u32, outW: u32, tilesH: u32, tilesW: u32, T: u32, Tp: u32 }
+// Dispatch: 1-D over Mout·T invocations (folded as INPUT's), one per (tile t, output channel m), t
+// fastest; each writes its 2x2 block.
+struct Params { Mout: u32, Mp: u32, outH: u32, outW: u32, tilesH: u32, tilesW: u32, T: u32, Tp: u32, rowStride: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> M: array<f32>;
 #if BIAS
@@ -232,9 +238,10 @@ fn finish(v: f32, m: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let t = gid.x;
-  let m = gid.y;
-  if (t >= p.T) { return; }
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.Mout * p.T) { return; }
+  let t = i % p.T;
+  let m = i / p.T;
   let plane = p.Mp * p.Tp;
   let at = m * p.Tp + t;
   // Aᵀ = [1,1,1,0], [0,1,-1,-1]: rows of M first (q0, q1 over the 4 columns), then along each.
