@@ -1,13 +1,14 @@
 /**
  * conv2d 3x3 stride 1 with zero padding by Winograd F(2x2, 3x3): forward and backward-input (the
  * latter is the forward conv of dy with the flipped, channel-swapped filters). 2.25x fewer multiplies
- * than the direct kernels, as 16 matrix products with a register tile; the stages and their algebra are
- * in conv2d-winograd.wgsl. conv2d.ts chooses this path (`winogradApplies`) and falls back to the direct
+ * than the direct kernels, as 16 matrix products on gemm.wgsl's register tile; the transforms and their
+ * algebra are in conv2d-winograd.wgsl. conv2d.ts chooses this path (`winogradApplies`) and falls back to the direct
  * kernels otherwise.
  */
 import source from './conv2d-winograd.wgsl';
 import type { GpuContext } from '../gpu/context.js';
 import { weightLayout } from './conv2d-weight-cache.js';
+import { gemm, gemmRows } from './gemm.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 /**
@@ -22,12 +23,12 @@ export const winogradTuning: { enabled: boolean; minChannels: number; maxTempByt
 /** One Winograd convolution: input [N][K][H][W] -> output [N][M][outH][outW], 3x3 filters, `pad` zeros. */
 export interface WinogradShape { N: number; K: number; H: number; W: number; M: number; outH: number; outW: number; pad: number }
 
-export function winogradPlan(s: WinogradShape) {
+export function winogradPlan(ctx: GpuContext, s: WinogradShape) {
   const tilesH = Math.ceil(s.outH / 2);
   const tilesW = Math.ceil(s.outW / 2);
   const T = s.N * tilesH * tilesW;
   const Tp = Math.ceil(T / 4) * 4;
-  const Mp = Math.ceil(s.M / 8) * 8;
+  const Mp = gemmRows(ctx, s.M);
   return { tilesH, tilesW, T, Tp, Mp, uElements: 16 * s.K * Mp, vElements: 16 * s.K * Tp, mElements: 16 * Mp * Tp };
 }
 
@@ -48,7 +49,7 @@ export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forwa
   if (!winogradTuning.enabled || g.KH !== 3 || g.KW !== 3 || g.stride !== 1 || g.padMode !== 'zeros' || g.pad > 2) return false;
   if (Math.min(g.C, g.O) < winogradTuning.minChannels) return false;
   const s = winogradShape(g, pass);
-  const plan = winogradPlan(s);
+  const plan = winogradPlan(ctx, s);
   const max = ctx.maxBindingBytes / 4;
   const temp = Math.min(max, winogradTuning.maxTempBytes / 4);
   return [plan.uElements, s.N * s.K * s.H * s.W, s.N * s.M * s.outH * s.outW].every((e) => e <= max) && Math.max(plan.vElements, plan.mElements) <= temp;
@@ -70,10 +71,10 @@ export interface WinogradArgs {
 }
 
 export function conv2dWinograd(ctx: GpuContext, { x, w, y, shape: s, flip, bias = null, relu = false, mask, weightsKey }: WinogradArgs): void {
-  const plan = winogradPlan(s);
+  const plan = winogradPlan(ctx, s);
   const { T, Tp, Mp, tilesH, tilesW } = plan;
   const WG = winogradTuning.WG;
-  const { wt: U, pooled } = weightLayout(ctx, w, weightsKey, winogradTuning.cacheWeights, `winograd ${flip ? 'flip ' : ''}${s.K},${s.M}`, plan.uElements,
+  const { wt: U, pooled } = weightLayout(ctx, w, weightsKey, winogradTuning.cacheWeights, `winograd ${flip ? 'flip ' : ''}${s.K},${s.M},${Mp}`, plan.uElements,
     'conv2d weights (Winograd)', (dst) => {
       const n = s.K * Mp;
       const [gx, gy] = ctx.grid1d(n, WG);
@@ -88,12 +89,8 @@ export function conv2dWinograd(ctx: GpuContext, { x, w, y, shape: s, flip, bias 
     workgroups: [ix, iy],
   });
   const M = ctx.pool.acquire(plan.mElements * 4, 'conv2dWinograd M (products)');
-  const columnBlocks = Math.ceil(Tp / 16);
-  ctx.launch({ name: 'conv2dWinogradGemm', source, defines: stage('GEMM', WG) }, {
-    buffers: [U, V, M],
-    uniforms: new Uint32Array([s.K, Mp / 4, Tp / 4, columnBlocks]),
-    workgroups: [Math.ceil((columnBlocks * Mp) / 8 / WG), 1, 16],
-  });
+  // 16 products, one per position of the 4x4 transformed tile: M[ξ] = U[ξ]ᵀ V[ξ].
+  gemm(ctx, { a: U, b: V, c: M, K: s.K, M: s.M, N: Tp, Z: 16, Mstore: Mp, aStride: s.K * Mp, bStride: s.K * Tp, cStride: Mp * Tp });
   ctx.pool.release(V);
   if (pooled) ctx.pool.release(U);
   const [ox, oy] = ctx.grid1d(s.M * T, WG);
@@ -105,10 +102,10 @@ export function conv2dWinograd(ctx: GpuContext, { x, w, y, shape: s, flip, bias 
   ctx.pool.release(M);
 }
 
-/** Defines of one stage: its flag on, the others off (the file is four kernels), variant flags off unless given. */
-function stage(name: 'WEIGHTS' | 'INPUT' | 'GEMM' | 'OUTPUT', WG: number, flags: Record<string, boolean> = {}) {
+/** Defines of one stage: its flag on, the others off (the file is three kernels), variant flags off unless given. */
+function stage(name: 'WEIGHTS' | 'INPUT' | 'OUTPUT', WG: number, flags: Record<string, boolean> = {}) {
   return {
-    WG, WEIGHTS: name === 'WEIGHTS', INPUT: name === 'INPUT', GEMM: name === 'GEMM', OUTPUT: name === 'OUTPUT',
+    WG, WEIGHTS: name === 'WEIGHTS', INPUT: name === 'INPUT', OUTPUT: name === 'OUTPUT',
     FLIP: false, MASK: false, BIAS: false, RELU: false, ...flags,
   };
 }

@@ -1,12 +1,12 @@
 // conv2d 3x3, stride 1, zero padding, by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray 2016):
-// each 2x2 block of outputs ("tile") is Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d Bᵀᵀ)] A, with d the 4x4 input patch under
+// each 2x2 block of outputs ("tile") is Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with d the 4x4 input patch under
 // the tile and g a 3x3 filter. Summed over input channels, the ⊙ becomes 16 independent matrix products
 // (one per position ξ of the 4x4 transformed tile), 16 multiplies per tile and channel pair instead of
-// the 36 of the direct form: 2.25x fewer. Four stages, one per variant of this file:
+// the 36 of the direct form: 2.25x fewer. Four stages; the transforms are the three variants of this file:
 //
 //   WEIGHTS  U[ξ][k][m] = (G g_{m,k} Gᵀ)[ξ]                 once per frozen weight tensor (cached)
 //   INPUT    V[ξ][k][t] = (Bᵀ d_{k,t} B)[ξ]                   d: the 4x4 patch of input channel k under tile t
-//   GEMM     M[ξ][m][t] = Σ_k U[ξ][k][m] · V[ξ][k][t]         16 matrix products, a register tile each
+//   (gemm)   M[ξ][m][t] = Σ_k U[ξ][k][m] · V[ξ][k][t]         16 matrix products: gemm.wgsl, batched
 //   OUTPUT   y[m, tile t] = Aᵀ M[·][m][t] A (+ bias, ReLU)    the 2x2 outputs of tile t
 //
 // k runs over the input channels of the convolution and m over its outputs. Backward-input of a 3x3
@@ -20,7 +20,7 @@
 // Tiles: t = (n·tilesH + th)·tilesW + tw covers outputs (2th..2th+1, 2tw..2tw+1) of image n and reads
 // input rows 2th - pad .. 2th - pad + 3 (likewise columns); outside the image reads 0.
 // Compile-time constant: WG (invocations per workgroup).
-// Variants: exactly one of WEIGHTS, INPUT, GEMM, OUTPUT; WEIGHTS: FLIP; INPUT: MASK (dy·[y > 0]);
+// Variants: exactly one of WEIGHTS, INPUT, OUTPUT; WEIGHTS: FLIP; INPUT: MASK (dy·[y > 0]);
 // OUTPUT: BIAS, RELU.
 
 const WG = {{WG}}u;
@@ -133,81 +133,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let v = bt(vec4f(r[0][i], r[1][i], r[2][i], r[3][i]));
     for (var s = 0u; s < 4u; s++) { V[(i * 4u + s) * plane + out] = v[s]; }
   }
-}
-#endif
-
-#if GEMM
-// Bindings: 0 uniform; 1 U (vec4 over m); 2 V (vec4 over t); 3 M (vec4 over t).
-// Dispatch: (ceil(CB·Mp/8 / WG), 1, 16), workgroup (WG, 1, 1); CB = ceil(Tp/16) column blocks.
-// One invocation: 8 consecutive m (two vec4 of U) × 4 consecutive vec4 columns of t, so per k: 2 + 4
-// vec4 loads feed 32 vec4 FMAs. Invocations run over column blocks first, then row blocks, so a large
-// map keeps one row block per workgroup (the same U loads in every lane) and a small one (an 8x8 map
-// has one column block) still fills the workgroup's SIMD lanes with row blocks: with one row block per
-// workgroup, llvmpipe ran 8x8 maps at 1/8 of its lanes. Accumulators are named (SwiftShader keeps
-// dynamically indexed private arrays in memory). Columns past Tp are clamped on load and not stored.
-// (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader, measured the
-// same on both CPU adapters: not kept.)
-struct Params { K: u32, Mp4: u32, Tp4: u32, CB: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> U: array<vec4f>;
-@group(0) @binding(2) var<storage, read> V: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> M: array<vec4f>;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let inv = wid.x * WG + lid.x;
-  let m4 = (inv / p.CB) * 2u;
-  if (m4 >= p.Mp4) { return; }
-  let j0 = (inv % p.CB) * 4u;
-  let j = min(vec4u(j0, j0 + 1u, j0 + 2u, j0 + 3u), vec4u(p.Tp4 - 1u));
-  let xi = wid.z;
-  let uBase = xi * p.K * p.Mp4 + m4;
-  let vBase = xi * p.K * p.Tp4;
-  var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);
-  var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0);
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
-  var d0 = vec4f(0.0); var d1 = vec4f(0.0); var d2 = vec4f(0.0); var d3 = vec4f(0.0);
-  var e0 = vec4f(0.0); var e1 = vec4f(0.0); var e2 = vec4f(0.0); var e3 = vec4f(0.0);
-  var f0 = vec4f(0.0); var f1 = vec4f(0.0); var f2 = vec4f(0.0); var f3 = vec4f(0.0);
-  var g0 = vec4f(0.0); var g1 = vec4f(0.0); var g2 = vec4f(0.0); var g3 = vec4f(0.0);
-  var h0 = vec4f(0.0); var h1 = vec4f(0.0); var h2 = vec4f(0.0); var h3 = vec4f(0.0);
-  for (var k = 0u; k < p.K; k++) {
-    let u = uBase + k * p.Mp4;
-    let ua = U[u];
-    let ub = U[u + 1u];
-    let v = vBase + k * p.Tp4;
-    let v0 = V[v + j.x];
-    let v1 = V[v + j.y];
-    let v2 = V[v + j.z];
-    let v3 = V[v + j.w];
-    // Row m (a..h = m0..m0+7) times the 4 column vectors.
-    a0 = fma(vec4f(ua.x), v0, a0); a1 = fma(vec4f(ua.x), v1, a1); a2 = fma(vec4f(ua.x), v2, a2); a3 = fma(vec4f(ua.x), v3, a3);
-    b0 = fma(vec4f(ua.y), v0, b0); b1 = fma(vec4f(ua.y), v1, b1); b2 = fma(vec4f(ua.y), v2, b2); b3 = fma(vec4f(ua.y), v3, b3);
-    c0 = fma(vec4f(ua.z), v0, c0); c1 = fma(vec4f(ua.z), v1, c1); c2 = fma(vec4f(ua.z), v2, c2); c3 = fma(vec4f(ua.z), v3, c3);
-    d0 = fma(vec4f(ua.w), v0, d0); d1 = fma(vec4f(ua.w), v1, d1); d2 = fma(vec4f(ua.w), v2, d2); d3 = fma(vec4f(ua.w), v3, d3);
-    e0 = fma(vec4f(ub.x), v0, e0); e1 = fma(vec4f(ub.x), v1, e1); e2 = fma(vec4f(ub.x), v2, e2); e3 = fma(vec4f(ub.x), v3, e3);
-    f0 = fma(vec4f(ub.y), v0, f0); f1 = fma(vec4f(ub.y), v1, f1); f2 = fma(vec4f(ub.y), v2, f2); f3 = fma(vec4f(ub.y), v3, f3);
-    g0 = fma(vec4f(ub.z), v0, g0); g1 = fma(vec4f(ub.z), v1, g1); g2 = fma(vec4f(ub.z), v2, g2); g3 = fma(vec4f(ub.z), v3, g3);
-    h0 = fma(vec4f(ub.w), v0, h0); h1 = fma(vec4f(ub.w), v1, h1); h2 = fma(vec4f(ub.w), v2, h2); h3 = fma(vec4f(ub.w), v3, h3);
-  }
-  let row = xi * p.Mp4 * 4u + m4 * 4u; // first of the 8 rows of M, in rows of Tp4 vec4s
-  store(row, j, a0, a1, a2, a3);
-  store(row + 1u, j, b0, b1, b2, b3);
-  store(row + 2u, j, c0, c1, c2, c3);
-  store(row + 3u, j, d0, d1, d2, d3);
-  store(row + 4u, j, e0, e1, e2, e3);
-  store(row + 5u, j, f0, f1, f2, f3);
-  store(row + 6u, j, g0, g1, g2, g3);
-  store(row + 7u, j, h0, h1, h2, h3);
-}
-
-// The 4 column vectors of one row; a clamped column (j past Tp4, so equal to an earlier one) is skipped.
-fn store(row: u32, j: vec4u, v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f) {
-  let r = row * p.Tp4;
-  M[r + j.x] = v0;
-  if (j.y > j.x) { M[r + j.y] = v1; }
-  if (j.z > j.y) { M[r + j.z] = v2; }
-  if (j.w > j.z) { M[r + j.w] = v3; }
 }
 #endif
 

@@ -18,7 +18,8 @@ import type { BufferRange, GpuContext } from '../gpu/context.js';
 import { fmtBytes } from '../gpu/buffer-pool.js';
 import { elementwiseGrid } from './launch.js';
 import { weightLayout } from './conv2d-weight-cache.js';
-import { conv2dWinograd, winogradApplies, winogradShape } from './conv2d-winograd.js';
+import { conv2dWinograd, winogradApplies, winogradShape, winogradTuning } from './conv2d-winograd.js';
+import { gemm, gemmRows } from './gemm.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 export { conv2dWeightCache } from './conv2d-weight-cache.js';
@@ -36,11 +37,14 @@ function groupFlags(t: ConvTile) {
   return { G: t.G, G2: t.G >= 2, G4: t.G >= 4, G8: t.G >= 8, IL: t.IL, WG: t.WG, PX: t.PX ?? 4, P8: t.PX === 8 };
 }
 
-/** Set by benches to compare tiles (override; null in normal use), weight caching (on) and the engine's inline ReLU mask (off). */
-export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean } = {
+/**
+ * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
+ * inline ReLU mask (off) and 1x1 convs as gemm products (on).
+ */
+export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean } = {
   // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
   // measured slower than one reluBackward pass (bench/RESULTS.md, conv2d, 2026-11-26 per-step overheads).
-  override: null, cacheWeights: true, fuseReluBackward: false,
+  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true,
 };
 
 /**
@@ -166,6 +170,18 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
   };
 }
 
+/**
+ * Whether a 1x1 stride-1 conv runs as gemm products (one per image): H·W a multiple of 4 (gemm's vec4
+ * columns), enough channels for its 8-row tile (winogradTuning.minChannels, the same trade-off), and
+ * every tensor within one binding. Backward-input with an inline ReLU mask stays on the direct kernel.
+ */
+export function pointwiseApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
+  if (!convTuning.pointwiseGemm || g.KH !== 1 || g.KW !== 1 || g.stride !== 1 || g.pad !== 0 || (g.H * g.W) % 4) return false;
+  if (Math.min(g.C, g.O) < winogradTuning.minChannels) return false;
+  const cp = gemmRows(ctx, g.C), op = gemmRows(ctx, g.O);
+  return fitsOneBinding(ctx, g.N * g.C * g.H * g.W, g.N * g.O * g.H * g.W, cp * g.O, op * g.C);
+}
+
 /** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
 export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
   const { x, w, b = null, y, geometry: g } = args;
@@ -179,7 +195,14 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
     ['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.C * g.KH * g.KW * f.O4 * 4],
     ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
   ]);
-  if (winogradApplies(ctx, g, 'forward')) {
+  if (pointwiseApplies(ctx, g)) {
+    // y[n] (O x HW) = wᵀᵀ x[n]: A = w transposed to [C][Op], B = x[n] (C x HW).
+    const Op = gemmRows(ctx, g.O);
+    const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, 1, g.O, g.C, Op);
+    const hw = g.H * g.W;
+    gemm(ctx, { a: wt, b: x, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride: g.C * hw, cStride: g.O * hw, bias: b, relu: args.relu });
+    if (pooled) ctx.pool.release(wt);
+  } else if (winogradApplies(ctx, g, 'forward')) {
     conv2dWinograd(ctx, { x, w, y, shape: winogradShape(g, 'forward'), flip: false, bias: b, relu: args.relu, weightsKey: args.weightsKey });
   } else if (fitsOneBinding(ctx, xSize, ySize)) conv2dWhole(ctx, args, f);
   else conv2dBanded(ctx, args);
@@ -258,7 +281,14 @@ export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputAr
     if (buffer.size < n * 4) throw new Error(`conv2dBackwardInput: buffer ${what} holds ${buffer.size} bytes, needs ${n * 4} (input ${shapeOf(g.inShape)}, weight ${shapeOf(g.weightShape)})`);
   }
   checkBindings(ctx, 'conv2dBackwardInput', g, [['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4]]);
-  if (winogradApplies(ctx, g, 'backwardInput')) {
+  if (!y && pointwiseApplies(ctx, g)) {
+    // dx[n] (C x HW) = wᵀ dy[n]: A = w [O][C] with rows padded to Cp (a transpose of [O][C][1]), B = dy[n].
+    const Cp = gemmRows(ctx, g.C);
+    const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, g.O, g.C, 1, Cp);
+    const hw = g.H * g.W;
+    gemm(ctx, { a: wt, b: dy, c: dx, K: g.O, M: g.C, N: hw, Z: g.N, bStride: g.O * hw, cStride: g.C * hw });
+    if (pooled) ctx.pool.release(wt);
+  } else if (winogradApplies(ctx, g, 'backwardInput')) {
     conv2dWinograd(ctx, { x: dy, w, y: dx, shape: winogradShape(g, 'backwardInput'), flip: true, mask: y, weightsKey: args.weightsKey });
   } else if (fitsOneBinding(ctx, dySize, dxSize, padded)) backwardInputWhole(ctx, args, p);
   else backwardInputBanded(ctx, args);

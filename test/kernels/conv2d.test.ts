@@ -259,7 +259,7 @@ describeEachAdapter('conv2d by Winograd F(2x2, 3x3) (3x3 stride 1, zero padding)
     { name: '1x17x8x8 -> 16, p0', x: [1, 17, 8, 8], w: [16, 17, 3, 3], stride: 1, padding: 0 },
     { name: '1x40x15x17 -> 24, p1', x: [1, 40, 15, 17], w: [24, 40, 3, 3], stride: 1, padding: 1 },
   ];
-  const gemms = (ctx: GpuContext) => ctx.dispatchCounts.get('conv2dWinogradGemm') ?? 0;
+  const gemms = (ctx: GpuContext) => ctx.dispatchCounts.get('conv2dWinogradInput') ?? 0;
 
   for (const c of WINO) {
     it(`${c.name}: forward (bias, ReLU) and backward-input (with and without the ReLU mask) match the reference`, async () => {

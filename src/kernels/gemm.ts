@@ -1,0 +1,89 @@
+/**
+ * gemm: a batch of Z matrix products C[z] = A[z]ᵀ·B[z] (A stored k-major) with an optional bias-per-row
+ * and ReLU epilogue, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
+ * convolution (conv2d-winograd.ts) and of 1x1 convolutions (conv2d.ts); `matmul` stays the general
+ * kernel (any shape, transposes) for the classifier head.
+ */
+import source from './gemm.wgsl';
+import type { GpuContext } from '../gpu/context.js';
+
+export interface GemmArgs {
+  /** [K][Mp] per batch entry, Mp = gemmRows(ctx, M) (rows past M are padding) */
+  a: GPUBuffer;
+  /** [K][N] per batch entry */
+  b: GPUBuffer;
+  /** [Mstore][N] per batch entry */
+  c: GPUBuffer;
+  K: number;
+  M: number;
+  /** columns: a multiple of 4 */
+  N: number;
+  /** batch entries (default 1) */
+  Z?: number;
+  /** rows of C written (default M; at most Mp) */
+  Mstore?: number;
+  /** element strides between batch entries, multiples of 4 (a: default 0, one A shared by all) */
+  aStride?: number; bStride?: number; cStride?: number;
+  bias?: GPUBuffer | null;
+  relu?: boolean;
+}
+
+/** Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation. */
+export interface GemmTile { R: number; Q: number }
+
+/** Set by benches: a tile to use instead of the adapter's (null in normal use), workgroup size. */
+export const gemmTuning: { override: GemmTile | null; WG: number } = { override: null, WG: 64 };
+
+/**
+ * Per-adapter tile (exp sweep, bench/RESULTS.md): llvmpipe 32 x 16 (1.4-1.7x the 8 x 16 tile at the
+ * Winograd and 1x1 shapes of VGG-19 and ResNet-50); SwiftShader and hardware GPUs 8 x 16.
+ */
+export function gemmTile(ctx: GpuContext): GemmTile {
+  if (gemmTuning.override) return gemmTuning.override;
+  return ctx.gpu.adapter.kind === 'llvmpipe' ? { R: 32, Q: 4 } : { R: 8, Q: 4 };
+}
+
+/** Mp: M rounded up to whole row blocks of the adapter's tile (the padding rows of A are zeros). */
+export const gemmRows = (ctx: GpuContext, M: number): number => Math.ceil(M / gemmTile(ctx).R) * gemmTile(ctx).R;
+
+/** The tile's unrolled lines for gemm.wgsl's {{DECLARE}}, {{LOAD}}, {{FMA}} and {{STORE}}. */
+function tileLines({ R, Q }: GemmTile): Record<string, string> {
+  const rows = Array.from({ length: R }, (_, r) => r);
+  const cols = Array.from({ length: Q }, (_, q) => q);
+  const each = (f: (r: number, q: number) => string) => rows.flatMap((r) => cols.map((q) => f(r, q))).join('\n  ');
+  return {
+    DECLARE: each((r, q) => `var c${r}_${q} = vec4f(0.0);`),
+    LOAD: [
+      ...Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[a + ${i}u];`),
+      ...cols.map((q) => `let v${q} = B[b + min(j0 + ${q}u, last)];`),
+    ].join('\n    '),
+    FMA: each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`).replaceAll('\n  ', '\n    '),
+    STORE: each((r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
+  };
+}
+
+export function gemm(ctx: GpuContext, args: GemmArgs): void {
+  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, bias = null, relu = false } = args;
+  const tile = gemmTile(ctx);
+  const Mp = gemmRows(ctx, M);
+  const bStride = args.bStride ?? K * N;
+  const cStride = args.cStride ?? Mstore * N;
+  const shape = `K=${K} M=${M} N=${N} Z=${Z}`;
+  for (const [name, v] of [['K', K], ['M', M], ['N', N], ['Z', Z]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`gemm: ${name} must be a positive integer (${shape})`);
+  }
+  if (N % 4 || aStride % 4 || bStride % 4 || cStride % 4) throw new Error(`gemm: N and the batch strides must be multiples of 4 (${shape}; strides ${aStride}, ${bStride}, ${cStride})`);
+  if (Mstore > Mp) throw new Error(`gemm: Mstore ${Mstore} > Mp ${Mp} (${shape})`);
+  const bindings = [['A', (Z - 1) * aStride + K * Mp, a], ['B', (Z - 1) * bStride + K * N, b], ['C', (Z - 1) * cStride + Mstore * N, c]] as const;
+  for (const [what, elements] of bindings) ctx.checkBinding('gemm', `${what} (${shape})`, elements * 4);
+  for (const [what, elements, buffer] of bindings) {
+    if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
+  }
+  const WG = gemmTuning.WG;
+  const columnBlocks = Math.ceil(N / (4 * tile.Q));
+  ctx.launch({ name: 'gemm', source, defines: { WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, RELU: relu, ...tileLines(tile) } }, {
+    buffers: bias ? [a, b, bias, c] : [a, b, c],
+    uniforms: new Uint32Array([K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4]),
+    workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z],
+  });
+}

@@ -1,0 +1,76 @@
+// gemm: a batch of matrix products with a register tile per invocation and no workgroup memory,
+//   C[z][m][n] = Σ_k A[z][k][m] · B[z][k][n]   (+ bias[m], then max(·, 0), for rows m < Mstore)
+// the inner loop of Winograd convolution (z = the 16 positions of a transformed tile) and of 1x1
+// convolutions (z = the image; A = the transposed weights, shared: aStride 0).
+//
+// Layout (row-major, in vec4 units): A [K][Mp/4] with Mp a multiple of the tile's R rows (A is stored
+// k-major, i.e. transposed, so the R values of a row block are R/4 vec4 loads); B [K][N/4] and
+// C [Mstore][N/4] with N a multiple of 4. Matrix z starts at z·aStride, z·bStride, z·cStride (vec4s).
+// Bindings: 0 uniform Params; 1 A; 2 B; [3 bias if BIAS]; then C.
+// Dispatch: (ceil(CB·Mp/R / WG), 1, Z), workgroup (WG, 1, 1), CB = ceil(N/(4·Q)) column blocks.
+// One invocation: R rows × Q vec4 columns, R·Q named vec4 accumulators c{r}_{q}; per k, R/4 + Q vec4
+// loads feed R·Q vec4 FMAs. The tile is per adapter (gemm.ts): on llvmpipe every storage load is a
+// per-lane gather, so the largest tile that was measured, 32 x 16 (48 loaded floats per 512 FMAs, the
+// accumulators spilled to the stack — vector spills are cheaper than gathers), ran 1.6x the 8 x 16 one;
+// on SwiftShader the tiles measured alike and 8 x 16 keeps registers free.
+// WGSL has no unrolling macro and SwiftShader keeps dynamically indexed private arrays in memory, so
+// gemm.ts writes the tile's lines out (the placeholders DECLARE: the accumulators; LOAD: the R/4 vec4s
+// u{i} of A and Q vec4s v{q} of B at step k; FMA: c{r}_{q} = fma(u{r/4}[r%4], v{q}, c{r}_{q}); STORE:
+// one store() per accumulator).
+// Invocations run over column blocks first, then row blocks: a wide product keeps one row block per
+// workgroup (the same A loads in every lane) and a narrow one (an 8x8 map has one column block) still
+// fills the workgroup's SIMD lanes with row blocks — with one row block per workgroup llvmpipe ran 8x8
+// maps at 1/8 of its lanes. Columns past N are clamped on load and not stored; rows past Mstore are not
+// stored. (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader,
+// measured the same as consecutive columns on both CPU adapters: not kept.)
+// Compile-time constants: WG, RB (= R/4), Q. Variants: BIAS, RELU.
+
+struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<vec4f>;
+@group(0) @binding(2) var<storage, read> B: array<vec4f>;
+#if BIAS
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> C: array<vec4f>;
+#else
+@group(0) @binding(3) var<storage, read_write> C: array<vec4f>;
+#endif
+
+const WG = {{WG}}u;
+const RB = {{RB}}u;
+const Q = {{Q}}u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let inv = wid.x * WG + lid.x;
+  let m4 = (inv / p.CB) * RB;
+  if (m4 >= p.Mp4) { return; }
+  let j0 = (inv % p.CB) * Q;
+  let last = p.N4 - 1u;
+  let z = wid.z;
+  let aBase = z * p.aStride + m4;
+  let bBase = z * p.bStride;
+  {{DECLARE}}
+  for (var k = 0u; k < p.K; k++) {
+    let a = aBase + k * p.Mp4;
+    let b = bBase + k * p.N4;
+    {{LOAD}}
+    {{FMA}}
+  }
+  let m0 = m4 * 4u;
+  let cBase = z * p.cStride;
+  {{STORE}}
+}
+
+// Row m0 + r, vec4 column j0 + q: bias, ReLU, and stored unless past Mstore or N.
+fn store(cBase: u32, m: u32, j: u32, v: vec4f) {
+  if (m >= p.Mstore || j >= p.N4) { return; }
+  var r = v;
+#if BIAS
+  r += vec4f(bias[m]);
+#endif
+#if RELU
+  r = max(r, vec4f(0.0));
+#endif
+  C[cBase + m * p.N4 + j] = r;
+}
