@@ -9,12 +9,13 @@
  *
  * Variants: base (weights transposed every call, separate reluBackward pass), cache (frozen weights'
  * transposed layouts cached), cache+mask (and the ReLU mask applied inside the conv gradient kernels),
- * direct (cache, without Winograd: 3x3 stride-1 convs on the direct kernels). Every variant but
- * `direct` uses Winograd where it applies (the default). The loss of each variant is printed: all agree.
+ * direct (cache, every conv on the direct kernels and Grams on the register kernels: no Winograd, no
+ * gemm). Every variant but `direct` uses Winograd and gemm where they apply (the default). The loss of each variant is printed: all agree.
  */
 import { getContext } from '../src/gpu/context.js';
 import { convTuning, conv2dWeightCache } from '../src/kernels/conv2d.js';
 import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
+import { gramTuning } from '../src/kernels/gram.js';
 import { benchModel, styleEvaluation } from './evaluate.js';
 
 const args = process.argv.slice(2);
@@ -26,10 +27,10 @@ const ctx = await getContext(adapter);
 const modelName = (opt('model') ?? 'resnet50') as 'resnet50' | 'vgg19';
 const model = await benchModel(ctx, modelName);
 const allVariants: Record<string, () => void> = {
-  base: () => { convTuning.cacheWeights = false; winogradTuning.cacheWeights = false; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; },
-  cache: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; },
-  'cache+mask': () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = true; winogradTuning.enabled = true; },
-  direct: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = false; },
+  base: () => { convTuning.cacheWeights = false; winogradTuning.cacheWeights = false; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
+  cache: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
+  'cache+mask': () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = true; winogradTuning.enabled = true; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
+  direct: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = false; convTuning.pointwiseGemm = false; gramTuning.gemm = false; },
 };
 const chosen = (opt('variants') ?? 'base,cache,cache+mask').split(',');
 const variants = Object.fromEntries(chosen.map((v) => {
@@ -64,6 +65,6 @@ for (const size of sizes) {
   console.log(`  cached weight layouts ${(conv2dWeightCache.bytes / 2 ** 20).toFixed(0)} MiB; submits ${ctx.submitCount}`);
   ev.dispose();
 }
-Object.assign(convTuning, { cacheWeights: true, fuseReluBackward: false });
+Object.assign(convTuning, { cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true });
 Object.assign(winogradTuning, { cacheWeights: true, enabled: true });
 process.exit(0);

@@ -110,7 +110,8 @@ function bandTile(ctx: GpuContext, tile: ConvTile, plane: number): ConvTile {
   return { ...tile, G };
 }
 
-function encodeTranspose(ctx: GpuContext, w: GPUBuffer, dst: GPUBuffer, B: number, R: number, S: number, RP: number): void {
+/** dst[b][s][r] = src[b][r][s] (r < R; zeros up to RP): the weights' layout transform, also used by gram.ts. */
+export function encodeTranspose(ctx: GpuContext, w: GPUBuffer, dst: GPUBuffer, B: number, R: number, S: number, RP: number): void {
   const { workgroups, uniforms } = elementwiseGrid(ctx, B * S * RP, [R, S, RP]);
   ctx.launch({ name: 'conv2dWeightTranspose', source: transposeSource }, { buffers: [w, dst], uniforms, workgroups });
 }

@@ -1,11 +1,12 @@
 /**
- * gemm: a batch of Z matrix products C[z] = A[z]ᵀ·B[z] (A stored k-major) with an optional bias-per-row
+ * gemm: a batch of Z matrix products C[z] = α A[z]ᵀ·B[z] (A stored k-major) with an optional bias-per-row
  * and ReLU epilogue, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
- * convolution (conv2d-winograd.ts) and of 1x1 convolutions (conv2d.ts); `matmul` stays the general
+ * convolution (conv2d-winograd.ts), of 1x1 convolutions (conv2d.ts) and of the Gram matrices on llvmpipe (gram.ts); `matmul` stays the general
  * kernel (any shape, transposes) for the classifier head.
  */
 import source from './gemm.wgsl';
 import type { GpuContext } from '../gpu/context.js';
+import { uniformBlock } from './launch.js';
 
 export interface GemmArgs {
   /** [K][Mp] per batch entry, Mp = gemmRows(ctx, M) (rows past M are padding) */
@@ -24,6 +25,8 @@ export interface GemmArgs {
   Mstore?: number;
   /** element strides between batch entries, multiples of 4 (a: default 0, one A shared by all) */
   aStride?: number; bStride?: number; cStride?: number;
+  /** factor on the products, before bias and ReLU (default 1) */
+  alpha?: number;
   bias?: GPUBuffer | null;
   relu?: boolean;
 }
@@ -63,7 +66,7 @@ function tileLines({ R, Q }: GemmTile): Record<string, string> {
 }
 
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
-  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, bias = null, relu = false } = args;
+  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, relu = false } = args;
   const tile = gemmTile(ctx);
   const Mp = gemmRows(ctx, M);
   const bStride = args.bStride ?? K * N;
@@ -83,7 +86,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const columnBlocks = Math.ceil(N / (4 * tile.Q));
   ctx.launch({ name: 'gemm', source, defines: { WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, RELU: relu, ...tileLines(tile) } }, {
     buffers: bias ? [a, b, bias, c] : [a, b, c],
-    uniforms: new Uint32Array([K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4]),
+    uniforms: uniformBlock([...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha }]),
     workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z],
   });
 }

@@ -1,7 +1,8 @@
 // gemm: a batch of matrix products with a register tile per invocation and no workgroup memory,
-//   C[z][m][n] = Σ_k A[z][k][m] · B[z][k][n]   (+ bias[m], then max(·, 0), for rows m < Mstore)
-// the inner loop of Winograd convolution (z = the 16 positions of a transformed tile) and of 1x1
-// convolutions (z = the image; A = the transposed weights, shared: aStride 0).
+//   C[z][m][n] = α Σ_k A[z][k][m] · B[z][k][n]   (+ bias[m], then max(·, 0), for rows m < Mstore)
+// the inner loop of Winograd convolution (z = the 16 positions of a transformed tile), of 1x1
+// convolutions (z = the image; A = the transposed weights, shared: aStride 0) and of Gram matrices and
+// their gradient on llvmpipe (gram.ts).
 //
 // Layout (row-major, in vec4 units): A [K][Mp/4] with Mp a multiple of the tile's R rows (A is stored
 // k-major, i.e. transposed, so the R values of a row block are R/4 vec4 loads); B [K][N/4] and
@@ -25,7 +26,7 @@
 // measured the same as consecutive columns on both CPU adapters: not kept.)
 // Compile-time constants: WG, RB (= R/4), Q. Variants: BIAS, RELU.
 
-struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32 }
+struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<vec4f>;
 @group(0) @binding(2) var<storage, read> B: array<vec4f>;
@@ -62,10 +63,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   {{STORE}}
 }
 
-// Row m0 + r, vec4 column j0 + q: bias, ReLU, and stored unless past Mstore or N.
+// Row m0 + r, vec4 column j0 + q: α, bias, ReLU, and stored unless past Mstore or N.
 fn store(cBase: u32, m: u32, j: u32, v: vec4f) {
   if (m >= p.Mstore || j >= p.N4) { return; }
-  var r = v;
+  var r = p.alpha * v;
 #if BIAS
   r += vec4f(bias[m]);
 #endif

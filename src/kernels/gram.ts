@@ -12,7 +12,8 @@
  *   SwiftShader: gram 64×(128×128) ~430-590 ms = 0.2-0.3 GFLOP/s, 512×(32×32) ~660-730 ms = 0.7-0.8 GFLOP/s.
  * A 32-deep K slab (half the barriers) measured the same as 16 within the noise, so 16 stays.
  *
- * On the CPU adapters gram-register.wgsl mostly runs instead (see gramPath): one 4×4 tile per invocation
+ * On llvmpipe the Gram and its gradient are gemm products (gemmFits, below); on SwiftShader, and where C is
+ * not a multiple of gemm's tile rows, gram-register.wgsl mostly runs instead (see gramPath): one 4×4 tile per invocation
  * over the whole H·W (or C) sum, no workgroup memory or barriers. The tiled kernel spent its time there on
  * barriers and, backward at H·W = 16, on 64-wide pixel tiles three-quarters empty with only C/64
  * workgroups. Figures in bench/RESULTS.md.
@@ -21,7 +22,9 @@ import source from './gram.wgsl';
 import registerSource from './gram-register.wgsl';
 import type { GpuContext } from '../gpu/context.js';
 import { elementwiseGrid, uniformBlock } from './launch.js';
-import { channelBands } from './conv2d.js';
+import { channelBands, encodeTranspose } from './conv2d.js';
+import { add } from './add.js';
+import { gemm, gemmTile } from './gemm.js';
 
 export type Shape4 = [number, number, number, number];
 
@@ -39,22 +42,39 @@ const MIN_SLICE = 128;
  * REGISTER_MAX_HW pixels, where workgroup memory is cheap.
  */
 export const REGISTER_MAX_HW = 256;
-export type GramPath = 'tiled' | 'register';
+export type GramPath = 'tiled' | 'register' | 'gemm';
 export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'backward', force?: GramPath): GramPath {
-  if (force) return force;
+  if (force) {
+    if (force === 'gemm' && !gemmFits(ctx, shape, pass)) throw new Error(`gram: the gemm path needs C a multiple of ${gemmTile(ctx).R} (and H·W of 4 backward), got [${shape}]`);
+    return force;
+  }
   const [, c, h, w] = shape;
   const kind = ctx.gpu.adapter.kind;
+  // Forward with few channels the gemm has too few invocations (C = 64: 8 of 32x16 tiles) to use both cores.
+  if (kind === 'llvmpipe' && gramTuning.gemm && gemmFits(ctx, shape, pass) && (pass === 'backward' || c >= 128)) return 'gemm';
   if (kind === 'llvmpipe' || (kind === 'swiftshader' && pass === 'forward')) return 'register';
   if (kind === 'swiftshader') return h * w <= 16 || c <= 64 ? 'register' : 'tiled';
   return h * w <= REGISTER_MAX_HW ? 'register' : 'tiled';
 }
 
 /**
- * Register tile widths, 8 or 4 (benches and tests set them to compare): pixels per invocation of the backward
+ * The gemm path (gemm.wgsl's large register tile; on llvmpipe 2-3x the register kernel, bench/RESULTS.md):
+ *   forward  G_b = α Fᵀ_bᵀ Fᵀ_b with Fᵀ_b = F_b transposed to [H·W][C] (so both operands are k-major),
+ *   backward dF_b = α S_b F_b with S_b = dG_b + dG_bᵀ (symmetric, so it is its own k-major layout).
+ * It computes all of G, not one triangle, and needs C a multiple of the tile's rows (every network
+ * layer's is) so G needs no padding, and H·W a multiple of 4 backward (vec4 columns of F).
+ */
+function gemmFits(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'backward'): boolean {
+  const [, c, h, w] = shape;
+  return c % gemmTile(ctx).R === 0 && (pass === 'forward' || (h * w) % 4 === 0);
+}
+
+/**
+ * Register tile widths, 8 or 4 (benches and tests set them to compare), and whether llvmpipe takes the gemm path: pixels per invocation of the backward
  * (8: 1.4-1.9x on llvmpipe, 1.1-1.75x on SwiftShader) and Gram columns per invocation of the forward (8: 1.05-1.7x
  * on llvmpipe, 0.9-1.15x on SwiftShader). Figures in bench/RESULTS.md.
  */
-export const gramTuning: { backwardPixels: 4 | 8; forwardColumns: 4 | 8 } = { backwardPixels: 8, forwardColumns: 8 };
+export const gramTuning: { backwardPixels: 4 | 8; forwardColumns: 4 | 8; gemm: boolean } = { backwardPixels: 8, forwardColumns: 8, gemm: true };
 
 function registerDefines(c: number, hw: number, forward: boolean) {
   return {
@@ -121,7 +141,15 @@ export function gram(ctx: GpuContext, f: GPUBuffer, g: GPUBuffer, shape: Shape4,
     }
     return;
   }
-  if (gramPath(ctx, shape, 'forward', force) === 'register') {
+  const path = gramPath(ctx, shape, 'forward', force);
+  if (path === 'gemm') {
+    const ft = ctx.pool.acquire(n * hw * c * 4, 'gram features transposed');
+    encodeTranspose(ctx, f, ft, n, c, hw, c);
+    gemm(ctx, { a: ft, b: ft, c: g, K: hw, M: c, N: c, Z: n, aStride: hw * c, bStride: hw * c, cStride: c * c, alpha: scale });
+    ctx.pool.release(ft);
+    return;
+  }
+  if (path === 'register') {
     const uniforms = registerUniforms({ ...base, rowsA: c, rowsB: c, fStride: c * hw, gStride: c * c, diag: true });
     ctx.launch(kernel, { buffers: [f, f, g], uniforms, workgroups: registerGrid(c, c, n) });
     return;
@@ -176,7 +204,18 @@ export function gramBackward(ctx: GpuContext, dg: GPUBuffer, f: GPUBuffer, df: G
     }
     return;
   }
-  if (gramPath(ctx, shape, 'backward', force) === 'register') {
+  const path = gramPath(ctx, shape, 'backward', force);
+  if (path === 'gemm') {
+    const t = ctx.pool.acquire(n * c * c * 4, 'gramBackward dGᵀ');
+    encodeTranspose(ctx, dg, t, n, c, c, c);
+    const sym = ctx.pool.acquire(n * c * c * 4, 'gramBackward dG + dGᵀ');
+    add(ctx, dg, t, sym, n * c * c);
+    ctx.pool.release(t);
+    gemm(ctx, { a: sym, b: f, c: df, K: c, M: c, N: hw, Z: n, aStride: c * c, bStride: c * hw, cStride: c * hw, alpha: 1 / (c * hw) });
+    ctx.pool.release(sym);
+    return;
+  }
+  if (path === 'register') {
     const uniforms = registerUniforms({ ...base, rowsA: c, rowsB: c, fStride: c * hw, gStride: c * c });
     ctx.launch(kernel, { buffers: [dg, f, df], uniforms, workgroups: workgroups(c, n) });
     return;

@@ -5,7 +5,8 @@ import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import { gram, gramBackward, gramSplit, gramTuning, type GramPath, type Shape4 } from '../../src/kernels/gram.js';
 import * as ref from '../../src/reference/gram.js';
 
-// Kernel files under test: src/kernels/gram.wgsl (tiled) and src/kernels/gram-register.wgsl (few pixels).
+// Kernel files under test: src/kernels/gram.wgsl (tiled), src/kernels/gram-register.wgsl (few pixels) and
+// the gemm path (src/kernels/gemm.wgsl on the transposed features).
 // Tolerances: each entry sums H·W (up to ~1100) f32 products of O(1) values, then is divided by C·H·W;
 // f32 rounding of such a sum is ~1e-7·sqrt(K) relative to Σ|terms|, so atol 1e-6 on values of ~1/C
 // and rtol 1e-4 leave a 10x margin.
@@ -106,6 +107,34 @@ describeEachAdapter('gram', (getCtx) => {
       assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: 'gramBackward (4 px)', shape });
     });
   }
+
+  // The gemm path (llvmpipe's default where C is a multiple of gemm's tile rows: 32 there, 8 elsewhere; H·W a
+  // multiple of 4 backward): a batch of 2, H·W not a multiple of the 16-column tile, a single row of pixels.
+  for (const shape of [[2, 64, 4, 5], [1, 96, 3, 4], [1, 128, 1, 4]] as Shape4[]) {
+    it(`[${shape}] gemm path: forward and backward (dG not symmetric) match the reference`, async () => {
+      const ctx = await getCtx();
+      const [n, c, h, w] = shape;
+      const total = n * c * h * w;
+      const x = randomArray(total, 49), dg = randomArray(n * c * c, 50);
+      const fB = ctx.bufferFrom(x);
+      const g = ctx.pool.acquire(n * c * c * 4);
+      const df = ctx.pool.acquire(total * 4);
+      const before = ctx.dispatchCounts.get('gemm') ?? 0;
+      gram(ctx, fB, g, shape, 'gemm');
+      gramBackward(ctx, ctx.bufferFrom(dg), fB, df, shape, 'gemm');
+      expect((ctx.dispatchCounts.get('gemm') ?? 0) - before).toBe(2);
+      assertClose(await ctx.readF32(g, n * c * c), ref.gram(x, shape), { atol: 1e-6, what: 'gram (gemm)', shape: [n, c, c] });
+      assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: 'gramBackward (gemm)', shape });
+    });
+  }
+
+  it('the gemm path refuses shapes it cannot tile, naming the shape', async () => {
+    const ctx = await getCtx();
+    const f = ctx.pool.acquire(66 * 12 * 4), g = ctx.pool.acquire(66 * 66 * 4);
+    expect(() => gram(ctx, f, g, [1, 66, 3, 4], 'gemm')).toThrow(/gemm path needs C a multiple of \d+.*\[1,66,3,4\]/);
+    ctx.pool.release(f);
+    ctx.pool.release(g);
+  });
 
   it('splits H·W for small channel counts and not for large ones', () => {
     expect(gramSplit([1, 64, 128, 128]).slices).toBeGreaterThan(1);
