@@ -5,7 +5,7 @@ import { expect, it, describe } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { tf, oracleGrads, nchwToNhwc, nhwcToNchw } from '../oracle.js';
 import {
-  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning,
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning, pointwiseApplies,
   type Conv2dGeometry, type PadMode,
 } from '../../src/kernels/conv2d.js';
 import { winogradApplies, winogradTuning } from '../../src/kernels/conv2d-winograd.js';
@@ -357,5 +357,55 @@ describeEachAdapter('conv2d by Winograd F(2x2, 3x3) (3x3 stride 1, zero padding)
     } finally {
       ctx.maxBindingBytes = ctx.limits.maxStorageBufferBindingSize;
     }
+  });
+});
+
+describeEachAdapter('conv2d 1x1 stride 1 as gemm products', (getCtx) => {
+  // H·W a multiple of 4 but not of the 16-column tile; channels not a multiple of any tile's rows; a batch.
+  const PW: Case[] = [
+    { name: '2x20x3x4 -> 33', x: [2, 20, 3, 4], w: [33, 20, 1, 1], stride: 1, padding: 0 },
+    { name: '1x64x5x4 -> 17', x: [1, 64, 5, 4], w: [17, 64, 1, 1], stride: 1, padding: 0 },
+    { name: '1x256x8x8 -> 64 (a ResNet bottleneck)', x: [1, 256, 8, 8], w: [64, 256, 1, 1], stride: 1, padding: 0 },
+  ];
+  const gemms = (ctx: GpuContext) => ctx.dispatchCounts.get('gemm') ?? 0;
+  for (const c of PW) {
+    it(`${c.name}: forward (bias, ReLU) and backward-input run as gemm and match the reference and the direct kernels`, async () => {
+      const ctx = await getCtx();
+      const g = geometryOf(c);
+      const { x, w, b, dy } = data(g, 51);
+      const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b), dyb = ctx.bufferFrom(dy);
+      const [y, yd] = [ctx.pool.acquire(dy.length * 4), ctx.pool.acquire(dy.length * 4)];
+      const [dx, dxd] = [ctx.pool.acquire(x.length * 4), ctx.pool.acquire(x.length * 4)];
+      expect(pointwiseApplies(ctx, g)).toBe(true);
+      const before = gemms(ctx);
+      conv2d(ctx, { x: xb, w: wb, b: bb, y, geometry: g, relu: true, weightsKey: wb });
+      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g, weightsKey: wb });
+      expect(gemms(ctx) - before).toBe(2);
+      convTuning.pointwiseGemm = false;
+      try {
+        conv2d(ctx, { x: xb, w: wb, b: bb, y: yd, geometry: g, relu: true });
+        conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: dxd, geometry: g });
+        expect(gemms(ctx) - before).toBe(2);
+      } finally {
+        convTuning.pointwiseGemm = true;
+      }
+      const yRef = ref.conv2d(g, x, w, b, true);
+      const dxRef = ref.conv2dBackwardInput(g, dy, w);
+      assertClose(await ctx.readF32(y, dy.length), yRef, { atol: ATOL, what: `gemm conv2d ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(yd, dy.length), yRef, { atol: ATOL, what: `direct conv2d ${c.name}`, shape: g.outShape });
+      assertClose(await ctx.readF32(dx, x.length), dxRef, { atol: ATOL, what: `gemm conv2dBackwardInput ${c.name}`, shape: g.inShape });
+      assertClose(await ctx.readF32(dxd, x.length), dxRef, { atol: ATOL, what: `direct conv2dBackwardInput ${c.name}`, shape: g.inShape });
+      for (const buf of [xb, wb, bb, dyb, y, yd, dx, dxd]) ctx.pool.release(buf);
+    });
+  }
+
+  it('applies only to 1x1 stride-1 convs with H·W a multiple of 4 and enough channels', async () => {
+    const ctx = await getCtx();
+    const geo = (x: number[], w: number[], stride = 1) => conv2dGeometry({ inShape: x, weightShape: w, stride, padding: 0 });
+    expect(pointwiseApplies(ctx, geo([1, 64, 8, 8], [64, 64, 1, 1]))).toBe(true);
+    expect(pointwiseApplies(ctx, geo([1, 64, 7, 7], [64, 64, 1, 1]))).toBe(false); // 49 pixels
+    expect(pointwiseApplies(ctx, geo([1, 64, 8, 8], [64, 64, 1, 1], 2))).toBe(false); // stride 2
+    expect(pointwiseApplies(ctx, geo([1, 64, 8, 8], [64, 64, 3, 3]))).toBe(false);
+    expect(pointwiseApplies(ctx, geo([1, 3, 8, 8], [64, 3, 1, 1]))).toBe(false); // 3 channels
   });
 });

@@ -1,0 +1,65 @@
+// gemm kernel: gemm.wgsl (batched C[z] = α A[z]ᵀ B[z] + bias, ReLU; A stored k-major) against the float64
+// reference, on every adapter's own tile and on the other tiles (gemmTuning.override).
+import { expect, it } from 'vitest';
+import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
+import { gemm, gemmRows, gemmTuning, type GemmTile } from '../../src/kernels/gemm.js';
+import * as ref from '../../src/reference/gemm.js';
+
+// Tolerance: inputs in [-1,1), A scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms stays
+// below ~1e-6·sqrt(K): atol 2e-5.
+interface Case { name: string; K: number; M: number; N: number; Z?: number; Mstore?: number; shareA?: boolean; alpha?: number; bias?: boolean; relu?: boolean }
+const CASES: Case[] = [
+  { name: 'odd K, M not a multiple of any tile, N not a multiple of 16', K: 37, M: 13, N: 20 },
+  { name: 'one column block, many row blocks (a small map)', K: 64, M: 96, N: 4 },
+  { name: 'batch of 3 with its own A each, alpha, bias, ReLU', K: 19, M: 40, N: 36, Z: 3, alpha: 0.5, bias: true, relu: true },
+  { name: 'batch of 2 sharing A (1x1 conv), rows stored < M', K: 33, M: 24, N: 52, Z: 2, shareA: true, Mstore: 17 },
+  { name: 'K = 1', K: 1, M: 8, N: 16 },
+];
+
+describeEachAdapter('gemm', (getCtx) => {
+  const run = async (c: Case) => {
+    const ctx = await getCtx();
+    const Z = c.Z ?? 1;
+    const Mp = gemmRows(ctx, c.M);
+    const Mstore = c.Mstore ?? c.M;
+    const aStride = c.shareA ? 0 : c.K * Mp;
+    const aLen = c.shareA ? c.K * Mp : Z * c.K * Mp;
+    // A's padding rows (m >= M) hold zeros, as every caller's layout does.
+    const a = randomArray(aLen, 1).map((v, i) => ((i % Mp) < c.M ? v / Math.sqrt(c.K) : 0));
+    const b = randomArray(Z * c.K * c.N, 2);
+    const bias = randomArray(c.M, 3);
+    const out = ctx.pool.acquire(Z * Mstore * c.N * 4);
+    gemm(ctx, {
+      a: ctx.bufferFrom(a), b: ctx.bufferFrom(b), c: out, K: c.K, M: c.M, N: c.N, Z, Mstore, aStride,
+      alpha: c.alpha, bias: c.bias ? ctx.bufferFrom(bias) : null, relu: c.relu,
+    });
+    const expected = ref.gemm(a, b, { K: c.K, M: c.M, N: c.N, Mp, Z, Mstore, aStride, alpha: c.alpha, relu: c.relu }, c.bias ? bias : null);
+    assertClose(await ctx.readF32(out, Z * Mstore * c.N), expected, { atol: 2e-5, what: `gemm ${c.name}`, shape: [Z, Mstore, c.N] });
+    ctx.pool.release(out);
+  };
+
+  for (const c of CASES) it(`${c.name}: matches the reference`, () => run(c));
+
+  for (const tile of [{ R: 8, Q: 4 }, { R: 32, Q: 4 }, { R: 4, Q: 2 }, { R: 16, Q: 8 }] as GemmTile[]) {
+    it(`tile ${tile.R}x${4 * tile.Q}: every case matches the reference`, async () => {
+      gemmTuning.override = tile;
+      try {
+        for (const c of CASES) await run(c);
+      } finally {
+        gemmTuning.override = null;
+      }
+    });
+  }
+
+  it('refuses N or strides not a multiple of 4, too-small buffers, Mstore past the padded rows', async () => {
+    const ctx = await getCtx();
+    const small = ctx.pool.acquire(64);
+    const big = ctx.pool.acquire(1 << 16);
+    expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 6 })).toThrow(/gemm: N and the batch strides must be multiples of 4 \(K=4 M=8 N=6 Z=1/);
+    expect(() => gemm(ctx, { a: small, b: big, c: big, K: 64, M: 8, N: 8 })).toThrow(/gemm: buffer A holds \d+ bytes, needs \d+ \(K=64 M=8 N=8 Z=1\)/);
+    expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 8, Mstore: 999 })).toThrow(/gemm: Mstore 999 > Mp/);
+    expect(() => gemm(ctx, { a: big, b: big, c: big, K: 0, M: 8, N: 8 })).toThrow(/gemm: K must be a positive integer/);
+    ctx.pool.release(small);
+    ctx.pool.release(big);
+  });
+});
