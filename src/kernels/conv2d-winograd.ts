@@ -51,7 +51,9 @@ export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forwa
   const s = winogradShape(g, pass);
   const plan = winogradPlan(ctx, s);
   const max = ctx.maxBindingBytes / 4;
-  const temp = Math.min(max, winogradTuning.maxTempBytes / 4);
+  // The temporaries are pool buffers: within the pool's maxBufferSize too (else the direct kernel runs, so a
+  // model's largest buffer stays its largest activation, src/models/memory.ts).
+  const temp = Math.min(max, winogradTuning.maxTempBytes / 4, ctx.pool.maxBufferSize / 4);
   return [plan.uElements, s.N * s.K * s.H * s.W, s.N * s.M * s.outH * s.outW].every((e) => e <= max) && Math.max(plan.vElements, plan.mElements) <= temp;
 }
 

@@ -20,6 +20,7 @@ import { elementwiseGrid } from './launch.js';
 import { weightLayout } from './conv2d-weight-cache.js';
 import { conv2dWinograd, winogradApplies, winogradShape, winogradTuning } from './conv2d-winograd.js';
 import { gemm, gemmRows } from './gemm.js';
+import { subsample, subsampleBackward } from './subsample.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 export { conv2dWeightCache } from './conv2d-weight-cache.js';
@@ -39,7 +40,7 @@ function groupFlags(t: ConvTile) {
 
 /**
  * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
- * inline ReLU mask (off) and 1x1 convs as gemm products (on).
+ * inline ReLU mask (off) and 1x1 convs (stride 1 or more) as gemm products (on).
  */
 export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean } = {
   // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
@@ -172,15 +173,16 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
 }
 
 /**
- * Whether a 1x1 stride-1 conv runs as gemm products (one per image): H·W a multiple of 4 (gemm's vec4
- * columns), enough channels for its 8-row tile (winogradTuning.minChannels, the same trade-off), and
- * every tensor within one binding. Backward-input with an inline ReLU mask stays on the direct kernel.
+ * Whether a 1x1 conv without padding runs as gemm products (one per image; strided: of every S-th pixel,
+ * via subsample.wgsl): outH·outW a multiple of 4 (gemm's vec4 columns), enough channels for its row tile
+ * (winogradTuning.minChannels, the same trade-off), and every tensor within one binding. Backward-input with
+ * an inline ReLU mask stays on the direct kernel.
  */
 export function pointwiseApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
-  if (!convTuning.pointwiseGemm || g.KH !== 1 || g.KW !== 1 || g.stride !== 1 || g.pad !== 0 || (g.H * g.W) % 4) return false;
+  if (!convTuning.pointwiseGemm || g.KH !== 1 || g.KW !== 1 || g.pad !== 0 || (g.outH * g.outW) % 4) return false;
   if (Math.min(g.C, g.O) < winogradTuning.minChannels) return false;
   const cp = gemmRows(ctx, g.C), op = gemmRows(ctx, g.O);
-  return fitsOneBinding(ctx, g.N * g.C * g.H * g.W, g.N * g.O * g.H * g.W, cp * g.O, op * g.C);
+  return fitsOneBinding(ctx, g.N * g.C * g.H * g.W, g.N * g.O * g.outH * g.outW, cp * g.O, op * g.C);
 }
 
 /** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
@@ -197,11 +199,14 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
     ...(b ? [['b', g.O, b] as [string, number, GPUBuffer]] : []),
   ]);
   if (pointwiseApplies(ctx, g)) {
-    // y[n] (O x HW) = wᵀᵀ x[n]: A = w transposed to [C][Op], B = x[n] (C x HW).
+    // y[n] (O x outH·outW) = W x[n], W [O][C]: A = w transposed to [C][Op], B = x[n] (every S-th pixel when strided).
     const Op = gemmRows(ctx, g.O);
     const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, 1, g.O, g.C, Op);
-    const hw = g.H * g.W;
-    gemm(ctx, { a: wt, b: x, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride: g.C * hw, cStride: g.O * hw, bias: b, relu: args.relu });
+    const hw = g.outH * g.outW;
+    const xs = g.stride > 1 ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2d subsampled x') : x;
+    if (g.stride > 1) subsample(ctx, x, xs, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
+    gemm(ctx, { a: wt, b: xs, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride: g.C * hw, cStride: g.O * hw, bias: b, relu: args.relu });
+    if (xs !== x) ctx.pool.release(xs);
     if (pooled) ctx.pool.release(wt);
   } else if (winogradApplies(ctx, g, 'forward')) {
     conv2dWinograd(ctx, { x, w, y, shape: winogradShape(g, 'forward'), flip: false, bias: b, relu: args.relu, weightsKey: args.weightsKey });
@@ -283,11 +288,17 @@ export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputAr
   }
   checkBindings(ctx, 'conv2dBackwardInput', g, [['w', g.O * g.C * g.KH * g.KW, w], ['transposed weights', g.O * g.KH * g.KW * p.C4 * 4]]);
   if (!y && pointwiseApplies(ctx, g)) {
-    // dx[n] (C x HW) = wᵀ dy[n]: A = w [O][C] with rows padded to Cp (a transpose of [O][C][1]), B = dy[n].
+    // dx[n] = Wᵀ dy[n]: A = w [O][C] with rows padded to Cp (a transpose of [O][C][1]), B = dy[n]; strided:
+    // into the subsampled grid, then scattered back with zeros between.
     const Cp = gemmRows(ctx, g.C);
     const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, g.O, g.C, 1, Cp);
-    const hw = g.H * g.W;
-    gemm(ctx, { a: wt, b: dy, c: dx, K: g.O, M: g.C, N: hw, Z: g.N, bStride: g.O * hw, cStride: g.C * hw });
+    const hw = g.outH * g.outW;
+    const dxs = g.stride > 1 ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2dBackwardInput subsampled dx') : dx;
+    gemm(ctx, { a: wt, b: dy, c: dxs, K: g.O, M: g.C, N: hw, Z: g.N, bStride: g.O * hw, cStride: g.C * hw });
+    if (g.stride > 1) {
+      subsampleBackward(ctx, dxs, dx, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
+      ctx.pool.release(dxs);
+    }
     if (pooled) ctx.pool.release(wt);
   } else if (winogradApplies(ctx, g, 'backwardInput')) {
     conv2dWinograd(ctx, { x: dy, w, y: dx, shape: winogradShape(g, 'backwardInput'), flip: true, mask: y, weightsKey: args.weightsKey });

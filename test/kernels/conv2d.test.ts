@@ -360,9 +360,12 @@ describeEachAdapter('conv2d by Winograd F(2x2, 3x3) (3x3 stride 1, zero padding)
   });
 });
 
-describeEachAdapter('conv2d 1x1 stride 1 as gemm products', (getCtx) => {
-  // H·W a multiple of 4 but not of the 16-column tile; channels not a multiple of any tile's rows; a batch.
+describeEachAdapter('conv2d 1x1 as gemm products (stride 1, and strided via subsample)', (getCtx) => {
+  // H·W a multiple of 4 but not of the 16-column tile; channels not a multiple of any tile's rows; a batch;
+  // strided: odd input sizes (the last row and column are sampled or not).
   const PW: Case[] = [
+    { name: '2x24x7x8 -> 40, stride 2', x: [2, 24, 7, 8], w: [40, 24, 1, 1], stride: 2, padding: 0 },
+    { name: '1x32x9x11 -> 16, stride 3', x: [1, 32, 9, 11], w: [16, 32, 1, 1], stride: 3, padding: 0 },
     { name: '2x20x3x4 -> 33', x: [2, 20, 3, 4], w: [33, 20, 1, 1], stride: 1, padding: 0 },
     { name: '1x64x5x4 -> 17', x: [1, 64, 5, 4], w: [17, 64, 1, 1], stride: 1, padding: 0 },
     { name: '1x256x8x8 -> 64 (a ResNet bottleneck)', x: [1, 256, 8, 8], w: [64, 256, 1, 1], stride: 1, padding: 0 },
@@ -381,6 +384,7 @@ describeEachAdapter('conv2d 1x1 stride 1 as gemm products', (getCtx) => {
       conv2d(ctx, { x: xb, w: wb, b: bb, y, geometry: g, relu: true, weightsKey: wb });
       conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g, weightsKey: wb });
       expect(gemms(ctx) - before).toBe(2);
+      if (g.stride > 1) expect(ctx.dispatchCounts.get('subsampleBackward')).toBeGreaterThan(0);
       convTuning.pointwiseGemm = false;
       try {
         conv2d(ctx, { x: xb, w: wb, b: bb, y: yd, geometry: g, relu: true });
@@ -399,12 +403,13 @@ describeEachAdapter('conv2d 1x1 stride 1 as gemm products', (getCtx) => {
     });
   }
 
-  it('applies only to 1x1 stride-1 convs with H·W a multiple of 4 and enough channels', async () => {
+  it('applies only to unpadded 1x1 convs with outH·outW a multiple of 4 and enough channels', async () => {
     const ctx = await getCtx();
     const geo = (x: number[], w: number[], stride = 1) => conv2dGeometry({ inShape: x, weightShape: w, stride, padding: 0 });
     expect(pointwiseApplies(ctx, geo([1, 64, 8, 8], [64, 64, 1, 1]))).toBe(true);
     expect(pointwiseApplies(ctx, geo([1, 64, 7, 7], [64, 64, 1, 1]))).toBe(false); // 49 pixels
-    expect(pointwiseApplies(ctx, geo([1, 64, 8, 8], [64, 64, 1, 1], 2))).toBe(false); // stride 2
+    expect(pointwiseApplies(ctx, geo([1, 64, 8, 8], [64, 64, 1, 1], 2))).toBe(true); // stride 2: 4x4 out
+    expect(pointwiseApplies(ctx, geo([1, 64, 14, 14], [64, 64, 1, 1], 2))).toBe(false); // 7x7 out
     expect(pointwiseApplies(ctx, geo([1, 64, 8, 8], [64, 64, 3, 3]))).toBe(false);
     expect(pointwiseApplies(ctx, geo([1, 3, 8, 8], [64, 3, 1, 1]))).toBe(false); // 3 channels
   });
