@@ -62,13 +62,16 @@ export interface BenchReport {
 const matches = (only: string | null, name: string, shape: string) =>
   !only || only.split(',').some((o) => `${name} ${shape}`.toLowerCase().includes(o.trim().toLowerCase()));
 
-/** Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so only two convs, a small matmul and the 128 px evaluations there. */
+/**
+ * Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so there the convs (every listed shape is
+ * ~1.2 GFLOP: ~3 s a run), the small matmul and the 128 px evaluations (~1 min a run).
+ */
 function peerWanted(kind: string, name: string, shape: string): boolean {
   if (name.includes('bwd-weight')) return false; // style transfer never runs it; tfjs's is very slow on CPUs
   // Evaluations: the 128 and 256 px the targets name (512 px would take TF.js minutes per run on a CPU adapter;
   // on SwiftShader 128 px only, ~1 min per TF.js run).
   if (name.endsWith(' eval')) return shape === '128px' || (kind !== 'swiftshader' && shape === '256px');
-  if (kind === 'swiftshader') return (shape === '32x32 256->256' && name.startsWith('conv2d 3x3')) || (name === 'matmul' && shape === '512x512x512');
+  if (kind === 'swiftshader') return name.startsWith('conv2d') || (name === 'matmul' && shape === '512x512x512');
   return true;
 }
 
