@@ -1,0 +1,47 @@
+/**
+ * gemm register-tile sweep: the same products with each tile (gemmTuning.override), alternating tile by tile
+ * in one process (this host's speed drifts minute to minute), best of the rounds, GFLOP/s = 2·K·M·N·Z / time.
+ *
+ *   node --import ./bin/register.mjs bench/gemm-tiles.ts [llvmpipe|swiftshader] [--tiles=8x16,32x16,...] [--rounds=6]
+ *
+ * Tiles are R rows x C columns (C = 4·Q, Q vec4 columns). Shapes: a Winograd product of VGG-19/ResNet-50
+ * (128 -> 128 channels, 64x64 outputs: K 128, M 128, N 1024 tiles, 16 products), a ResNet-50 1x1 conv
+ * (256 -> 64 at 56x56) and a deep Winograd product (512 -> 512 at 16x16: N 64, 16 products).
+ */
+import { getContext } from '../src/gpu/context.js';
+import { gemm, gemmRows, gemmTuning, type GemmTile } from '../src/kernels/gemm.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const adapter = (args.find((a) => !a.startsWith('--')) ?? 'llvmpipe') as 'llvmpipe' | 'swiftshader';
+const tiles: GemmTile[] = (opt('tiles') ?? '8x16,16x16,32x16,16x32,32x32').split(',').map((t) => {
+  const [R, C] = t.split('x').map(Number);
+  return { R, Q: C / 4 };
+});
+const rounds = Number(opt('rounds') ?? 6);
+const shapes = [[128, 128, 1024, 16], [256, 64, 3136, 1], [512, 512, 64, 16]]; // K, M, N, Z
+const ctx = await getContext(adapter);
+for (const [K, M, N, Z] of shapes) {
+  const Mmax = Math.max(...tiles.map((t) => Math.ceil(M / t.R) * t.R));
+  const a = ctx.bufferFrom(new Float32Array(Z * K * Mmax).fill(0.5));
+  const b = ctx.bufferFrom(new Float32Array(Z * K * N).fill(0.25));
+  const c = ctx.pool.acquire(Z * M * N * 4);
+  const best = new Map<string, number>();
+  for (let round = 0; round < rounds; round++) {
+    for (const tile of round % 2 ? tiles.slice().reverse() : tiles) {
+      gemmTuning.override = tile;
+      const Mp = gemmRows(ctx, M);
+      const run = () => gemm(ctx, { a, b, c, K, M, N, Z, aStride: Z > 1 ? K * Mp : 0 });
+      if (round === 0) { run(); await ctx.sync(); }
+      const t0 = performance.now();
+      run();
+      await ctx.sync();
+      const key = `${tile.R}x${4 * tile.Q}`;
+      best.set(key, Math.min(best.get(key) ?? Infinity, performance.now() - t0));
+    }
+  }
+  gemmTuning.override = null;
+  console.log(`${adapter} K${K} M${M} N${N} Z${Z}  ` + [...best].map(([t, ms]) => `${t}: ${((2 * K * M * N * Z) / ms / 1e6).toFixed(1)}`).join('  '));
+  for (const buf of [a, b, c]) ctx.pool.release(buf);
+}
+process.exit(0);
