@@ -6,7 +6,7 @@
  */
 import source from './add.wgsl';
 import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementChunks, elementwiseGrid, uniformBlock } from './launch.js';
+import { chunkLaunch, chunkRange, elementChunks, uniformBlock } from './launch.js';
 
 type Variant = 'ADD' | 'ACCUMULATE' | 'FILL' | 'COPY';
 const NAMES: Record<Variant, string> = { ADD: 'add', ACCUMULATE: 'accumulate', FILL: 'fill', COPY: 'copy' };
@@ -18,11 +18,11 @@ function launchChunked(ctx: GpuContext, variant: Variant, buffers: GPUBuffer[], 
   for (const b of buffers) {
     if (b.size < n * 4) throw new Error(`${name}: buffer "${b.label}" holds ${b.size / 4} floats, needs ${n}`);
   }
-  const defines = { ADD: variant === 'ADD', ACCUMULATE: variant === 'ACCUMULATE', FILL: variant === 'FILL' };
   for (const c of elementChunks(ctx, 0, n)) {
-    const { workgroups } = elementwiseGrid(ctx, c.count);
-    const uniforms = uniformBlock([{ u32: c.count }, { u32: workgroups[0] * 256 }, { u32: c.skip }, { f32: value }]);
-    ctx.launch({ name, source, defines }, { buffers: buffers.map((b) => chunkRange(b, c)), uniforms, workgroups });
+    const l = chunkLaunch(ctx, c);
+    const defines = { ADD: variant === 'ADD', ACCUMULATE: variant === 'ACCUMULATE', FILL: variant === 'FILL', V4: l.V4 };
+    const uniforms = uniformBlock([{ u32: l.n }, { u32: l.rowStride }, { u32: l.skip }, { f32: value }]);
+    ctx.launch({ name, source, defines }, { buffers: buffers.map((b) => chunkRange(b, c)), uniforms, workgroups: l.workgroups });
   }
 }
 

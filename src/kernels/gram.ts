@@ -12,8 +12,8 @@
  *   SwiftShader: gram 64×(128×128) ~430-590 ms = 0.2-0.3 GFLOP/s, 512×(32×32) ~660-730 ms = 0.7-0.8 GFLOP/s.
  * A 32-deep K slab (half the barriers) measured the same as 16 within the noise, so 16 stays.
  *
- * On llvmpipe the Gram and its gradient are gemm products (gemmFits, below); on SwiftShader, and where C is
- * not a multiple of gemm's tile rows, gram-register.wgsl mostly runs instead (see gramPath): one 4×4 tile per invocation
+ * On llvmpipe the Gram and its gradient are mostly gemm products (gemmFits, below), on SwiftShader the
+ * gradient; elsewhere on the CPU adapters gram-register.wgsl mostly runs (see gramPath): one 4×4 tile per invocation
  * over the whole H·W (or C) sum, no workgroup memory or barriers. The tiled kernel spent its time there on
  * barriers and, backward at H·W = 16, on 64-wide pixel tiles three-quarters empty with only C/64
  * workgroups. Figures in bench/RESULTS.md.
@@ -50,15 +50,21 @@ export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'back
   }
   const [, c, h, w] = shape;
   const kind = ctx.gpu.adapter.kind;
-  // Forward with few channels the gemm has too few invocations (C = 64: 8 of 32x16 tiles) to use both cores.
-  if (kind === 'llvmpipe' && gramTuning.gemm && gemmFits(ctx, shape, pass) && (pass === 'backward' || c >= 128)) return 'gemm';
+  if (gramTuning.gemm && gemmFits(ctx, shape, pass)) {
+    // llvmpipe: forward from 128 channels (at 64 the gemm has 8 invocations of 32x16 tiles: one core) and
+    // backward from 128 pixels (below, dG's transpose and sum cost more than the product saves). SwiftShader:
+    // backward from 64 pixels (1.7-3x the register kernel, 2-6x the tiled one); its forward gemm only ties.
+    if (kind === 'llvmpipe' && (pass === 'forward' ? c >= 128 : h * w >= 128)) return 'gemm';
+    if (kind === 'swiftshader' && pass === 'backward' && h * w >= 64) return 'gemm';
+  }
   if (kind === 'llvmpipe' || (kind === 'swiftshader' && pass === 'forward')) return 'register';
   if (kind === 'swiftshader') return h * w <= 16 || c <= 64 ? 'register' : 'tiled';
   return h * w <= REGISTER_MAX_HW ? 'register' : 'tiled';
 }
 
 /**
- * The gemm path (gemm.wgsl's large register tile; on llvmpipe 2-3x the register kernel, bench/RESULTS.md):
+ * The gemm path (gemm.wgsl's register tile; on llvmpipe 1.5-3x the register kernel, backward on SwiftShader
+ * 1.7-3x; bench/RESULTS.md):
  *   forward  G_b = α Fᵀ_bᵀ Fᵀ_b with Fᵀ_b = F_b transposed to [H·W][C] (so both operands are k-major),
  *   backward dF_b = α S_b F_b with S_b = dG_b + dG_bᵀ (symmetric, so it is its own k-major layout).
  * It computes all of G, not one triangle, and needs C a multiple of the tile's rows (every network

@@ -55,3 +55,17 @@ export function elementChunks(ctx: GpuContext, start: number, end: number, bytes
 export function chunkRange(buffer: GPUBuffer, c: ElementChunk, bytesPerElement = 4): BufferRange {
   return { buffer, offset: c.bindStart * bytesPerElement, size: (c.skip + c.count) * bytesPerElement };
 }
+
+/** Set by benches: whether elementwise kernels with a V4 variant may use it (on where the chunk allows). */
+export const elementwiseTuning = { vec4: true };
+
+/**
+ * Launch parameters of an elementwise chunk: with V4 (the kernel's vec4 variant) when the chunk's count
+ * and skip are whole vec4s, so n and skip are passed in vec4s; `extra` u32s follow {n, rowStride, skip}.
+ */
+export function chunkLaunch(ctx: GpuContext, c: ElementChunk): { V4: boolean; n: number; skip: number; workgroups: [number, number]; rowStride: number } {
+  const V4 = elementwiseTuning.vec4 && c.count % 4 === 0 && c.skip % 4 === 0;
+  const n = V4 ? c.count / 4 : c.count;
+  const [x, y] = ctx.grid1d(n, ELEMENTWISE_WORKGROUP);
+  return { V4, n, skip: V4 ? c.skip / 4 : c.skip, workgroups: [x, y], rowStride: x * ELEMENTWISE_WORKGROUP };
+}

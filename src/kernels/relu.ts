@@ -4,15 +4,18 @@
  */
 import source from './relu.wgsl';
 import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementChunks, elementwiseGrid } from './launch.js';
+import { chunkLaunch, chunkRange, elementChunks } from './launch.js';
 
 function launchChunked(ctx: GpuContext, name: string, forward: boolean, buffers: GPUBuffer[], n: number): void {
   for (const b of buffers) {
     if (b.size < n * 4) throw new Error(`${name}: buffer "${b.label}" holds ${b.size / 4} floats, needs ${n}`);
   }
   for (const c of elementChunks(ctx, 0, n)) {
-    const { workgroups, uniforms } = elementwiseGrid(ctx, c.count, [c.skip]);
-    ctx.launch({ name, source, defines: { FORWARD: forward } }, { buffers: buffers.map((b) => chunkRange(b, c)), uniforms, workgroups });
+    const l = chunkLaunch(ctx, c);
+    ctx.launch(
+      { name, source, defines: { FORWARD: forward, V4: l.V4 } },
+      { buffers: buffers.map((b) => chunkRange(b, c)), uniforms: new Uint32Array([l.n, l.rowStride, l.skip]), workgroups: l.workgroups },
+    );
   }
 }
 

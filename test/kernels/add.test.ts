@@ -3,6 +3,7 @@ import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import { add, accumulate, copy, fill } from '../../src/kernels/add.js';
+import { elementwiseTuning } from '../../src/kernels/launch.js';
 import * as ref from '../../src/reference/add.js';
 
 // Kernel file under test: src/kernels/add.wgsl (add, accumulate, fill, copy variants).
@@ -70,4 +71,27 @@ describeEachAdapter('add', (getCtx) => {
     expect(() => add(ctx, x, x, ctx.pool.acquire(n * 4), n)).toThrow(/add: the same buffer is bound twice/);
     expect(() => add(ctx, ctx.pool.acquire(256), ctx.pool.acquire(n * 4), x, n)).toThrow(/add: buffer .* holds 64 floats, needs 50830/);
   });
+
+  // The vec4 variant runs when n (and a chunk's skip) is a multiple of 4; the cases above (n = 50830) run scalar.
+  for (const vec4 of [true, false]) {
+    it(`n a multiple of 4, ${vec4 ? 'vec4' : 'scalar'} variant: add, accumulate, fill and copy match the reference exactly`, async () => {
+      const ctx = await getCtx();
+      const m = 4 * 3001;
+      const p = randomArray(m, 7), q = randomArray(m, 8);
+      const y = ctx.pool.acquire(m * 4), z = ctx.pool.acquire(m * 4), f = ctx.pool.acquire(m * 4);
+      elementwiseTuning.vec4 = vec4;
+      try {
+        add(ctx, ctx.bufferFrom(p), ctx.bufferFrom(q), y, m);
+        copy(ctx, y, z, m);
+        accumulate(ctx, z, ctx.bufferFrom(q), m);
+        fill(ctx, f, m, 2.5);
+      } finally {
+        elementwiseTuning.vec4 = true;
+      }
+      const sum = Float32Array.from(ref.add(p, q));
+      assertClose(await ctx.readF32(y, m), sum, { atol: 0, rtol: 0, what: 'add' });
+      assertClose(await ctx.readF32(z, m), Float32Array.from(sum, (v, i) => v + Math.fround(q[i])), { atol: 0, rtol: 0, what: 'accumulate' });
+      expect((await ctx.readF32(f, m)).every((v) => v === 2.5)).toBe(true);
+    });
+  }
 });

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { reluForward, reluBackward } from '../../src/kernels/relu.js';
+import { elementwiseTuning } from '../../src/kernels/launch.js';
 import * as ref from '../../src/reference/relu.js';
 
 describeEachAdapter('relu', (getCtx) => {
@@ -23,12 +24,30 @@ describeEachAdapter('relu', (getCtx) => {
     assertClose(await ctx.readF32(dx, n), ref.reluBackward(x, dy), { atol: 0, rtol: 0, what: 'reluBackward', shape: [1, 3, 37, 29] });
   });
 
+  it('vec4 variant (n a multiple of 4, one vec4 per invocation): forward and backward match the reference exactly', async () => {
+    const ctx = await getCtx();
+    const m = 4 * 2777;
+    const xs = randomArray(m, 4), dys = randomArray(m, 5);
+    const y = ctx.pool.acquire(m * 4), dx = ctx.pool.acquire(m * 4);
+    const before = ctx.dispatchCounts.get('relu') ?? 0;
+    reluForward(ctx, ctx.bufferFrom(xs), y, m);
+    reluBackward(ctx, ctx.bufferFrom(xs), ctx.bufferFrom(dys), dx, m);
+    expect((ctx.dispatchCounts.get('relu') ?? 0) - before).toBe(1);
+    assertClose(await ctx.readF32(y, m), ref.reluForward(xs), { atol: 0, rtol: 0, what: 'relu (vec4)' });
+    assertClose(await ctx.readF32(dx, m), ref.reluBackward(xs, dys), { atol: 0, rtol: 0, what: 'reluBackward (vec4)' });
+  });
+
   it('a launch wider than 65535 workgroups folds into y and still covers every element', async () => {
     const ctx = await getCtx();
-    const big = 256 * 65535 + 1000; // one more row of workgroups than the x dimension allows
+    const big = 256 * 65535 + 1000; // one more row of workgroups than the x dimension allows (one element per invocation)
     const xs = randomArray(big, 3);
     const y = ctx.pool.acquire(big * 4);
-    reluForward(ctx, ctx.bufferFrom(xs), y, big);
+    elementwiseTuning.vec4 = false;
+    try {
+      reluForward(ctx, ctx.bufferFrom(xs), y, big);
+    } finally {
+      elementwiseTuning.vec4 = true;
+    }
     const got = await ctx.readF32(y, big);
     expect(got[big - 1]).toBe(Math.max(xs[big - 1], 0));
     assertClose(got, ref.reluForward(xs), { atol: 0, rtol: 0, what: 'relu (folded grid)' });
