@@ -83,22 +83,23 @@ struct Params { K: u32, H: u32, W: u32, pad: u32, tilesH: u32, tilesW: u32, T: u
 @group(0) @binding(2) var<storage, read_write> V: array<f32>;
 #endif
 
-// Row r of the 4x4 patch at (h0, w0) of plane `base`: 4 columns, zero outside the image.
+// x at column c of row h (a row inside the image) of plane `base`; zero outside the image.
+fn at(row: u32, c: i32) -> f32 {
+  if (c < 0 || c >= i32(p.W)) { return 0.0; }
+  let j = row + u32(c);
+#if MASK
+  return select(0.0, x[j], relu[j] > 0.0);
+#else
+  return x[j];
+#endif
+}
+
+// Row h of the 4x4 patch whose left column is w0: zero outside the image. Written out, no loops: SwiftShader
+// keeps dynamically indexed vectors and arrays in memory (the looped transforms measured slower there).
 fn patchRow(base: u32, h: i32, w0: i32) -> vec4f {
   if (h < 0 || h >= i32(p.H)) { return vec4f(0.0); }
-  var row = vec4f(0.0);
-  for (var s = 0; s < 4; s++) {
-    let c = w0 + s;
-    if (c >= 0 && c < i32(p.W)) {
-      let j = base + u32(h) * p.W + u32(c);
-#if MASK
-      row[s] = select(0.0, x[j], relu[j] > 0.0);
-#else
-      row[s] = x[j];
-#endif
-    }
-  }
-  return row;
+  let row = base + u32(h) * p.W;
+  return vec4f(at(row, w0), at(row, w0 + 1), at(row, w0 + 2), at(row, w0 + 3));
 }
 
 // Bᵀ applied along one axis: rows Bᵀ = [1,0,-1,0], [0,1,1,0], [0,-1,1,0], [0,1,0,-1].
@@ -125,14 +126,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let d1 = patchRow(base, h0 + 1, w0);
   let d2 = patchRow(base, h0 + 2, w0);
   let d3 = patchRow(base, h0 + 3, w0);
-  // Bᵀ d: combine rows; then (Bᵀ d) B: combine within each row.
-  let r = array<vec4f, 4>(bt(vec4f(d0.x, d1.x, d2.x, d3.x)), bt(vec4f(d0.y, d1.y, d2.y, d3.y)),
-                          bt(vec4f(d0.z, d1.z, d2.z, d3.z)), bt(vec4f(d0.w, d1.w, d2.w, d3.w)));
-  // r[s][i] = (Bᵀ d)[i][s]: column s of Bᵀ d; now transform each row i across s.
-  for (var i = 0u; i < 4u; i++) {
-    let v = bt(vec4f(r[0][i], r[1][i], r[2][i], r[3][i]));
-    for (var s = 0u; s < 4u; s++) { V[(i * 4u + s) * plane + out] = v[s]; }
-  }
+  // Bᵀ d down each column (c_s = column s of Bᵀ d), then (Bᵀ d) B along each row (v_i = row i of V's tile).
+  let c0 = bt(vec4f(d0.x, d1.x, d2.x, d3.x));
+  let c1 = bt(vec4f(d0.y, d1.y, d2.y, d3.y));
+  let c2 = bt(vec4f(d0.z, d1.z, d2.z, d3.z));
+  let c3 = bt(vec4f(d0.w, d1.w, d2.w, d3.w));
+  let v0 = bt(vec4f(c0.x, c1.x, c2.x, c3.x));
+  let v1 = bt(vec4f(c0.y, c1.y, c2.y, c3.y));
+  let v2 = bt(vec4f(c0.z, c1.z, c2.z, c3.z));
+  let v3 = bt(vec4f(c0.w, c1.w, c2.w, c3.w));
+  // V[ξ = 4i + s]
+  V[out] = v0.x; V[plane + out] = v0.y; V[2u * plane + out] = v0.z; V[3u * plane + out] = v0.w;
+  V[4u * plane + out] = v1.x; V[5u * plane + out] = v1.y; V[6u * plane + out] = v1.z; V[7u * plane + out] = v1.w;
+  V[8u * plane + out] = v2.x; V[9u * plane + out] = v2.y; V[10u * plane + out] = v2.z; V[11u * plane + out] = v2.w;
+  V[12u * plane + out] = v3.x; V[13u * plane + out] = v3.y; V[14u * plane + out] = v3.z; V[15u * plane + out] = v3.w;
 }
 #endif
 
@@ -169,17 +176,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let m = i / p.T;
   let plane = p.Mp * p.Tp;
   let at = m * p.Tp + t;
-  // Aᵀ = [1,1,1,0], [0,1,-1,-1]: rows of M first (q0, q1 over the 4 columns), then along each.
-  var q0 = vec4f(0.0);
-  var q1 = vec4f(0.0);
-  for (var s = 0u; s < 4u; s++) {
-    let m0 = M[s * plane + at];
-    let m1 = M[(4u + s) * plane + at];
-    let m2 = M[(8u + s) * plane + at];
-    let m3 = M[(12u + s) * plane + at];
-    q0[s] = m0 + m1 + m2;
-    q1[s] = m1 - m2 - m3;
-  }
+  // Row i of the tile's 4x4 M (ξ = 4i + s), written out (no dynamic indexing, as in INPUT).
+  let m0 = vec4f(M[at], M[plane + at], M[2u * plane + at], M[3u * plane + at]);
+  let m1 = vec4f(M[4u * plane + at], M[5u * plane + at], M[6u * plane + at], M[7u * plane + at]);
+  let m2 = vec4f(M[8u * plane + at], M[9u * plane + at], M[10u * plane + at], M[11u * plane + at]);
+  let m3 = vec4f(M[12u * plane + at], M[13u * plane + at], M[14u * plane + at], M[15u * plane + at]);
+  // Aᵀ = [1,1,1,0], [0,1,-1,-1]: Aᵀ M combines the rows (q0, q1: vectors over the 4 columns), then · A each.
+  let q0 = m0 + m1 + m2;
+  let q1 = m1 - m2 - m3;
   let tw = t % p.tilesW;
   let th = (t / p.tilesW) % p.tilesH;
   let n = t / (p.tilesW * p.tilesH);
