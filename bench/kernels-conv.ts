@@ -11,6 +11,7 @@
  *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=winograd --pass=bwdx --shape=4   (direct kernels vs Winograd F(2x2,3x3))
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=winograd --geom=1,512,8,8,512   (--geom N,C,H,W,O[,k]: any kxk s1 conv, default 3x3 p1)
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=pointwise --geom=1,256,56,56,64,1   (1x1 convs: direct kernel vs gemm)
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=im2col --geom=1,3,224,224,64,7,2   (the stem: direct vs im2col + gemm)
  *
  * --ab compares tiles on one shape (--shape, default 0) by alternating them run by run in one process and keeping each one's
  * best time: on this shared machine the load changes by 3x within a minute, and alternating is the only
@@ -65,20 +66,21 @@ const ab = opt('ab');
 for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) {
   const ctx = await getContext(adapter as 'llvmpipe' | 'swiftshader');
   if (ab) {
-    const geom = opt('geom')?.split(',').map(Number); // N,C,H,W,O[,k]: a kxk (default 3) stride-1 conv, pad (k-1)/2
-    const k = geom?.[5] ?? 3;
+    const geom = opt('geom')?.split(',').map(Number); // N,C,H,W,O[,k[,stride]]: a kxk (default 3) conv, pad (k-1)/2
+    const k = geom?.[5] ?? 3, st = geom?.[6] ?? 1;
     const { g, label } = geom
-      ? { g: conv2dGeometry({ inShape: geom.slice(0, 4), weightShape: [geom[4], geom[1], k, k], stride: 1, padding: (k - 1) / 2 }), label: `${geom.slice(0, 4).join('x')} -> ${geom[4]}, ${k}x${k} s1 p${(k - 1) / 2}` }
+      ? { g: conv2dGeometry({ inShape: geom.slice(0, 4), weightShape: [geom[4], geom[1], k, k], stride: st, padding: (k - 1) / 2 }), label: `${geom.slice(0, 4).join('x')} -> ${geom[4]}, ${k}x${k} s${st} p${(k - 1) / 2}` }
       : SHAPES[Number(opt('shape') ?? 0)];
     const fill = (n: number) => ctx.bufferFrom(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5));
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();
     for (let round = 0; round < Number(opt('rounds') ?? 4); round++) {
-      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'pointwise' ? ['direct', 'gemm'] : ab.split('/');
+      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'pointwise' || ab === 'im2col' ? ['direct', 'gemm'] : ab.split('/');
       for (const t of round % 2 ? variants.slice().reverse() : variants) {
         if (ab === 'cache') convTuning.cacheWeights = t === 'cached';
         else if (ab === 'winograd') winogradTuning.enabled = t === 'winograd';
         else if (ab === 'pointwise') convTuning.pointwiseGemm = t === 'gemm';
+        else if (ab === 'im2col') convTuning.im2colGemm = t === 'gemm';
         else convTuning.override = parseTile(t);
         // weightsKey: the weights are frozen, as the engine's are (the layout cache is on unless --ab=cache turns it off)
         const run = () => (passes[0] === 'bwdx' ? conv2dBackwardInput(ctx, { dy: y, w, dx: x, geometry: g, weightsKey: w }) : conv2d(ctx, { x, w, y, geometry: g, weightsKey: w }));

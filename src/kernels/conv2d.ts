@@ -21,6 +21,7 @@ import { weightLayout } from './conv2d-weight-cache.js';
 import { conv2dWinograd, winogradApplies, winogradShape, winogradTuning } from './conv2d-winograd.js';
 import { gemm, gemmRows } from './gemm.js';
 import { subsample, subsampleBackward } from './subsample.js';
+import { im2col, im2colElements } from './im2col.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 export { conv2dWeightCache } from './conv2d-weight-cache.js';
@@ -40,12 +41,12 @@ function groupFlags(t: ConvTile) {
 
 /**
  * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
- * inline ReLU mask (off) and 1x1 convs (stride 1 or more) as gemm products (on).
+ * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on) and im2col + gemm forward (on).
  */
-export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean } = {
+export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; im2colGemm: boolean } = {
   // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
   // measured slower than one reluBackward pass (bench/RESULTS.md, conv2d, 2026-11-26 per-step overheads).
-  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true,
+  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true, im2colGemm: true,
 };
 
 /**
@@ -185,6 +186,21 @@ export function pointwiseApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
   return fitsOneBinding(ctx, g.N * g.C * g.H * g.W, g.N * g.O * g.outH * g.outW, cp * g.O, op * g.C);
 }
 
+/**
+ * Whether the forward of a conv that neither the 1x1 nor the Winograd route takes runs as im2col + gemm:
+ * outH·outW a multiple of 4 and the patch matrix (C·KH·KW x outH·outW per image) within one binding, the pool's
+ * maxBufferSize and winogradTuning.maxTempBytes (the same cap on scratch). On SwiftShader 1.6x the direct
+ * kernel for ResNet's 7x7/2 stem and VGG's first conv, 1.07x for a strided 3x3 (bench/RESULTS.md).
+ */
+export function im2colApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
+  if (!convTuning.im2colGemm || g.KH * g.KW === 1 || (g.outH * g.outW) % 4) return false;
+  // llvmpipe: only with enough channels (its direct kernel ran the 3-channel stem and first VGG conv 1.2-1.5x faster).
+  if (ctx.gpu.adapter.kind === 'llvmpipe' && g.C < winogradTuning.minChannels) return false;
+  const bytes = im2colElements(g) * 4;
+  return bytes <= Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes)
+    && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, gemmRows(ctx, g.O) * g.C * g.KH * g.KW);
+}
+
 /** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
 export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
   const { x, w, b = null, y, geometry: g } = args;
@@ -210,6 +226,15 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
     if (pooled) ctx.pool.release(wt);
   } else if (winogradApplies(ctx, g, 'forward')) {
     conv2dWinograd(ctx, { x, w, y, shape: winogradShape(g, 'forward'), flip: false, bias: b, relu: args.relu, weightsKey: args.weightsKey });
+  } else if (im2colApplies(ctx, g)) {
+    // y[n] (O x outH·outW) = W cols[n], W [O][C·KH·KW]: A = w transposed to [C·KH·KW][Op], B = the patch matrix.
+    const K = g.C * g.KH * g.KW, P = g.outH * g.outW;
+    const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, 1, g.O, K, gemmRows(ctx, g.O));
+    const cols = ctx.pool.acquire(im2colElements(g) * 4, 'conv2d im2col patches');
+    im2col(ctx, x, cols, g);
+    gemm(ctx, { a: wt, b: cols, c: y, K, M: g.O, N: P, Z: g.N, bStride: K * P, cStride: g.O * P, bias: b, relu: args.relu });
+    ctx.pool.release(cols);
+    if (pooled) ctx.pool.release(wt);
   } else if (fitsOneBinding(ctx, xSize, ySize)) conv2dWhole(ctx, args, f);
   else conv2dBanded(ctx, args);
 }

@@ -25,14 +25,15 @@ import { randomVgg19 } from './fixtures.js';
 
 /**
  * Bytes of the largest tensor a forward pass to every tap creates (taps, and every op output recorded on the
- * way). Winograd's transformed tiles (4x a conv's input or output) are kernel scratch, left out: that path is
- * taken only where they fit the pool's maxBufferSize (winogradApplies; the next test runs at that bound).
+ * way). Kernel scratch is left out — Winograd's transformed tiles (4x a conv's input or output) and im2col's
+ * patch matrix (C·KH·KW x outH·outW: 2.3x the stem's output) — because those routes are taken only where their
+ * scratch fits the pool's maxBufferSize (winogradApplies, im2colApplies; the next test runs at that bound).
  */
 function largestForward(model: FeatureModel, width: number, height: number, ctx: Awaited<ReturnType<typeof getContext>>): number {
   let largest = 0;
   const acquire = ctx.pool.acquire.bind(ctx.pool);
   ctx.pool.acquire = (bytes: number, label?: string) => {
-    if (!label?.startsWith('conv2dWinograd')) largest = Math.max(largest, bytes);
+    if (!/^conv2dWinograd|im2col/.test(label ?? '')) largest = Math.max(largest, bytes);
     return acquire(bytes, label);
   };
   try {
