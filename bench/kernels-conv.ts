@@ -10,6 +10,7 @@
  *
  *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=winograd --pass=bwdx --shape=4   (direct kernels vs Winograd F(2x2,3x3))
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=winograd --geom=1,512,8,8,512   (--geom N,C,H,W,O[,k]: any kxk s1 conv, default 3x3 p1)
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=wtile --geom=1,128,64,64,128   (Winograd F(2x2,3x3) vs F(4x4,3x3))
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=pointwise --geom=1,256,56,56,64,1   (1x1 convs: direct kernel vs gemm)
  *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=im2col --geom=1,3,224,224,64,7,2   (the stem: direct vs im2col + gemm)
  *
@@ -75,10 +76,11 @@ for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) 
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();
     for (let round = 0; round < Number(opt('rounds') ?? 4); round++) {
-      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'pointwise' || ab === 'im2col' ? ['direct', 'gemm'] : ab.split('/');
+      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'wtile' ? ['F2', 'F4'] : ab === 'pointwise' || ab === 'im2col' ? ['direct', 'gemm'] : ab.split('/');
       for (const t of round % 2 ? variants.slice().reverse() : variants) {
         if (ab === 'cache') convTuning.cacheWeights = t === 'cached';
         else if (ab === 'winograd') winogradTuning.enabled = t === 'winograd';
+        else if (ab === 'wtile') winogradTuning.tile = t === 'F4' ? 4 : 2;
         else if (ab === 'pointwise') convTuning.pointwiseGemm = t === 'gemm';
         else if (ab === 'im2col') convTuning.im2colGemm = t === 'gemm';
         else convTuning.override = parseTile(t);

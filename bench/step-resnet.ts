@@ -9,8 +9,8 @@
  *
  * Variants: base (weights transposed every call, separate reluBackward pass), cache (frozen weights'
  * transposed layouts cached), cache+mask (and the ReLU mask applied inside the conv gradient kernels),
- * direct (cache, every conv on the direct kernels and Grams on the register kernels: no Winograd, no
- * gemm). Every variant but `direct` uses Winograd and gemm where they apply (the default). The loss of each variant is printed: all agree.
+ * f2 (cache, Winograd F(2x2, 3x3) everywhere instead of the per-shape F2/F4 choice), direct (cache, every
+ * conv on the direct kernels and Grams on the register kernels: no Winograd, no gemm). Every variant but `direct` uses Winograd and gemm where they apply (the default). The loss of each variant is printed: all agree.
  */
 import { getContext } from '../src/gpu/context.js';
 import { convTuning, conv2dWeightCache } from '../src/kernels/conv2d.js';
@@ -27,9 +27,10 @@ const ctx = await getContext(adapter);
 const modelName = (opt('model') ?? 'resnet50') as 'resnet50' | 'vgg19';
 const model = await benchModel(ctx, modelName);
 const allVariants: Record<string, () => void> = {
-  base: () => { convTuning.cacheWeights = false; winogradTuning.cacheWeights = false; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
-  cache: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
-  'cache+mask': () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = true; winogradTuning.enabled = true; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
+  base: () => { convTuning.cacheWeights = false; winogradTuning.cacheWeights = false; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; winogradTuning.tile = 0; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
+  cache: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; winogradTuning.tile = 0; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
+  'cache+mask': () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = true; winogradTuning.enabled = true; winogradTuning.tile = 0; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
+  f2: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; winogradTuning.tile = 2; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
   direct: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = false; convTuning.pointwiseGemm = false; gramTuning.gemm = false; },
 };
 const chosen = (opt('variants') ?? 'base,cache,cache+mask').split(',');

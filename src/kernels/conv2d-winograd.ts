@@ -1,8 +1,8 @@
 /**
- * conv2d 3x3 stride 1 with zero padding by Winograd F(2x2, 3x3): forward and backward-input (the
- * latter is the forward conv of dy with the flipped, channel-swapped filters). 2.25x fewer multiplies
- * than the direct kernels, as 16 matrix products on gemm.wgsl's register tile; the transforms and their
- * algebra are in conv2d-winograd.wgsl. conv2d.ts chooses this path (`winogradApplies`) and falls back to the direct
+ * conv2d 3x3 stride 1 with zero padding by Winograd F(2x2, 3x3) or F(4x4, 3x3): forward and backward-input
+ * (the latter is the forward conv of dy with the flipped, channel-swapped filters). 2.25x (F2) or 4x (F4)
+ * fewer multiplies than the direct kernels, as 16 or 36 matrix products on gemm.wgsl's register tile; the
+ * transforms and their algebra are in conv2d-winograd.wgsl. conv2d.ts chooses this path (`winogradApplies`) and falls back to the direct
  * kernels otherwise.
  */
 import source from './conv2d-winograd.wgsl';
@@ -13,23 +13,41 @@ import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 /**
  * Set by benches and tests: on/off, the smallest channel counts that take this path, the largest
- * transformed-input or product buffer (V and M are 4x the input and output: past this the direct kernel
- * is used rather than hold the extra memory), workgroup size, weight caching.
+ * transformed-input or product buffer (V and M are 4x (F2) or 2.25x (F4) the input and output: past this
+ * the direct kernel is used rather than hold the extra memory), workgroup size, weight caching, and the
+ * output tile r of F(r x r, 3x3): 2, 4, or 0 for winogradTile's per-adapter choice.
  */
-export const winogradTuning: { enabled: boolean; minChannels: number; maxTempBytes: number; WG: number; cacheWeights: boolean } = {
-  enabled: true, minChannels: 16, maxTempBytes: 128 * 2 ** 20, WG: 64, cacheWeights: true,
+export const winogradTuning: { enabled: boolean; minChannels: number; maxTempBytes: number; WG: number; cacheWeights: boolean; tile: 0 | 2 | 4 } = {
+  enabled: true, minChannels: 16, maxTempBytes: 128 * 2 ** 20, WG: 64, cacheWeights: true, tile: 0,
 };
 
 /** One Winograd convolution: input [N][K][H][W] -> output [N][M][outH][outW], 3x3 filters, `pad` zeros. */
 export interface WinogradShape { N: number; K: number; H: number; W: number; M: number; outH: number; outW: number; pad: number }
 
+/** The output tile r of F(r x r, 3x3) for this conv: winogradTuning.tile, else TILE_CHOICE below. */
+export function winogradTile(ctx: GpuContext, s: WinogradShape): 2 | 4 {
+  if (winogradTuning.tile) return winogradTuning.tile;
+  return TILE_CHOICE(ctx, s);
+}
+
+/**
+ * F(4x4, 3x3) wherever it has at least 16 tiles — one full column block of gemm's register tile (4·Q = 16
+ * columns on every adapter) — else F(2x2, 3x3). Measured A/B (bench/RESULTS.md, "Winograd F(4x4, 3x3)"):
+ * F4 1.3-1.7x F2 on llvmpipe and 1.7-2.0x on SwiftShader from 16x16 maps (16 tiles) up, forward and
+ * backward-input; at 8x8 (4 tiles, gemm columns three-quarters empty) it runs at half F2's speed on both.
+ */
+const TILE_CHOICE = (_ctx: GpuContext, s: WinogradShape): 2 | 4 =>
+  s.N * Math.ceil(s.outH / 4) * Math.ceil(s.outW / 4) >= 16 ? 4 : 2;
+
 export function winogradPlan(ctx: GpuContext, s: WinogradShape) {
-  const tilesH = Math.ceil(s.outH / 2);
-  const tilesW = Math.ceil(s.outW / 2);
+  const r = winogradTile(ctx, s);
+  const positions = (r + 2) ** 2;
+  const tilesH = Math.ceil(s.outH / r);
+  const tilesW = Math.ceil(s.outW / r);
   const T = s.N * tilesH * tilesW;
   const Tp = Math.ceil(T / 4) * 4;
   const Mp = gemmRows(ctx, s.M);
-  return { tilesH, tilesW, T, Tp, Mp, uElements: 16 * s.K * Mp, vElements: 16 * s.K * Tp, mElements: 16 * Mp * Tp };
+  return { r, positions, tilesH, tilesW, T, Tp, Mp, uElements: positions * s.K * Mp, vElements: positions * s.K * Tp, mElements: positions * Mp * Tp };
 }
 
 /** The Winograd shape of a conv's forward or backward-input pass. */
@@ -74,29 +92,30 @@ export interface WinogradArgs {
 
 export function conv2dWinograd(ctx: GpuContext, { x, w, y, shape: s, flip, bias = null, relu = false, mask, weightsKey }: WinogradArgs): void {
   const plan = winogradPlan(ctx, s);
-  const { T, Tp, Mp, tilesH, tilesW } = plan;
+  const { T, Tp, Mp, tilesH, tilesW, r, positions } = plan;
   const WG = winogradTuning.WG;
-  const { wt: U, pooled } = weightLayout(ctx, w, weightsKey, winogradTuning.cacheWeights, `winograd ${flip ? 'flip ' : ''}${s.K},${s.M},${Mp}`, plan.uElements,
+  const F4 = r === 4;
+  const { wt: U, pooled } = weightLayout(ctx, w, weightsKey, winogradTuning.cacheWeights, `winograd F${r} ${flip ? 'flip ' : ''}${s.K},${s.M},${Mp}`, plan.uElements,
     'conv2d weights (Winograd)', (dst) => {
       const n = s.K * Mp;
       const [gx, gy] = ctx.grid1d(n, WG);
-      ctx.launch({ name: 'conv2dWinogradWeights', source, defines: stage('WEIGHTS', WG, { FLIP: flip }) },
+      ctx.launch({ name: 'conv2dWinogradWeights', source, defines: stage('WEIGHTS', WG, F4, { FLIP: flip }) },
         { buffers: [w, dst], uniforms: new Uint32Array([s.K, s.M, Mp, gx * WG]), workgroups: [gx, gy] });
     });
   const V = ctx.pool.acquire(plan.vElements * 4, 'conv2dWinograd V (transformed input)');
   const [ix, iy] = ctx.grid1d(s.K * Tp, WG);
-  ctx.launch({ name: 'conv2dWinogradInput', source, defines: stage('INPUT', WG, { MASK: !!mask }) }, {
+  ctx.launch({ name: 'conv2dWinogradInput', source, defines: stage('INPUT', WG, F4, { MASK: !!mask }) }, {
     buffers: mask ? [x, mask, V] : [x, V],
     uniforms: new Uint32Array([s.K, s.H, s.W, s.pad, tilesH, tilesW, T, Tp, ix * WG]),
     workgroups: [ix, iy],
   });
   const M = ctx.pool.acquire(plan.mElements * 4, 'conv2dWinograd M (products)');
-  // 16 products, one per position of the 4x4 transformed tile: M[ξ] = U[ξ]ᵀ V[ξ].
-  gemm(ctx, { a: U, b: V, c: M, K: s.K, M: s.M, N: Tp, Z: 16, Mstore: Mp, aStride: s.K * Mp, bStride: s.K * Tp, cStride: Mp * Tp });
+  // One product per position of the transformed tile (16 or 36): M[ξ] = U[ξ]ᵀ V[ξ].
+  gemm(ctx, { a: U, b: V, c: M, K: s.K, M: s.M, N: Tp, Z: positions, Mstore: Mp, aStride: s.K * Mp, bStride: s.K * Tp, cStride: Mp * Tp });
   ctx.pool.release(V);
   if (pooled) ctx.pool.release(U);
   const [ox, oy] = ctx.grid1d(s.M * T, WG);
-  ctx.launch({ name: 'conv2dWinogradOutput', source, defines: stage('OUTPUT', WG, { BIAS: !!bias, RELU: relu }) }, {
+  ctx.launch({ name: 'conv2dWinogradOutput', source, defines: stage('OUTPUT', WG, F4, { BIAS: !!bias, RELU: relu }) }, {
     buffers: bias ? [M, bias, y] : [M, y],
     uniforms: new Uint32Array([s.M, Mp, s.outH, s.outW, tilesH, tilesW, T, Tp, ox * WG]),
     workgroups: [ox, oy],
@@ -105,9 +124,9 @@ export function conv2dWinograd(ctx: GpuContext, { x, w, y, shape: s, flip, bias 
 }
 
 /** Defines of one stage: its flag on, the others off (the file is three kernels), variant flags off unless given. */
-function stage(name: 'WEIGHTS' | 'INPUT' | 'OUTPUT', WG: number, flags: Record<string, boolean> = {}) {
+function stage(name: 'WEIGHTS' | 'INPUT' | 'OUTPUT', WG: number, F4: boolean, flags: Record<string, boolean> = {}) {
   return {
-    WG, WEIGHTS: name === 'WEIGHTS', INPUT: name === 'INPUT', OUTPUT: name === 'OUTPUT',
+    WG, POSITIONS: F4 ? 36 : 16, F4, WEIGHTS: name === 'WEIGHTS', INPUT: name === 'INPUT', OUTPUT: name === 'OUTPUT',
     FLIP: false, MASK: false, BIAS: false, RELU: false, ...flags,
   };
 }
