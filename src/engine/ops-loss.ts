@@ -5,13 +5,14 @@
  * stay on the GPU too.
  */
 import * as addK from '../kernels/add.js';
+import * as gramK from '../kernels/gram.js';
 import * as optimK from '../kernels/optim.js';
 import * as reduceK from '../kernels/reduce.js';
 import * as softmaxK from '../kernels/softmax.js';
 import { record } from './autograd.js';
 import { checkRank, checkSameShape } from './check.js';
 import { scaledCopy, output } from './ops-basic.js';
-import type { Tensor } from './tensor.js';
+import { fmtShape, type Tensor } from './tensor.js';
 
 type Shape4 = [number, number, number, number];
 const shape4 = (t: Tensor): Shape4 => [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
@@ -41,6 +42,40 @@ export function mseLoss(a: Tensor, b: Tensor): Tensor {
     const gb = needs[1] ? scaledCopy(ga, -1, 'mseLoss grad target') : null;
     if (!needs[0]) { ga.dispose(); return [null, gb]; }
     return [ga, gb];
+  });
+}
+
+/**
+ * mean((G(f) − A)²) over the [N,C,C] Gram matrices (G as gram(f)), a [1] tensor: one layer's style loss as
+ * one op, the same value and gradient as mseLoss(gram(f), A). A must be a Gram matrix — symmetric — as
+ * style targets are; then dL/dG = 2(G − A)/n·dy is symmetric too, so the backward multiplies it by F
+ * directly (gramBackward's `symmetric`: no transpose-and-sum pass over the C×C gradient, which for
+ * ResNet-50's 2048-channel layer is 4 M elements each way, and the gemm path at every Gram shape on the
+ * CPU adapters, 2-3.4x the register kernel at layers 3-4; bench/RESULTS.md).
+ */
+export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
+  checkRank('gramLoss', f, 4, 'features', 'NCHW');
+  const [N, C] = f.shape;
+  if (targetGram.shape.join() !== [N, C, C].join()) {
+    throw new Error(`gramLoss: target Gram ${fmtShape(targetGram.shape)} does not match features ${fmtShape(f.shape)} (needs [${N},${C},${C}])`);
+  }
+  const shape4f = shape4(f);
+  const g = output(f, [N, C, C], 'gramLoss gram');
+  gramK.gram(f.ctx, f.use('gramLoss'), g.use('gramLoss'), shape4f);
+  const y = output(f, [1], 'gramLoss');
+  reduceK.mseLoss(f.ctx, g.use('gramLoss'), targetGram.use('gramLoss'), y.use('gramLoss'), g.size);
+  return record('gramLoss', [f, targetGram], y, (gy, needs) => {
+    const bw = 'gramLossBackward';
+    const dg = output(g, g.shape, 'gramLoss grad gram'); // 2(G − A)/n · dy
+    reduceK.mseLossBackward(f.ctx, g.use(bw), targetGram.use(bw), gy.use(bw), dg.use(bw), g.size);
+    let gf: Tensor | null = null;
+    if (needs[0]) {
+      gf = output(f, f.shape, 'gramLoss grad');
+      gramK.gramBackward(f.ctx, dg.use(bw), f.use(bw), gf.use(bw), shape4f, undefined, true);
+    }
+    const gt = needs[1] ? scaledCopy(dg, -1, 'gramLoss grad target') : null;
+    dg.dispose();
+    return [gf, gt];
   });
 }
 

@@ -70,7 +70,7 @@ export function contentLoss(features: Tensor, target: Tensor): Tensor {
   return ops.mseLoss(features, target);
 }
 
-/** Style loss of one layer, unweighted: mean squared difference of Gram matrices. */
+/** Style loss of one layer, unweighted: mean squared difference of Gram matrices (one fused op, ops.gramLoss). */
 export function styleLoss(features: Tensor, targetGram: Tensor): Tensor {
-  return ops.mseLoss(ops.gram(features), targetGram);
+  return ops.gramLoss(features, targetGram);
 }

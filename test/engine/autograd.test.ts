@@ -5,7 +5,9 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { noGrad, scope } from '../../src/engine/scope.js';
 import { backward, zeroGrad } from '../../src/engine/autograd.js';
 import { counters, since } from '../../src/engine/stats.js';
-import { graphA, graphB, graphC, tfGraphA, tfGraphB, type SmoothCase } from './graphs.js';
+import { graphA, graphB, graphC, tfGraphA, tfGraphB, tfGram, tfMse, type SmoothCase } from './graphs.js';
+import * as ops from '../../src/engine/ops.js';
+import { tf } from '../oracle.js';
 
 interface Input { data: Float32Array; shape: number[] }
 const input = (shape: number[], seed: number, std = 0.5): Input => ({ data: randn(shape.reduce((a, b) => a * b, 1), seed, std), shape });
@@ -43,6 +45,53 @@ describeEachAdapter('engine: autograd vs tf.grad', (getCtx) => {
     for (let k = 0; k < 5; k++) checkGrad(await ts[k].grad!.read(), wantGrads[k], `graph A ${names[k]}`, inputs[k].shape);
     for (const t of [...ts, loss]) t.dispose();
   });
+
+  // gramLoss fuses mse(gram(f), A) and, A being a Gram, multiplies the symmetric dL/dG by F without
+  // transposing it: [1,64,6,6] takes gramBackward's gemm path on the CPU adapters (64 channels, 36 pixels),
+  // [2,5,7,3] the register kernel (5 channels, 21 pixels).
+  for (const shape of [[1, 64, 6, 6], [2, 5, 7, 3]]) {
+    it(`gramLoss ${shape}: value and both gradients equal mse(gram(f), A) and tf.grad; a wrong target shape is named`, async () => {
+      const ctx = await getCtx();
+      const [n, c] = shape;
+      const f = input(shape, 11, 1);
+      // A: the Gram of other features (symmetric, as style targets are), scaled so the loss is not tiny.
+      const other = Tensor.from(ctx, randn(f.data.length, 12, 1), shape);
+      const otherGram = noGrad(() => scope(() => ops.gram(other)));
+      const aData = await otherGram.read();
+      otherGram.dispose();
+      const a = { data: aData.map((v) => 0.7 * v), shape: [n, c, c] };
+      const run = async (fused: boolean) => {
+        const ft = Tensor.from(ctx, f.data, shape, { requiresGrad: true });
+        const at = Tensor.from(ctx, a.data, a.shape, { requiresGrad: true });
+        const before = ctx.dispatchCounts.get('gemm') ?? 0;
+        const loss = scope(() => {
+          const l = fused ? ops.gramLoss(ft, at) : ops.mseLoss(ops.gram(ft), at);
+          backward(l);
+          return l;
+        });
+        const out = { loss: (await loss.read())[0], df: await ft.grad!.read(), da: await at.grad!.read(), gemms: (ctx.dispatchCounts.get('gemm') ?? 0) - before };
+        for (const t of [ft, at, loss]) t.dispose();
+        return out;
+      };
+      const fused = await run(true);
+      const plain = await run(false);
+      const tfLoss = (x: tf.Tensor, t: tf.Tensor) => tfMse(tfGram(x), t);
+      const want = oracleValue(tfLoss as never, [f, a])[0];
+      const [wantDf, wantDa] = oracleGrads(tfLoss as never, [f, a]);
+      assertClose([fused.loss], [want], { atol: 0, rtol: 1e-4, what: 'gramLoss value' });
+      assertClose([fused.loss], [plain.loss], { atol: 0, rtol: 1e-5, what: 'gramLoss vs mse(gram)' });
+      checkGrad(fused.df, wantDf, 'gramLoss dF', shape);
+      checkGrad(fused.df, plain.df, 'gramLoss dF vs mse(gram)', shape);
+      checkGrad(fused.da, wantDa, 'gramLoss dA', [n, c, c]);
+      // On the CPU adapters the 64-channel case's fused backward is one gemm (no transpose, no sum); the
+      // unfused one takes the register kernel there, and 5 channels do not fit the gemm tile.
+      if (ctx.gpu.adapter.kind !== 'gpu') expect([fused.gemms, plain.gemms]).toEqual(c === 64 ? [1, 0] : [0, 0]);
+      const t = Tensor.from(ctx, new Float32Array(c * c), [1, c, c]);
+      const x = Tensor.from(ctx, f.data, shape);
+      if (n > 1) expect(() => scope(() => ops.gramLoss(x, t))).toThrow(`gramLoss: target Gram [1,${c},${c}] does not match features [${shape}] (needs [${n},${c},${c}])`);
+      for (const u of [t, x, other]) u.dispose();
+    });
+  }
 
   it('graph B: maxPool, strided conv, MSE on features, TV, weighted sum: loss and input gradient', async () => {
     const ctx = await getCtx();

@@ -83,6 +83,27 @@ describeEachAdapter('gram', (getCtx) => {
     }
   }
 
+  // A symmetric dG (the style loss's): every path with `symmetric` set, the gemm path's shortcut (2·dG·F, no
+  // transpose or sum) included where the shape fits its tile (C a multiple of 32, H·W of 4).
+  for (const shape of [[1, 64, 6, 6], [2, 32, 4, 5], [1, 66, 3, 4]] as Shape4[]) {
+    it(`[${shape}] backward with a symmetric dG, on each path that fits: matches the reference`, async () => {
+      const ctx = await getCtx();
+      const [n, c, h, w] = shape;
+      const total = n * c * h * w;
+      const x = randomArray(total, 47);
+      const half = randomArray(n * c * c, 48);
+      const dg = half.map((v, i) => { const b = Math.floor(i / (c * c)), r = Math.floor(i / c) % c, q = i % c; return v + half[b * c * c + q * c + r]; });
+      const fB = ctx.bufferFrom(x), dgB = ctx.bufferFrom(dg);
+      const paths: GramPath[] = c % 32 === 0 ? ['tiled', 'register', 'gemm'] : ['tiled', 'register'];
+      for (const path of paths) {
+        const df = ctx.pool.acquire(total * 4);
+        gramBackward(ctx, dgB, fB, df, shape, path, true);
+        assertClose(await ctx.readF32(df, total), ref.gramBackward(dg, x, shape), { atol: 1e-6, what: `gramBackward (${path}, symmetric dG)`, shape });
+        ctx.pool.release(df);
+      }
+    });
+  }
+
   // The register kernels' other tile widths (the tests above run the defaults, 8): 4 Gram columns per
   // invocation forward, 4 pixels backward, at H·W % 8 = 4, H·W odd, and a multiple of 8; C not a multiple of 8.
   for (const shape of [[1, 66, 3, 4], [2, 65, 5, 7], [1, 128, 4, 8]] as Shape4[]) {
