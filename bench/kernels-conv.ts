@@ -76,13 +76,14 @@ for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) 
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();
     for (let round = 0; round < Number(opt('rounds') ?? 4); round++) {
-      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'wtile' ? ['F2', 'F4'] : ab === 'pointwise' || ab === 'im2col' ? ['direct', 'gemm'] : ab.split('/');
+      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'wtile' ? ['F2', 'F4'] : ab === 'pointwise' || ab === 'im2col' || ab === 'col2im' ? ['direct', 'gemm'] : ab.split('/');
       for (const t of round % 2 ? variants.slice().reverse() : variants) {
         if (ab === 'cache') convTuning.cacheWeights = t === 'cached';
         else if (ab === 'winograd') winogradTuning.enabled = t === 'winograd';
         else if (ab === 'wtile') winogradTuning.tile = t === 'F4' ? 4 : 2;
         else if (ab === 'pointwise') convTuning.pointwiseGemm = t === 'gemm';
         else if (ab === 'im2col') convTuning.im2colGemm = t === 'gemm';
+        else if (ab === 'col2im') convTuning.col2imGemm = t === 'gemm';
         else convTuning.override = parseTile(t);
         // weightsKey: the weights are frozen, as the engine's are (the layout cache is on unless --ab=cache turns it off)
         const run = () => (passes[0] === 'bwdx' ? conv2dBackwardInput(ctx, { dy: y, w, dx: x, geometry: g, weightsKey: w }) : conv2d(ctx, { x, w, y, geometry: g, weightsKey: w }));

@@ -21,7 +21,8 @@ import { weightLayout } from './conv2d-weight-cache.js';
 import { conv2dWinograd, winogradApplies, winogradShape, winogradTuning } from './conv2d-winograd.js';
 import { gemm, gemmRows } from './gemm.js';
 import { subsample, subsampleBackward } from './subsample.js';
-import { im2col, im2colElements } from './im2col.js';
+import { col2im, im2col, im2colElements } from './im2col.js';
+import { reluBackward } from './relu.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 export { conv2dWeightCache } from './conv2d-weight-cache.js';
@@ -41,12 +42,13 @@ function groupFlags(t: ConvTile) {
 
 /**
  * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
- * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on) and im2col + gemm forward (on).
+ * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on), im2col + gemm forward (on) and
+ * gemm + col2im backward-input (on).
  */
-export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; im2colGemm: boolean } = {
+export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; im2colGemm: boolean; col2imGemm: boolean } = {
   // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
   // measured slower than one reluBackward pass (bench/RESULTS.md, conv2d, 2026-11-26 per-step overheads).
-  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true, im2colGemm: true,
+  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true, im2colGemm: true, col2imGemm: true,
 };
 
 /**
@@ -201,6 +203,18 @@ export function im2colApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
     && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, gemmRows(ctx, g.O) * g.C * g.KH * g.KW);
 }
 
+/**
+ * Whether backward-input runs as gemm + col2im (dcols = Wᵀ dy, then summed back onto the input) where the
+ * 1x1 and Winograd routes do not apply: zero padding, outH·outW a multiple of 4, the patch-gradient matrix
+ * within the same limits as im2col's. Measured in bench/RESULTS.md ("backward-input by gemm + col2im").
+ */
+export function col2imApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
+  if (!convTuning.col2imGemm || g.KH * g.KW === 1 || g.padMode !== 'zeros' || (g.outH * g.outW) % 4) return false;
+  const bytes = im2colElements(g) * 4;
+  return bytes <= Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes)
+    && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, g.N * g.C * g.H * g.W, gemmRows(ctx, g.C * g.KH * g.KW) * g.O);
+}
+
 /** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
 export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
   const { x, w, b = null, y, geometry: g } = args;
@@ -327,6 +341,19 @@ export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputAr
     if (pooled) ctx.pool.release(wt);
   } else if (winogradApplies(ctx, g, 'backwardInput')) {
     conv2dWinograd(ctx, { x: dy, w, y: dx, shape: winogradShape(g, 'backwardInput'), flip: true, mask: y, weightsKey: args.weightsKey });
+  } else if (col2imApplies(ctx, g)) {
+    // dcols[n] (C·KH·KW x outH·outW) = Wᵀ dy[n]: A = w [O][C·KH·KW] with rows padded to Kp (a transpose of
+    // [O][K][1]), B = dy[n], masked first by a fused ReLU's output; col2im then sums the patches onto dx.
+    const K = g.C * g.KH * g.KW, P = g.outH * g.outW;
+    const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, g.O, K, 1, gemmRows(ctx, K));
+    const dyMasked = y ? ctx.pool.acquire(dySize * 4, 'conv2dBackwardInput masked dy') : dy;
+    if (y) reluBackward(ctx, y, dy, dyMasked, dySize);
+    const dcols = ctx.pool.acquire(im2colElements(g) * 4, 'conv2dBackwardInput patch gradients');
+    gemm(ctx, { a: wt, b: dyMasked, c: dcols, K: g.O, M: K, N: P, Z: g.N, bStride: g.O * P, cStride: K * P });
+    if (y) ctx.pool.release(dyMasked);
+    col2im(ctx, dcols, dx, g);
+    ctx.pool.release(dcols);
+    if (pooled) ctx.pool.release(wt);
   } else if (fitsOneBinding(ctx, dySize, dxSize, padded)) backwardInputWhole(ctx, args, p);
   else backwardInputBanded(ctx, args);
 }

@@ -1,7 +1,8 @@
 /**
  * im2col: a convolution's input patches as a [K = C·KH·KW][P = outH·outW] matrix per image (im2col.wgsl), so
- * conv2d can run a layer as gemm(w transposed to [K][O], cols). Forward only: the layers it serves (the stem)
- * need no other gradient than the image's, which the direct backward-input kernel handles well.
+ * conv2d can run a layer as gemm(w transposed to [K][O], cols); and its adjoint col2im, which sums a patch
+ * gradient matrix back onto the input, so backward-input runs as gemm(w, dy) then col2im. The layers it serves
+ * (ResNet's 7x7/2 stem, VGG's first conv) need no other gradient than the image's.
  */
 import source from './im2col.wgsl';
 import type { GpuContext } from '../gpu/context.js';
@@ -20,7 +21,22 @@ export function im2col(ctx: GpuContext, x: GPUBuffer, cols: GPUBuffer, g: Conv2d
   if (cols.size < n * 4) throw new Error(`im2col: cols holds ${cols.size / 4} floats, needs ${n} (${what})`);
   const { workgroups, uniforms } = elementwiseGrid(ctx, n / 4, [g.C, g.H, g.W, g.outW, g.outH * g.outW, g.pad]);
   ctx.launch(
-    { name: 'im2col', source, defines: { KH: g.KH, KW: g.KW, S: g.stride, REFLECT: g.padMode === 'reflect' } },
+    { name: 'im2col', source, defines: { KH: g.KH, KW: g.KW, S: g.stride, COL2IM: false, REFLECT: g.padMode === 'reflect' } },
     { buffers: [x, cols], uniforms, workgroups },
+  );
+}
+
+/** dx[n, c, h, w] = Σ of the entries of dcols (the [K][P] patch-gradient matrix per image) that im2col read from x[n, c, h, w]: im2col's adjoint, zero padding only. */
+export function col2im(ctx: GpuContext, dcols: GPUBuffer, dx: GPUBuffer, g: Conv2dGeometry): void {
+  const n = g.N * g.C * g.H * g.W;
+  const what = `input [${g.inShape}], ${g.KH}x${g.KW} stride ${g.stride}`;
+  if (g.padMode !== 'zeros') throw new Error(`col2im: only zero padding (got ${g.padMode}; ${what})`);
+  ctx.checkBinding('col2im', `patch gradient matrix (${what})`, im2colElements(g) * 4);
+  if (dcols.size < im2colElements(g) * 4) throw new Error(`col2im: dcols holds ${dcols.size / 4} floats, needs ${im2colElements(g)} (${what})`);
+  if (dx.size < n * 4) throw new Error(`col2im: dx holds ${dx.size / 4} floats, needs ${n} (${what})`);
+  const { workgroups, uniforms } = elementwiseGrid(ctx, n, [g.C, g.H, g.W, g.outH, g.outW, g.pad]);
+  ctx.launch(
+    { name: 'col2im', source, defines: { KH: g.KH, KW: g.KW, S: g.stride, COL2IM: true, REFLECT: false } },
+    { buffers: [dcols, dx], uniforms, workgroups },
   );
 }

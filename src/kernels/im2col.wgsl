@@ -6,14 +6,51 @@
 // Bindings: 0 uniform Params; 1 x; 2 cols (vec4s). Dispatch: 1-D over N·K·P/4 vec4s (P is a multiple of 4),
 // 256 threads, folded into y past 65535 workgroups (i = gid.y·rowStride + gid.x); one invocation writes the 4
 // consecutive pixels of one vec4 (one store instead of four: on the CPU adapters a store costs per lane).
+//
+// COL2IM: the adjoint, for backward-input as gemm (dcols = Wᵀ dy) + col2im (zero padding only):
+//   dx[n, c, h, w] = Σ dcols[n][(c·KH + kh)·KW + kw][oh·outW + ow]  over the taps (kh, kw) with
+//   oh·S + kh - pad = h and ow·S + kw - pad = w inside the output — a gather, no atomics: one invocation per
+//   dx element. Bindings: 0 uniform; 1 dcols (f32); 2 dx. Dispatch: 1-D over N·C·H·W, folded as above.
+const KH = {{KH}}u;
+const KW = {{KW}}u;
+const S = {{S}}u;
+
+#if COL2IM
+struct Params { n: u32, rowStride: u32, C: u32, H: u32, W: u32, outH: u32, outW: u32, pad: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> dcols: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  let w = i % p.W;
+  let h = (i / p.W) % p.H;
+  let plane = i / (p.W * p.H); // n·C + c
+  let c = plane % p.C;
+  let img = plane / p.C;
+  let P = p.outH * p.outW;
+  let K = p.C * KH * KW;
+  var sum = 0.0;
+  for (var kh = 0u; kh < KH; kh++) {
+    let th = i32(h + p.pad) - i32(kh); // oh·S
+    if (th < 0 || th % i32(S) != 0 || u32(th) / S >= p.outH) { continue; }
+    let oh = u32(th) / S;
+    for (var kw = 0u; kw < KW; kw++) {
+      let tw = i32(w + p.pad) - i32(kw);
+      if (tw < 0 || tw % i32(S) != 0 || u32(tw) / S >= p.outW) { continue; }
+      let k = (c * KH + kh) * KW + kw;
+      sum += dcols[(img * K + k) * P + oh * p.outW + u32(tw) / S];
+    }
+  }
+  dx[i] = sum;
+}
+#else
 struct Params { n: u32, rowStride: u32, C: u32, H: u32, W: u32, outW: u32, P: u32, pad: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> cols: array<vec4f>;
-
-const KH = {{KH}}u;
-const KW = {{KW}}u;
-const S = {{S}}u;
 
 fn reflectIndex(i: i32, n: i32) -> i32 {
   let j = select(i, -i, i < 0);
@@ -46,3 +83,4 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let plane = img * p.C + k / (KW * KH);
   cols[i] = vec4f(tap(plane, pix, kh, kw), tap(plane, pix + 1u, kh, kw), tap(plane, pix + 2u, kh, kw), tap(plane, pix + 3u, kh, kw));
 }
+#endif
