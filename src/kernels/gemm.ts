@@ -34,8 +34,20 @@ export interface GemmArgs {
 /** Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation. */
 export interface GemmTile { R: number; Q: number }
 
-/** Set by benches: a tile to use instead of the adapter's (null in normal use), workgroup size. */
-export const gemmTuning: { override: GemmTile | null; WG: number } = { override: null, WG: 64 };
+/** Set by benches: a tile to use instead of the adapter's (null in normal use), workgroup size (0: gemmWorkgroup's choice). */
+export const gemmTuning: { override: GemmTile | null; WG: number } = { override: null, WG: 0 };
+
+/**
+ * Invocations per workgroup: 64, halved (down to 8, a SIMD row of the CPU adapters) until the launch has at
+ * least 4 workgroups. The CPU adapters run a workgroup on one thread, so a product with few output tiles (a
+ * 1x1 conv at 8x8 pixels: 64 invocations) ran on one of the two cores at 64: 2x at 16 (bench/RESULTS.md).
+ */
+export function gemmWorkgroup(invocations: number, Z: number): number {
+  if (gemmTuning.WG) return gemmTuning.WG;
+  let wg = 64;
+  while (wg > 8 && Z * Math.ceil(invocations / wg) < 4) wg /= 2;
+  return wg;
+}
 
 /**
  * Per-adapter tile (exp sweep, bench/RESULTS.md): llvmpipe 32 x 16 (1.4-1.7x the 8 x 16 tile at the
@@ -82,8 +94,8 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   for (const [what, elements, buffer] of bindings) {
     if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
   }
-  const WG = gemmTuning.WG;
   const columnBlocks = Math.ceil(N / (4 * tile.Q));
+  const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
   ctx.launch({ name: 'gemm', source, defines: { WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, RELU: relu, ...tileLines(tile) } }, {
     buffers: bias ? [a, b, bias, c] : [a, b, c],
     uniforms: uniformBlock([...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha }]),
