@@ -2,7 +2,7 @@
  * gemm register-tile sweep: the same products with each tile (gemmTuning.override), alternating tile by tile
  * in one process (this host's speed drifts minute to minute), best of the rounds, GFLOP/s = 2·K·M·N·Z / time.
  *
- *   node --import ./bin/register.mjs bench/gemm-tiles.ts [llvmpipe|swiftshader] [--tiles=8x16,32x16,...] [--rounds=6]
+ *   node --import ./bin/register.mjs bench/gemm-tiles.ts [llvmpipe|swiftshader] [--tiles=8x16,32x16,...] [--rounds=6] [--shapes=K,M,N,Z;...]
  *
  * Tiles are R rows x C columns (C = 4·Q, Q vec4 columns). Shapes: a Winograd product of VGG-19/ResNet-50
  * (128 -> 128 channels, 64x64 outputs: K 128, M 128, N 1024 tiles, 16 products), a ResNet-50 1x1 conv
@@ -19,7 +19,7 @@ const tiles: GemmTile[] = (opt('tiles') ?? '8x16,16x16,32x16,16x32,32x32').split
   return { R, Q: C / 4 };
 });
 const rounds = Number(opt('rounds') ?? 6);
-const shapes = [[128, 128, 1024, 16], [256, 64, 3136, 1], [512, 512, 64, 16]]; // K, M, N, Z
+const shapes = opt('shapes')?.split(';').map((t) => t.split(',').map(Number)) ?? [[128, 128, 1024, 16], [256, 64, 3136, 1], [512, 512, 64, 16]]; // K, M, N, Z
 const ctx = await getContext(adapter);
 for (const [K, M, N, Z] of shapes) {
   const Mmax = Math.max(...tiles.map((t) => Math.ceil(M / t.R) * t.R));

@@ -50,12 +50,14 @@ export function gemmWorkgroup(invocations: number, Z: number): number {
 }
 
 /**
- * Per-adapter tile (exp sweep, bench/RESULTS.md): llvmpipe 32 x 16 (1.4-1.7x the 8 x 16 tile at the
- * Winograd and 1x1 shapes of VGG-19 and ResNet-50); SwiftShader and hardware GPUs 8 x 16.
+ * Per-adapter tile (bench/gemm-tiles.ts sweeps, bench/RESULTS.md): llvmpipe 32 x 16 (1.4-1.7x the 8 x 16 tile at
+ * the Winograd and 1x1 shapes of VGG-19 and ResNet-50); SwiftShader 16 x 16 (1.05-1.4x 8 x 16 at the F(4x4, 3x3)
+ * Winograd and 1x1 shapes); hardware GPUs (unmeasured) 8 x 16, the smallest register footprint.
  */
 export function gemmTile(ctx: GpuContext): GemmTile {
   if (gemmTuning.override) return gemmTuning.override;
-  return ctx.gpu.adapter.kind === 'llvmpipe' ? { R: 32, Q: 4 } : { R: 8, Q: 4 };
+  const kind = ctx.gpu.adapter.kind;
+  return kind === 'llvmpipe' ? { R: 32, Q: 4 } : kind === 'swiftshader' ? { R: 16, Q: 4 } : { R: 8, Q: 4 };
 }
 
 /** Mp: M rounded up to whole row blocks of the adapter's tile (the padding rows of A are zeros). */
