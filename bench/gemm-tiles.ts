@@ -2,7 +2,10 @@
  * gemm register-tile sweep: the same products with each tile (gemmTuning.override), alternating tile by tile
  * in one process (this host's speed drifts minute to minute), best of the rounds, GFLOP/s = 2·K·M·N·Z / time.
  *
- *   node --import ./bin/register.mjs bench/gemm-tiles.ts [llvmpipe|swiftshader] [--tiles=8x16,32x16,...] [--rounds=6] [--shapes=K,M,N,Z;...]
+ *   node --import ./bin/register.mjs bench/gemm-tiles.ts [llvmpipe|swiftshader] [--tiles=8x16,32x16,...] [--rounds=6] [--shapes=K,M,N,Z;...] [--wgs=64,32,16,0]
+ *
+ * --wgs: workgroup sizes to alternate as well (gemmTuning.WG; 0 = gemmWorkgroup's per-launch choice); each
+ * (tile, workgroup size) pair is one variant.
  *
  * Tiles are R rows x C columns (C = 4·Q, Q vec4 columns). Shapes: a Winograd product of VGG-19/ResNet-50
  * (128 -> 128 channels, 64x64 outputs: K 128, M 128, N 1024 tiles, 16 products), a ResNet-50 1x1 conv
@@ -19,6 +22,7 @@ const tiles: GemmTile[] = (opt('tiles') ?? '8x16,16x16,32x16,16x32,32x32').split
   return { R, Q: C / 4 };
 });
 const rounds = Number(opt('rounds') ?? 6);
+const wgs = opt('wgs')?.split(',').map(Number) ?? [0];
 const shapes = opt('shapes')?.split(';').map((t) => t.split(',').map(Number)) ?? [[128, 128, 1024, 16], [256, 64, 3136, 1], [512, 512, 64, 16]]; // K, M, N, Z
 const ctx = await getContext(adapter);
 for (const [K, M, N, Z] of shapes) {
@@ -27,20 +31,23 @@ for (const [K, M, N, Z] of shapes) {
   const b = ctx.bufferFrom(new Float32Array(Z * K * N).fill(0.25));
   const c = ctx.pool.acquire(Z * M * N * 4);
   const best = new Map<string, number>();
+  const variants = tiles.flatMap((tile) => wgs.map((wg) => ({ tile, wg })));
   for (let round = 0; round < rounds; round++) {
-    for (const tile of round % 2 ? tiles.slice().reverse() : tiles) {
+    for (const { tile, wg } of round % 2 ? variants.slice().reverse() : variants) {
       gemmTuning.override = tile;
+      gemmTuning.WG = wg;
       const Mp = gemmRows(ctx, M);
       const run = () => gemm(ctx, { a, b, c, K, M, N, Z, aStride: Z > 1 ? K * Mp : 0 });
       if (round === 0) { run(); await ctx.sync(); }
       const t0 = performance.now();
       run();
       await ctx.sync();
-      const key = `${tile.R}x${4 * tile.Q}`;
+      const key = `${tile.R}x${4 * tile.Q}${wgs.length > 1 ? ` WG ${wg || 'auto'}` : ''}`;
       best.set(key, Math.min(best.get(key) ?? Infinity, performance.now() - t0));
     }
   }
   gemmTuning.override = null;
+  gemmTuning.WG = 0;
   console.log(`${adapter} K${K} M${M} N${N} Z${Z}  ` + [...best].map(([t, ms]) => `${t}: ${((2 * K * M * N * Z) / ms / 1e6).toFixed(1)}`).join('  '));
   for (const buf of [a, b, c]) ctx.pool.release(buf);
 }

@@ -1,7 +1,7 @@
 /**
  * gemm: a batch of Z matrix products C[z] = α A[z]ᵀ·B[z] (A stored k-major) with an optional bias-per-row
  * and ReLU epilogue, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
- * convolution (conv2d-winograd.ts), of 1x1 convolutions (conv2d.ts) and of the Gram matrices on llvmpipe (gram.ts); `matmul` stays the general
+ * convolution (conv2d-winograd.ts), of 1x1 and im2col / col2im convolutions (conv2d.ts) and of the Gram matrices (gram.ts); `matmul` stays the general
  * kernel (any shape, transposes) for the classifier head.
  */
 import source from './gemm.wgsl';

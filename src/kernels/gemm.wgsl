@@ -1,8 +1,8 @@
 // gemm: a batch of matrix products with a register tile per invocation and no workgroup memory,
 //   C[z][m][n] = α Σ_k A[z][k][m] · B[z][k][n]   (+ bias[m], then max(·, 0), for rows m < Mstore)
-// the inner loop of Winograd convolution (z = the 16 positions of a transformed tile), of 1x1
-// convolutions (z = the image; A = the transposed weights, shared: aStride 0) and of Gram matrices and
-// their gradient on llvmpipe (gram.ts).
+// the inner loop of Winograd convolution (z = the 16 or 36 positions of a transformed tile), of 1x1
+// convolutions (z = the image; A = the transposed weights, shared: aStride 0), of im2col / col2im
+// convolutions, and of Gram matrices and their gradient (gram.ts).
 //
 // Layout (row-major, in vec4 units): A [K][Mp/4] with Mp a multiple of the tile's R rows (A is stored
 // k-major, i.e. transposed, so the R values of a row block are R/4 vec4 loads); B [K][N/4] and
@@ -13,7 +13,8 @@
 // loads feed R·Q vec4 FMAs. The tile is per adapter (gemm.ts): on llvmpipe every storage load is a
 // per-lane gather, so the largest tile that was measured, 32 x 16 (48 loaded floats per 512 FMAs, the
 // accumulators spilled to the stack — vector spills are cheaper than gathers), ran 1.6x the 8 x 16 one;
-// on SwiftShader the tiles measured alike and 8 x 16 keeps registers free.
+// on SwiftShader 16 x 16 ran 1.05-1.4x 8 x 16 at the F(4x4, 3x3) Winograd and 1x1 shapes. The workgroup
+// size WG is chosen per launch (gemm.ts, gemmWorkgroup) so small products still spread over every core.
 // WGSL has no unrolling macro and SwiftShader keeps dynamically indexed private arrays in memory, so
 // gemm.ts writes the tile's lines out (the placeholders DECLARE: the accumulators; LOAD: the R/4 vec4s
 // u{i} of A and Q vec4s v{q} of B at step k; FMA: c{r}_{q} = fma(u{r/4}[r%4], v{q}, c{r}_{q}); STORE:
