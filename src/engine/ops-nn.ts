@@ -11,7 +11,7 @@ import * as matmulK from '../kernels/matmul.js';
 import * as poolK from '../kernels/pool.js';
 import * as reluK from '../kernels/relu.js';
 import { record } from './autograd.js';
-import { checkRank } from './check.js';
+import { checkRank, checkSameContext, sameShape } from './check.js';
 import { Tensor, fmtShape } from './tensor.js';
 import { output } from './ops-basic.js';
 
@@ -50,31 +50,42 @@ export function affine(x: Tensor, scale: Tensor, shift: Tensor, opts: { relu?: b
   });
 }
 
-export interface Conv2dOptions { stride?: number; padding?: number; padMode?: PadMode; relu?: boolean }
+export interface Conv2dOptions {
+  stride?: number; padding?: number; padMode?: PadMode; relu?: boolean;
+  /** added before the ReLU, y = relu(conv(x) + b + residual): a ResNet block's shortcut, shaped like y */
+  residual?: Tensor | null;
+}
 
 /**
- * y = conv2d(x, w) + b (then ReLU when `relu`); x NCHW, w OIHW, b [O] or null.
+ * y = conv2d(x, w) + b (+ residual) (then ReLU when `relu`); x NCHW, w OIHW, b [O] or null.
  * Backward: the fused ReLU masks dy (dy·[y > 0]), then bias, input and weight gradients are launched
- * only for the inputs that need them. Frozen weights (no grad) pass `weightsKey`, so their transposed
- * layouts are computed once, not every step.
+ * only for the inputs that need them; the residual's gradient is the masked dy itself. Frozen weights
+ * (no grad) pass `weightsKey`, so their transposed layouts are computed once, not every step.
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const op = opts.relu ? 'conv2dRelu' : 'conv2d';
+  const residual = opts.residual ?? null;
+  const op = `conv2d${residual ? 'Residual' : ''}${opts.relu ? 'Relu' : ''}`;
   const geometry = conv2dGeometry({ inShape: x.shape, weightShape: w.shape, stride: opts.stride, padding: opts.padding, padMode: opts.padMode });
   if (b && b.size !== geometry.O) throw new Error(`${op}: bias ${fmtShape(b.shape)} must hold one value per output channel (${geometry.O}); weight ${fmtShape(w.shape)}`);
+  if (residual) {
+    checkSameContext(op, x, residual);
+    if (!sameShape(residual.shape, geometry.outShape)) throw new Error(`${op}: residual ${fmtShape(residual.shape)} must have the output's shape ${fmtShape(geometry.outShape)} (input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)})`);
+  }
   const ctx = x.ctx;
   const y = output(x, geometry.outShape, op);
   // Frozen weights (no grad) are never written after upload: the kernels cache their transposed layout.
   const weightsKey = w.requiresGrad ? undefined : w;
-  convK.conv2d(ctx, { x: x.use(op), w: w.use(op), b: b?.use(op) ?? null, y: y.use(op), geometry, relu: opts.relu, weightsKey });
-  const inputs = b ? [x, w, b] : [x, w];
+  convK.conv2d(ctx, { x: x.use(op), w: w.use(op), b: b?.use(op) ?? null, y: y.use(op), geometry, relu: opts.relu, residual: residual?.use(op) ?? null, weightsKey });
+  const inputs = [x, w, ...(b ? [b] : []), ...(residual ? [residual] : [])];
   return record(op, inputs, y, (gy, needs) => {
     const bw = `${op} backward`;
+    const residualNeeds = !!residual && needs[inputs.length - 1];
     // d(relu)/d(pre-activation) = [y > 0]: one reluBackward pass, or (convTuning.fuseReluBackward) the
-    // gradient kernels mask dy inline. The pass is the default: it measured faster (see conv2d.ts).
+    // gradient kernels mask dy inline. The pass is the default: it measured faster (see conv2d.ts). A
+    // residual that wants a gradient takes the masked dy itself, so it needs the pass.
     let g = gy;
     let mask: GPUBuffer | undefined;
-    if (opts.relu && convK.convTuning.fuseReluBackward) mask = y.use(bw);
+    if (opts.relu && convK.convTuning.fuseReluBackward && !residualNeeds) mask = y.use(bw);
     else if (opts.relu) {
       g = output(x, y.shape, `${op} grad (masked)`);
       reluK.reluBackward(ctx, y.use(bw), gy.use(bw), g.use(bw), y.size);
@@ -94,8 +105,9 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
       gb = output(x, b.shape, `${op} grad b`);
       convK.conv2dBackwardBias(ctx, { dy: g.use(bw), db: gb.use(bw), geometry, y: mask });
     }
+    if (residualNeeds) return [gx, gw, ...(b ? [gb] : []), g]; // autograd frees g after its last use
     if (g !== gy) g.dispose();
-    return [gx, gw, gb];
+    return [gx, gw, ...(b ? [gb] : [])];
   });
 }
 

@@ -11,8 +11,8 @@ import { chunkLaunch, chunkRange, elementChunks, uniformBlock } from './launch.j
 type Variant = 'ADD' | 'ACCUMULATE' | 'FILL' | 'COPY';
 const NAMES: Record<Variant, string> = { ADD: 'add', ACCUMULATE: 'accumulate', FILL: 'fill', COPY: 'copy' };
 
-function launchChunked(ctx: GpuContext, variant: Variant, buffers: GPUBuffer[], n: number, value = 0): void {
-  const name = NAMES[variant];
+function launchChunked(ctx: GpuContext, variant: Variant, buffers: GPUBuffer[], n: number, value = 0, relu = false): void {
+  const name = relu ? 'accumulateRelu' : NAMES[variant];
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: element count must be a non-negative integer, got ${n}`);
   if (new Set(buffers).size !== buffers.length) throw new Error(`${name}: the same buffer is bound twice (use accumulate for in-place a += b)`);
   for (const b of buffers) {
@@ -20,7 +20,7 @@ function launchChunked(ctx: GpuContext, variant: Variant, buffers: GPUBuffer[], 
   }
   for (const c of elementChunks(ctx, 0, n)) {
     const l = chunkLaunch(ctx, c);
-    const defines = { ADD: variant === 'ADD', ACCUMULATE: variant === 'ACCUMULATE', FILL: variant === 'FILL', V4: l.V4 };
+    const defines = { ADD: variant === 'ADD', ACCUMULATE: variant === 'ACCUMULATE', FILL: variant === 'FILL', RELU: relu, V4: l.V4 };
     const uniforms = uniformBlock([{ u32: l.n }, { u32: l.rowStride }, { u32: l.skip }, { f32: value }]);
     ctx.launch({ name, source, defines }, { buffers: buffers.map((b) => chunkRange(b, c)), uniforms, workgroups: l.workgroups });
   }
@@ -31,9 +31,12 @@ export function add(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, y: GPUBuffer, n
   launchChunked(ctx, 'ADD', [a, b, y], n);
 }
 
-/** dst += src over n elements: how autograd sums the gradients of a tensor used more than once. */
-export function accumulate(ctx: GpuContext, dst: GPUBuffer, src: GPUBuffer, n: number): void {
-  launchChunked(ctx, 'ACCUMULATE', [src, dst], n);
+/**
+ * dst += src over n elements: how autograd sums the gradients of a tensor used more than once. With `relu`,
+ * dst = max(dst + src, 0): a residual connection after a conv (conv2d's `residual`).
+ */
+export function accumulate(ctx: GpuContext, dst: GPUBuffer, src: GPUBuffer, n: number, { relu = false } = {}): void {
+  launchChunked(ctx, 'ACCUMULATE', [src, dst], n, 0, relu);
 }
 
 /** buf[0..n) = value (zeros for gradient buffers, ones for a seed gradient). */

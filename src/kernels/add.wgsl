@@ -1,6 +1,7 @@
 // Elementwise add, accumulate, fill and copy (layout-free: any float32 tensor, viewed flat).
 //   ADD:        y = a + b        (residual connections; its backward is a fan-out of dy)
-//   ACCUMULATE: dst += src       (autograd sums the gradients of a tensor used twice)
+//   ACCUMULATE: dst += src       (autograd sums the gradients of a tensor used twice); with RELU
+//               dst = max(dst + src, 0) (a residual connection after a conv that cannot add it itself)
 //   FILL:       buf = value      (zeros, ones)
 //   COPY:       dst = src
 // Bindings: 0 uniform {n, rowStride, skip, value}; then the storage buffers of each variant, each
@@ -38,7 +39,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 #if ADD
   y[j] = a[j] + b[j];
 #elif ACCUMULATE
+#if RELU
+  dst[j] = max(dst[j] + src[j], T(0.0));
+#else
   dst[j] = dst[j] + src[j];
+#endif
 #elif FILL
   buf[j] = T(p.value);
 #else

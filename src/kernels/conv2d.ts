@@ -23,6 +23,7 @@ import { gemm, gemmRows } from './gemm.js';
 import { subsample, subsampleBackward } from './subsample.js';
 import { col2im, im2col, im2colElements } from './im2col.js';
 import { reluBackward } from './relu.js';
+import { accumulate } from './add.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 export { conv2dWeightCache } from './conv2d-weight-cache.js';
@@ -137,6 +138,11 @@ export interface Conv2dArgs {
   geometry: Conv2dGeometry;
   relu?: boolean;
   /**
+   * Added before the ReLU, y = relu(conv(x) + b + residual): ResNet's shortcut, in y's layout. The 1x1 route
+   * adds it in the gemm's store; the others with one accumulate pass after the conv.
+   */
+  residual?: GPUBuffer | null;
+  /**
    * An object standing for w's values (e.g. the frozen weight tensor): the same key promises the same
    * values, so the transposed layout is computed once and cached. Omit it for weights that change.
    */
@@ -215,13 +221,13 @@ export function col2imApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
     && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, g.N * g.C * g.H * g.W, gemmRows(ctx, g.C * g.KH * g.KW) * g.O);
 }
 
-/** y = conv2d(x, w) + b, then max(·, 0) when `relu`. */
+/** y = conv2d(x, w) + b (+ residual), then max(·, 0) when `relu`. */
 export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
-  const { x, w, b = null, y, geometry: g } = args;
+  const { x, w, b = null, y, geometry: g, residual = null } = args;
   const { forward: f } = conv2dPlan(ctx, g);
   const xSize = g.N * g.C * g.H * g.W;
   const ySize = g.N * g.O * g.outH * g.outW;
-  for (const [what, n, buffer] of [['x', xSize, x], ['y', ySize, y]] as const) {
+  for (const [what, n, buffer] of [['x', xSize, x], ['y', ySize, y], ...(residual ? [['residual', ySize, residual] as const] : [])] as const) {
     if (buffer.size < n * 4) throw new Error(`conv2d: buffer ${what} holds ${buffer.size} bytes, needs ${n * 4} (input ${shapeOf(g.inShape)}, weight ${shapeOf(g.weightShape)})`);
   }
   checkBindings(ctx, 'conv2d', g, [
@@ -235,9 +241,13 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
     const hw = g.outH * g.outW;
     const xs = g.stride > 1 ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2d subsampled x') : x;
     if (g.stride > 1) subsample(ctx, x, xs, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
-    gemm(ctx, { a: wt, b: xs, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride: g.C * hw, cStride: g.O * hw, bias: b, relu: args.relu });
+    gemm(ctx, { a: wt, b: xs, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride: g.C * hw, cStride: g.O * hw, bias: b, addend: residual, relu: args.relu });
     if (xs !== x) ctx.pool.release(xs);
     if (pooled) ctx.pool.release(wt);
+  } else if (residual) {
+    // The other routes have no addend in their epilogue: the conv, then y = relu(y + residual) in one pass.
+    conv2d(ctx, { ...args, relu: false, residual: null });
+    accumulate(ctx, y, residual, ySize, { relu: args.relu });
   } else if (winogradApplies(ctx, g, 'forward')) {
     conv2dWinograd(ctx, { x, w, y, shape: winogradShape(g, 'forward'), flip: false, bias: b, relu: args.relu, weightsKey: args.weightsKey });
   } else if (im2colApplies(ctx, g)) {

@@ -1,6 +1,6 @@
 /**
- * gemm: a batch of Z matrix products C[z] = α A[z]ᵀ·B[z] (A stored k-major) with an optional bias-per-row
- * and ReLU epilogue, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
+ * gemm: a batch of Z matrix products C[z] = α A[z]ᵀ·B[z] (A stored k-major) with an optional epilogue of a
+ * bias per row, an addend (a residual connection) and ReLU, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
  * convolution (conv2d-winograd.ts), of 1x1 and im2col / col2im convolutions (conv2d.ts) and of the Gram matrices (gram.ts); `matmul` stays the general
  * kernel (any shape, transposes) for the classifier head.
  */
@@ -28,6 +28,8 @@ export interface GemmArgs {
   /** factor on the products, before bias and ReLU (default 1) */
   alpha?: number;
   bias?: GPUBuffer | null;
+  /** added to every stored element before the ReLU: C's layout and strides (a residual connection) */
+  addend?: GPUBuffer | null;
   relu?: boolean;
 }
 
@@ -80,7 +82,7 @@ function tileLines({ R, Q }: GemmTile): Record<string, string> {
 }
 
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
-  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, relu = false } = args;
+  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false } = args;
   const tile = gemmTile(ctx);
   const Mp = gemmRows(ctx, M);
   const bStride = args.bStride ?? K * N;
@@ -91,15 +93,18 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   }
   if (N % 4 || aStride % 4 || bStride % 4 || cStride % 4) throw new Error(`gemm: N and the batch strides must be multiples of 4 (${shape}; strides ${aStride}, ${bStride}, ${cStride})`);
   if (Mstore > Mp) throw new Error(`gemm: Mstore ${Mstore} > Mp ${Mp} (${shape})`);
-  const bindings = [['A', (Z - 1) * aStride + K * Mp, a], ['B', (Z - 1) * bStride + K * N, b], ['C', (Z - 1) * cStride + Mstore * N, c]] as const;
+  const cElements = (Z - 1) * cStride + Mstore * N;
+  const bindings = [['A', (Z - 1) * aStride + K * Mp, a], ['B', (Z - 1) * bStride + K * N, b], ['C', cElements, c], ...(addend ? [['addend', cElements, addend] as const] : [])] as const;
   for (const [what, elements] of bindings) ctx.checkBinding('gemm', `${what} (${shape})`, elements * 4);
   for (const [what, elements, buffer] of bindings) {
     if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
   }
   const columnBlocks = Math.ceil(N / (4 * tile.Q));
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
-  ctx.launch({ name: 'gemm', source, defines: { WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, RELU: relu, ...tileLines(tile) } }, {
-    buffers: bias ? [a, b, bias, c] : [a, b, c],
+  const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
+  const defines = { WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, ADDEND: !!addend, RELU: relu, BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile) };
+  ctx.launch({ name: 'gemm', source, defines }, {
+    buffers,
     uniforms: uniformBlock([...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha }]),
     workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z],
   });

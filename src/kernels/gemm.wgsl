@@ -7,7 +7,9 @@
 // Layout (row-major, in vec4 units): A [K][Mp/4] with Mp a multiple of the tile's R rows (A is stored
 // k-major, i.e. transposed, so the R values of a row block are R/4 vec4 loads); B [K][N/4] and
 // C [Mstore][N/4] with N a multiple of 4. Matrix z starts at z·aStride, z·bStride, z·cStride (vec4s).
-// Bindings: 0 uniform Params; 1 A; 2 B; [3 bias if BIAS]; then C.
+// The addend (ADDEND) has C's layout: it fuses a residual connection, relu(W x + b + shortcut), into the
+// store, saving ResNet's add and ReLU passes.
+// Bindings: 0 uniform Params; 1 A; 2 B; [3 bias if BIAS]; [addend if ADDEND]; then C.
 // Dispatch: (ceil(CB·Mp/R / WG), 1, Z), workgroup (WG, 1, 1), CB = ceil(N/(4·Q)) column blocks.
 // One invocation: R rows × Q vec4 columns, R·Q named vec4 accumulators c{r}_{q}; per k, R/4 + Q vec4
 // loads feed R·Q vec4 FMAs. The tile is per adapter (gemm.ts): on llvmpipe every storage load is a
@@ -25,7 +27,7 @@
 // maps at 1/8 of its lanes. Columns past N are clamped on load and not stored; rows past Mstore are not
 // stored. (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader,
 // measured the same as consecutive columns on both CPU adapters: not kept.)
-// Compile-time constants: WG, RB (= R/4), Q. Variants: BIAS, RELU.
+// Compile-time constants: WG, RB (= R/4), Q, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU.
 
 struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -33,10 +35,11 @@ struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, b
 @group(0) @binding(2) var<storage, read> B: array<vec4f>;
 #if BIAS
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<vec4f>;
-#else
-@group(0) @binding(3) var<storage, read_write> C: array<vec4f>;
 #endif
+#if ADDEND
+@group(0) @binding({{BINDING_ADDEND}}) var<storage, read> addend: array<vec4f>;
+#endif
+@group(0) @binding({{BINDING_C}}) var<storage, read_write> C: array<vec4f>;
 
 const WG = {{WG}}u;
 const RB = {{RB}}u;
@@ -64,15 +67,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   {{STORE}}
 }
 
-// Row m0 + r, vec4 column j0 + q: α, bias, ReLU, and stored unless past Mstore or N.
+// Row m0 + r, vec4 column j0 + q: α, bias, the addend (a residual connection), ReLU, and stored unless
+// past Mstore or N.
 fn store(cBase: u32, m: u32, j: u32, v: vec4f) {
   if (m >= p.Mstore || j >= p.N4) { return; }
+  let at = cBase + m * p.N4 + j;
   var r = p.alpha * v;
 #if BIAS
   r += vec4f(bias[m]);
 #endif
+#if ADDEND
+  r += addend[at];
+#endif
 #if RELU
   r = max(r, vec4f(0.0));
 #endif
-  C[cBase + m * p.N4 + j] = r;
+  C[at] = r;
 }

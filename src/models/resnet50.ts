@@ -97,8 +97,8 @@ export class ResNet50 implements FeatureModel {
     };
   }
 
-  private conv(x: Tensor, layer: ConvLayer, relu: boolean): Tensor {
-    return ops.conv2d(x, layer.w, layer.b, { stride: layer.stride, padding: layer.padding, relu });
+  private conv(x: Tensor, layer: ConvLayer, relu: boolean, residual: Tensor | null = null): Tensor {
+    return ops.conv2d(x, layer.w, layer.b, { stride: layer.stride, padding: layer.padding, relu, residual });
   }
 
   /**
@@ -118,8 +118,8 @@ export class ResNet50 implements FeatureModel {
       for (let i = 0; i < this.blocks[k].length; i++, index++) {
         const block = this.blocks[k][i];
         const shortcut = block.shortcut ? this.conv(h, block.shortcut, false) : h;
-        const y = this.conv(this.conv(this.conv(h, block.conv1, true), block.conv2, true), block.conv3, false);
-        h = ops.relu(ops.add(y, shortcut));
+        // relu(conv3(·) + shortcut) as one op: the 1x1 conv's gemm adds the shortcut and applies the ReLU in its store.
+        h = this.conv(this.conv(this.conv(h, block.conv1, true), block.conv2, true), block.conv3, true, shortcut);
         const name = this.taps[index];
         if (wanted.includes(name)) out.set(name, h);
         if (index === deepest) return out;

@@ -1,10 +1,11 @@
 /**
  * Plain-TS batched gemm in float64, the reference for src/kernels/gemm.ts:
- * C[z][m][n] = α Σ_k A[z·aStride + k·Mp + m] · B[z·bStride + k·N + n] (+ bias[m], then ReLU), m < Mstore.
+ * C[z][m][n] = α Σ_k A[z·aStride + k·Mp + m] · B[z·bStride + k·N + n] (+ bias[m], + the addend at C's own
+ * index, then ReLU), m < Mstore.
  */
 export interface GemmShape { K: number; M: number; N: number; /** rows of A's layout (a multiple of the tile's) */ Mp: number; Z?: number; Mstore?: number; aStride?: number; bStride?: number; cStride?: number; alpha?: number; relu?: boolean }
 
-export function gemm(a: ArrayLike<number>, b: ArrayLike<number>, s: GemmShape, bias?: ArrayLike<number> | null): Float64Array {
+export function gemm(a: ArrayLike<number>, b: ArrayLike<number>, s: GemmShape, bias?: ArrayLike<number> | null, addend?: ArrayLike<number> | null): Float64Array {
   const { K, M, N, Mp, Z = 1, Mstore = M, aStride = 0, alpha = 1, relu = false } = s;
   const bStride = s.bStride ?? K * N;
   const cStride = s.cStride ?? Mstore * N;
@@ -12,8 +13,9 @@ export function gemm(a: ArrayLike<number>, b: ArrayLike<number>, s: GemmShape, b
   for (let z = 0; z < Z; z++) for (let m = 0; m < Mstore; m++) for (let n = 0; n < N; n++) {
     let sum = 0;
     for (let k = 0; k < K; k++) sum += a[z * aStride + k * Mp + m] * b[z * bStride + k * N + n];
-    sum = alpha * sum + (bias ? bias[m] : 0);
-    c[z * cStride + m * N + n] = relu ? Math.max(sum, 0) : sum;
+    const at = z * cStride + m * N + n;
+    sum = alpha * sum + (bias ? bias[m] : 0) + (addend ? addend[at] : 0);
+    c[at] = relu ? Math.max(sum, 0) : sum;
   }
   return c;
 }

@@ -5,7 +5,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { noGrad, scope } from '../../src/engine/scope.js';
 import { backward, zeroGrad } from '../../src/engine/autograd.js';
 import { counters, since } from '../../src/engine/stats.js';
-import { graphA, graphB, graphC, tfGraphA, tfGraphB, tfGram, tfMse, type SmoothCase } from './graphs.js';
+import { graphA, graphAFused, graphB, graphC, graphD, tfGraphA, tfGraphB, tfGraphD, tfGram, tfMse, type SmoothCase } from './graphs.js';
 import * as ops from '../../src/engine/ops.js';
 import { tf } from '../oracle.js';
 
@@ -44,6 +44,53 @@ describeEachAdapter('engine: autograd vs tf.grad', (getCtx) => {
     const names = ['dx', 'dw1', 'db1', 'dw2', 'db2'];
     for (let k = 0; k < 5; k++) checkGrad(await ts[k].grad!.read(), wantGrads[k], `graph A ${names[k]}`, inputs[k].shape);
     for (const t of [...ts, loss]) t.dispose();
+  });
+
+  // conv2d's `residual` (relu(conv + b + shortcut) as one op): the 3x3 conv adds the shortcut in an
+  // accumulate pass after the Winograd/direct kernel, the 1x1 conv (32 channels, 6x6: the gemm route) in the
+  // gemm's store. The shortcut's gradient is the masked dy; in graph A it is also the conv's input (a fan-out).
+  const xD = input([1, 32, 6, 6], 11, 0.5);
+  const w1D = input([16, 32, 1, 1], 12, 0.25);
+  const b1D = input([16], 13, 0.1);
+  const w2D = input([32, 16, 1, 1], 14, 0.25);
+  const b2D = input([32], 15, 0.1);
+  const gramD = input([1, 32, 32], 16, 0.05);
+  for (const [name, ours, theirs, inputs] of [
+    ['graph A, the residual fused into the 3x3 conv', graphAFused, tfGraphA, [xA, w1, b1, w2, b2, gramT]],
+    ['graph D, the shortcut fused into a 1x1 conv (gemm addend)', graphD, tfGraphD, [xD, w1D, b1D, w2D, b2D, gramD]],
+  ] as const) {
+    it(`${name}: loss and every gradient; no add or relu pass on the 1x1 route`, async () => {
+      const ctx = await getCtx();
+      const ts = inputs.map((i, k) => Tensor.from(ctx, i.data, i.shape, { requiresGrad: k < 5 }));
+      ctx.submit();
+      const before = counters(ctx);
+      const loss = scope(() => {
+        const l = ours(ts[0], ts[1], ts[2], ts[3], ts[4], ts[5]);
+        backward(l);
+        return l;
+      });
+      const step = since(ctx, before);
+      if (ours === graphD) {
+        expect(step.kernels.add ?? 0).toBe(0);
+        expect(step.kernels.relu ?? 0).toBe(0);
+        expect(step.kernels.accumulateRelu ?? 0).toBe(0);
+      } else expect(step.kernels.accumulateRelu).toBe(1);
+      const want = oracleValue(theirs as never, inputs as never)[0];
+      const wantGrads = oracleGrads(theirs as never, inputs as never);
+      assertClose(await loss.read(), [want], { atol: 1e-7, rtol: 1e-4, what: `${name} loss` });
+      const names = ['dx', 'dw1', 'db1', 'dw2', 'db2'];
+      for (let k = 0; k < 5; k++) checkGrad(await ts[k].grad!.read(), wantGrads[k], `${name} ${names[k]}`, inputs[k].shape);
+      for (const t of [...ts, loss]) t.dispose();
+    });
+  }
+
+  it('conv2d residual: a shape other than the output\'s is refused, naming both', async () => {
+    const ctx = await getCtx();
+    const x = Tensor.from(ctx, new Float32Array(2 * 16), [1, 2, 4, 4]);
+    const w = Tensor.from(ctx, new Float32Array(3 * 2), [3, 2, 1, 1]);
+    const r = Tensor.from(ctx, new Float32Array(2 * 16), [1, 2, 4, 4]);
+    expect(() => ops.conv2d(x, w, null, { residual: r })).toThrow(/conv2dResidual: residual \[1, ?2, ?4, ?4\] must have the output's shape \[1, ?3, ?4, ?4\]/);
+    for (const t of [x, w, r]) t.dispose();
   });
 
   // gramLoss fuses mse(gram(f), A) and, A being a Gram, multiplies the symmetric dL/dG by F without

@@ -47,6 +47,27 @@ export function graphA(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor
   return ops.mseLoss(ops.gram(r), target);
 }
 
+/** Graph A with the residual block as one op: r = relu(conv3x3(h1, w2) + b2 + h1) (conv2d's `residual`). */
+export function graphAFused(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, target: Tensor): Tensor {
+  const h1 = ops.conv2d(x, w1, b1, { padding: 1, relu: true });
+  const r = ops.conv2d(h1, w2, b2, { padding: 1, relu: true, residual: h1 });
+  return ops.mseLoss(ops.gram(r), target);
+}
+
+/**
+ * Graph D (a bottleneck's tail on the 1x1 route, the shortcut fused into the conv):
+ *   h = relu(conv1x1(x, w1) + b1);  r = relu(conv1x1(h, w2) + b2 + x);  L = mse(gram(r), T)
+ */
+export function graphD(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, target: Tensor): Tensor {
+  const h = ops.conv2d(x, w1, b1, { relu: true });
+  return ops.mseLoss(ops.gram(ops.conv2d(h, w2, b2, { relu: true, residual: x })), target);
+}
+
+export function tfGraphD(x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor, target: tf.Tensor): tf.Tensor {
+  const h = tf.relu(tfConv(x, w1, b1, 1, 0));
+  return tfMse(tfGram(tf.relu(tf.add(tfConv(h, w2, b2, 1, 0), x))), target);
+}
+
 export function tfGraphA(x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor, target: tf.Tensor): tf.Tensor {
   const h1 = tf.relu(tfConv(x, w1, b1, 1, 1));
   const h2 = tfConv(h1, w2, b2, 1, 1);

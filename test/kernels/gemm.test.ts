@@ -7,13 +7,15 @@ import * as ref from '../../src/reference/gemm.js';
 
 // Tolerance: inputs in [-1,1), A scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms stays
 // below ~1e-6·sqrt(K): atol 2e-5.
-interface Case { name: string; K: number; M: number; N: number; Z?: number; Mstore?: number; shareA?: boolean; alpha?: number; bias?: boolean; relu?: boolean }
+interface Case { name: string; K: number; M: number; N: number; Z?: number; Mstore?: number; shareA?: boolean; alpha?: number; bias?: boolean; addend?: boolean; relu?: boolean }
 const CASES: Case[] = [
   { name: 'odd K, M not a multiple of any tile, N not a multiple of 16', K: 37, M: 13, N: 20 },
   { name: 'one column block, many row blocks (a small map)', K: 64, M: 96, N: 4 },
   { name: 'batch of 3 with its own A each, alpha, bias, ReLU', K: 19, M: 40, N: 36, Z: 3, alpha: 0.5, bias: true, relu: true },
   { name: 'batch of 2 sharing A (1x1 conv), rows stored < M', K: 33, M: 24, N: 52, Z: 2, shareA: true, Mstore: 17 },
   { name: 'K = 1', K: 1, M: 8, N: 16 },
+  { name: 'batch of 2 sharing A, bias, addend (a residual), ReLU', K: 21, M: 20, N: 24, Z: 2, shareA: true, bias: true, addend: true, relu: true },
+  { name: 'addend without bias, rows stored < M', K: 9, M: 40, N: 8, Mstore: 35, addend: true },
 ];
 
 describeEachAdapter('gemm', (getCtx) => {
@@ -28,12 +30,13 @@ describeEachAdapter('gemm', (getCtx) => {
     const a = randomArray(aLen, 1).map((v, i) => ((i % Mp) < c.M ? v / Math.sqrt(c.K) : 0));
     const b = randomArray(Z * c.K * c.N, 2);
     const bias = randomArray(c.M, 3);
+    const addend = randomArray(Z * Mstore * c.N, 4);
     const out = ctx.pool.acquire(Z * Mstore * c.N * 4);
     gemm(ctx, {
       a: ctx.bufferFrom(a), b: ctx.bufferFrom(b), c: out, K: c.K, M: c.M, N: c.N, Z, Mstore, aStride,
-      alpha: c.alpha, bias: c.bias ? ctx.bufferFrom(bias) : null, relu: c.relu,
+      alpha: c.alpha, bias: c.bias ? ctx.bufferFrom(bias) : null, addend: c.addend ? ctx.bufferFrom(addend) : null, relu: c.relu,
     });
-    const expected = ref.gemm(a, b, { K: c.K, M: c.M, N: c.N, Mp, Z, Mstore, aStride, alpha: c.alpha, relu: c.relu }, c.bias ? bias : null);
+    const expected = ref.gemm(a, b, { K: c.K, M: c.M, N: c.N, Mp, Z, Mstore, aStride, alpha: c.alpha, relu: c.relu }, c.bias ? bias : null, c.addend ? addend : null);
     assertClose(await ctx.readF32(out, Z * Mstore * c.N), expected, { atol: 2e-5, what: `gemm ${c.name}`, shape: [Z, Mstore, c.N] });
     ctx.pool.release(out);
   };
@@ -59,6 +62,7 @@ describeEachAdapter('gemm', (getCtx) => {
     expect(() => gemm(ctx, { a: small, b: big, c: big, K: 64, M: 8, N: 8 })).toThrow(/gemm: buffer A holds \d+ bytes, needs \d+ \(K=64 M=8 N=8 Z=1\)/);
     expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 8, Mstore: 999 })).toThrow(/gemm: Mstore 999 > Mp/);
     expect(() => gemm(ctx, { a: big, b: big, c: big, K: 0, M: 8, N: 8 })).toThrow(/gemm: K must be a positive integer/);
+    expect(() => gemm(ctx, { a: big, b: big, c: big, addend: small, K: 4, M: 8, N: 8, Z: 2, aStride: 0, cStride: 64 })).toThrow(/gemm: buffer addend holds \d+ bytes, needs 512 \(K=4 M=8 N=8 Z=2\)/);
     ctx.pool.release(small);
     ctx.pool.release(big);
   });
