@@ -64,13 +64,13 @@ const matches = (only: string | null, name: string, shape: string) =>
 
 /**
  * Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so there the convs (every listed shape is
- * ~1.2 GFLOP: ~3 s a run), the small matmul and the 128 px evaluations (~1 min a run).
+ * ~1.2 GFLOP: ~3 s a run), the small matmul and the 128 px evaluations (~1 min a run); its 256 px evaluations
+ * (~4 min a TF.js run) only when `--only` names them ("256px").
  */
-function peerWanted(kind: string, name: string, shape: string): boolean {
+function peerWanted(kind: string, name: string, shape: string, only: string | null): boolean {
   if (name.includes('bwd-weight')) return false; // style transfer never runs it; tfjs's is very slow on CPUs
-  // Evaluations: the 128 and 256 px the targets name (512 px would take TF.js minutes per run on a CPU adapter;
-  // on SwiftShader 128 px only, ~1 min per TF.js run).
-  if (name.endsWith(' eval')) return shape === '128px' || (kind !== 'swiftshader' && shape === '256px');
+  // Evaluations: the 128 and 256 px the targets name (512 px would take TF.js minutes per run on a CPU adapter).
+  if (name.endsWith(' eval')) return shape === '128px' || (shape === '256px' && (kind !== 'swiftshader' || !!only?.includes('256px')));
   if (kind === 'swiftshader') return name.startsWith('conv2d') || (name === 'matmul' && shape === '512x512x512');
   return true;
 }
@@ -96,7 +96,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
     dispose();
     const gf = c.flops ? gflops(c.flops, t.ms) : null;
     let peerMs: number | null = null;
-    if (peer && c.peer && peerWanted(a.kind, c.name, c.shape)) peerMs = (await peer.time(c.peer, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs)).ms;
+    if (peer && c.peer && peerWanted(a.kind, c.name, c.shape, opts.only)) peerMs = (await peer.time(c.peer, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs)).ms;
     emit({
       name: c.name, shape: c.shape, ...t, gflops: gf, gbps: c.bytes ? c.bytes / t.ms / 1e6 : null,
       peakPercent: gf ? (100 * gf) / peak.gflops : null, peerMs, speedup: peerMs ? peerMs / t.ms : null,
@@ -124,7 +124,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
       const t = await timeGpu(ctx, ev.run, opts.runs ?? (opts.quick ? 3 : 5), 0);
       const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
       ev.dispose();
-      const peerMs = peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`)
+      const peerMs = peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)
         ? (await peer.time({ op: 'evaluation', model: modelName, size }, opts.runs ?? 3)).ms : null;
       emit({
         name: `${modelName} eval`, shape: `${size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
