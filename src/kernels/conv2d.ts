@@ -43,13 +43,13 @@ function groupFlags(t: ConvTile) {
 
 /**
  * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
- * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on), im2col + gemm forward (on) and
- * gemm + col2im backward-input (on).
+ * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on), strided 1x1 convs' gemm reading and
+ * writing whole planes (on), im2col + gemm forward (on) and gemm + col2im backward-input (on).
  */
-export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; im2colGemm: boolean; col2imGemm: boolean } = {
+export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; stridedPlanes: boolean; im2colGemm: boolean; col2imGemm: boolean } = {
   // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
   // measured slower than one reluBackward pass (bench/RESULTS.md, conv2d, 2026-11-26 per-step overheads).
-  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true, im2colGemm: true, col2imGemm: true,
+  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true, stridedPlanes: true, im2colGemm: true, col2imGemm: true,
 };
 
 /**
@@ -182,8 +182,8 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
 }
 
 /**
- * Whether a 1x1 conv without padding runs as gemm products (one per image; strided: of every S-th pixel,
- * via subsample.wgsl): outH·outW a multiple of 4 (gemm's vec4 columns), enough channels for its row tile
+ * Whether a 1x1 conv without padding runs as gemm products (one per image; strided: of every S-th pixel, read
+ * in place by the gemm or gathered by subsample.wgsl, see stridedPlanes): outH·outW a multiple of 4 (gemm's vec4 columns), enough channels for its row tile
  * (winogradTuning.minChannels, the same trade-off), and every tensor within one binding. Backward-input with
  * an inline ReLU mask stays on the direct kernel.
  */
@@ -192,6 +192,16 @@ export function pointwiseApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
   if (Math.min(g.C, g.O) < winogradTuning.minChannels) return false;
   const cp = gemmRows(ctx, g.C), op = gemmRows(ctx, g.O);
   return fitsOneBinding(ctx, g.N * g.C * g.H * g.W, g.N * g.O * g.outH * g.outW, cp * g.O, op * g.C);
+}
+
+/**
+ * A strided 1x1 conv's gemm reads x (side 'B', forward) or writes dx (side 'C', backward-input) as whole planes,
+ * every S-th pixel of every S-th row, instead of a subsample.wgsl pass before or after it: when outW is a
+ * multiple of 4 and the planes' batch stride is whole vec4s (convTuning.stridedPlanes; off: the two passes).
+ */
+function stridedPlanes(g: Conv2dGeometry, side: 'B' | 'C'): { side: 'B' | 'C'; S: number; H: number; W: number } | null {
+  if (g.stride === 1 || !convTuning.stridedPlanes || g.outW % 4 || (g.C * g.H * g.W) % 4) return null;
+  return { side, S: g.stride, H: g.H, W: g.W };
 }
 
 /**
@@ -239,9 +249,11 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
     const Op = gemmRows(ctx, g.O);
     const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, 1, g.O, g.C, Op);
     const hw = g.outH * g.outW;
-    const xs = g.stride > 1 ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2d subsampled x') : x;
-    if (g.stride > 1) subsample(ctx, x, xs, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
-    gemm(ctx, { a: wt, b: xs, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride: g.C * hw, cStride: g.O * hw, bias: b, addend: residual, relu: args.relu });
+    const planes = stridedPlanes(g, 'B');
+    const xs = g.stride > 1 && !planes ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2d subsampled x') : x;
+    if (xs !== x) subsample(ctx, x, xs, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
+    const bStride = g.C * (planes ? g.H * g.W : hw);
+    gemm(ctx, { a: wt, b: xs, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride, cStride: g.O * hw, bias: b, addend: residual, relu: args.relu, planes });
     if (xs !== x) ctx.pool.release(xs);
     if (pooled) ctx.pool.release(wt);
   } else if (residual) {
@@ -342,9 +354,10 @@ export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputAr
     const Cp = gemmRows(ctx, g.C);
     const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, g.O, g.C, 1, Cp);
     const hw = g.outH * g.outW;
-    const dxs = g.stride > 1 ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2dBackwardInput subsampled dx') : dx;
-    gemm(ctx, { a: wt, b: dy, c: dxs, K: g.O, M: g.C, N: hw, Z: g.N, bStride: g.O * hw, cStride: g.C * hw });
-    if (g.stride > 1) {
+    const planes = stridedPlanes(g, 'C');
+    const dxs = g.stride > 1 && !planes ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2dBackwardInput subsampled dx') : dx;
+    gemm(ctx, { a: wt, b: dy, c: dxs, K: g.O, M: g.C, N: hw, Z: g.N, bStride: g.O * hw, cStride: g.C * (planes ? g.H * g.W : hw), planes });
+    if (dxs !== dx) {
       subsampleBackward(ctx, dxs, dx, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
       ctx.pool.release(dxs);
     }

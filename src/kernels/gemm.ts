@@ -31,6 +31,12 @@ export interface GemmArgs {
   /** added to every stored element before the ReLU: C's layout and strides (a residual connection) */
   addend?: GPUBuffer | null;
   relu?: boolean;
+  /**
+   * A 1x1 conv with stride S: B's rows (side 'B', the forward) or C's rows (side 'C', backward-input) are whole
+   * H x W planes, and the N = ceil(H/S)·ceil(W/S) columns are their pixels (S·oy, S·ox); C's other pixels get
+   * zeros. ceil(W/S) must be a multiple of 4; that side's batch stride counts whole planes.
+   */
+  planes?: { side: 'B' | 'C'; S: number; H: number; W: number } | null;
 }
 
 /** Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation. */
@@ -66,7 +72,7 @@ export function gemmTile(ctx: GpuContext): GemmTile {
 export const gemmRows = (ctx: GpuContext, M: number): number => Math.ceil(M / gemmTile(ctx).R) * gemmTile(ctx).R;
 
 /** The tile's unrolled lines for gemm.wgsl's {{DECLARE}}, {{LOAD}}, {{FMA}} and {{STORE}}. */
-function tileLines({ R, Q }: GemmTile): Record<string, string> {
+function tileLines({ R, Q }: GemmTile, bPlanes: boolean): Record<string, string> {
   const rows = Array.from({ length: R }, (_, r) => r);
   const cols = Array.from({ length: Q }, (_, q) => q);
   const each = (f: (r: number, q: number) => string) => rows.flatMap((r) => cols.map((q) => f(r, q))).join('\n  ');
@@ -74,15 +80,16 @@ function tileLines({ R, Q }: GemmTile): Record<string, string> {
     DECLARE: each((r, q) => `var c${r}_${q} = vec4f(0.0);`),
     LOAD: [
       ...Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[a + ${i}u];`),
-      ...cols.map((q) => `let v${q} = B[b + min(j0 + ${q}u, last)];`),
+      ...cols.map((q) => (bPlanes ? `let v${q} = loadB(b + o${q});` : `let v${q} = B[b + min(j0 + ${q}u, last)];`)),
     ].join('\n    '),
+    B_OFFSETS: cols.map((q) => `let o${q} = planeOffset(min(j0 + ${q}u, last));`).join('\n  '),
     FMA: each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`).replaceAll('\n  ', '\n    '),
     STORE: each((r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
   };
 }
 
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
-  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false } = args;
+  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false, planes = null } = args;
   const tile = gemmTile(ctx);
   const Mp = gemmRows(ctx, M);
   const bStride = args.bStride ?? K * N;
@@ -93,8 +100,17 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   }
   if (N % 4 || aStride % 4 || bStride % 4 || cStride % 4) throw new Error(`gemm: N and the batch strides must be multiples of 4 (${shape}; strides ${aStride}, ${bStride}, ${cStride})`);
   if (Mstore > Mp) throw new Error(`gemm: Mstore ${Mstore} > Mp ${Mp} (${shape})`);
-  const cElements = (Z - 1) * cStride + Mstore * N;
-  const bindings = [['A', (Z - 1) * aStride + K * Mp, a], ['B', (Z - 1) * bStride + K * N, b], ['C', cElements, c], ...(addend ? [['addend', cElements, addend] as const] : [])] as const;
+  const outW = planes ? Math.ceil(planes.W / planes.S) : 0;
+  if (planes) {
+    const p = `planes of ${planes.H}x${planes.W}, stride ${planes.S}`;
+    if (N !== Math.ceil(planes.H / planes.S) * outW) throw new Error(`gemm: N = ${N} is not the ${Math.ceil(planes.H / planes.S)}x${outW} pixels of the ${p} (${shape})`);
+    if (outW % 4) throw new Error(`gemm: strided planes need ceil(W/S) a multiple of 4, got ${outW} (${p}, ${shape})`);
+    if (planes.side === 'C' && addend) throw new Error(`gemm: an addend with C's strided planes is not supported (${shape})`);
+  }
+  const plane = planes ? planes.H * planes.W : N;
+  const cElements = (Z - 1) * cStride + Mstore * (planes?.side === 'C' ? plane : N);
+  const bElements = (Z - 1) * bStride + K * (planes?.side === 'B' ? plane : N);
+  const bindings = [['A', (Z - 1) * aStride + K * Mp, a], ['B', bElements, b], ['C', cElements, c], ...(addend ? [['addend', cElements, addend] as const] : [])] as const;
   for (const [what, elements] of bindings) ctx.checkBinding('gemm', `${what} (${shape})`, elements * 4);
   for (const [what, elements, buffer] of bindings) {
     if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
@@ -102,10 +118,16 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const columnBlocks = Math.ceil(N / (4 * tile.Q));
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
   const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
-  const defines = { WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, ADDEND: !!addend, RELU: relu, BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile) };
+  const defines = {
+    WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, ADDEND: !!addend, RELU: relu, B_PLANES: planes?.side === 'B', C_PLANES: planes?.side === 'C',
+    BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile, planes?.side === 'B'),
+  };
   ctx.launch({ name: 'gemm', source, defines }, {
     buffers,
-    uniforms: uniformBlock([...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha }]),
+    uniforms: uniformBlock([
+      ...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha },
+      ...[planes?.S ?? 1, planes?.H ?? 0, planes?.W ?? 0, outW].map((u32) => ({ u32 })),
+    ]),
     workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z],
   });
 }

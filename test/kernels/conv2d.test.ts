@@ -370,7 +370,7 @@ describeEachAdapter('conv2d by Winograd F(2x2, 3x3) and F(4x4, 3x3) (3x3 stride 
   });
 });
 
-describeEachAdapter('conv2d 1x1 as gemm products (stride 1, and strided via subsample)', (getCtx) => {
+describeEachAdapter('conv2d 1x1 as gemm products (stride 1, and strided: whole planes in the gemm, or via subsample)', (getCtx) => {
   // H·W a multiple of 4 but not of the 16-column tile; channels not a multiple of any tile's rows; a batch;
   // strided: odd input sizes (the last row and column are sampled or not).
   const PW: Case[] = [
@@ -381,20 +381,29 @@ describeEachAdapter('conv2d 1x1 as gemm products (stride 1, and strided via subs
     { name: '1x256x8x8 -> 64 (a ResNet bottleneck)', x: [1, 256, 8, 8], w: [64, 256, 1, 1], stride: 1, padding: 0 },
   ];
   const gemms = (ctx: GpuContext) => ctx.dispatchCounts.get('gemm') ?? 0;
-  for (const c of PW) {
-    it(`${c.name}: forward (bias, ReLU) and backward-input run as gemm and match the reference and the direct kernels`, async () => {
+  const subsamples = (ctx: GpuContext) => (ctx.dispatchCounts.get('subsample') ?? 0) + (ctx.dispatchCounts.get('subsampleBackward') ?? 0);
+  for (const c of PW) for (const planes of c.stride > 1 ? [true, false] : [true]) {
+    const how = c.stride > 1 ? (planes ? ' (whole planes)' : ' (subsample passes)') : '';
+    it(`${c.name}${how}: forward (bias, ReLU) and backward-input run as gemm and match the reference and the direct kernels`, async () => {
       const ctx = await getCtx();
       const g = geometryOf(c);
       const { x, w, b, dy } = data(g, 51);
       const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b), dyb = ctx.bufferFrom(dy);
       const [y, yd] = [ctx.pool.acquire(dy.length * 4), ctx.pool.acquire(dy.length * 4)];
       const [dx, dxd] = [ctx.pool.acquire(x.length * 4), ctx.pool.acquire(x.length * 4)];
+      // dx's pixels between the strided ones must be written (zeros): start from garbage.
+      ctx.upload(dx, new Float32Array(x.length).fill(7));
       expect(pointwiseApplies(ctx, g)).toBe(true);
-      const before = gemms(ctx);
-      conv2d(ctx, { x: xb, w: wb, b: bb, y, geometry: g, relu: true, weightsKey: wb });
-      conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g, weightsKey: wb });
+      const before = gemms(ctx), subsamplesBefore = subsamples(ctx);
+      convTuning.stridedPlanes = planes;
+      try {
+        conv2d(ctx, { x: xb, w: wb, b: bb, y, geometry: g, relu: true, weightsKey: wb });
+        conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx, geometry: g, weightsKey: wb });
+      } finally {
+        convTuning.stridedPlanes = true;
+      }
       expect(gemms(ctx) - before).toBe(2);
-      if (g.stride > 1) expect(ctx.dispatchCounts.get('subsampleBackward')).toBeGreaterThan(0);
+      expect(subsamples(ctx) - subsamplesBefore).toBe(c.stride > 1 && !planes ? 2 : 0);
       convTuning.pointwiseGemm = false;
       try {
         conv2d(ctx, { x: xb, w: wb, b: bb, y: yd, geometry: g, relu: true });
