@@ -10,7 +10,8 @@
  * Variants: base (weights transposed every call, separate reluBackward pass), cache (frozen weights'
  * transposed layouts cached), cache+mask (and the ReLU mask applied inside the conv gradient kernels),
  * f2 (cache, Winograd F(2x2, 3x3) everywhere instead of the per-shape F2/F4 choice), direct (cache, every
- * conv on the direct kernels and Grams on the register kernels: no Winograd, no gemm). Every variant but `direct` uses Winograd and gemm where they apply (the default). The loss of each variant is printed: all agree.
+ * conv on the direct kernels and Grams on the register kernels: no Winograd, no gemm), subsample (cache, strided 1x1
+ * convs' backward-input with the subsample scatter after its gemm instead of writing whole planes). Every variant but `direct` uses Winograd and gemm where they apply (the default). The loss of each variant is printed: all agree.
  */
 import { getContext } from '../src/gpu/context.js';
 import { convTuning, conv2dWeightCache } from '../src/kernels/conv2d.js';
@@ -26,7 +27,10 @@ const rounds = Number(opt('rounds') ?? 3);
 const ctx = await getContext(adapter);
 const modelName = (opt('model') ?? 'resnet50') as 'resnet50' | 'vgg19';
 const model = await benchModel(ctx, modelName);
+// Every variant sets every switch: the defaults first, then its own.
+const defaults = () => { convTuning.stridedPlanes = true; };
 const allVariants: Record<string, () => void> = {
+  subsample: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; winogradTuning.tile = 0; convTuning.pointwiseGemm = true; gramTuning.gemm = true; convTuning.stridedPlanes = false; },
   base: () => { convTuning.cacheWeights = false; winogradTuning.cacheWeights = false; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; winogradTuning.tile = 0; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
   cache: () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = false; winogradTuning.enabled = true; winogradTuning.tile = 0; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
   'cache+mask': () => { convTuning.cacheWeights = true; winogradTuning.cacheWeights = true; convTuning.fuseReluBackward = true; winogradTuning.enabled = true; winogradTuning.tile = 0; convTuning.pointwiseGemm = true; gramTuning.gemm = true; },
@@ -45,6 +49,7 @@ for (const size of sizes) {
   const launches = new Map<string, Map<string, number>>();
   for (let r = 0; r < rounds; r++) {
     for (const [name, set] of (r % 2 ? Object.entries(variants).reverse() : Object.entries(variants))) {
+      defaults();
       set();
       if (r === 0) { ev.run(); await ctx.sync(); } // compile and fill caches
       const before = new Map(ctx.dispatchCounts);

@@ -19,7 +19,7 @@ import { fmtBytes } from '../gpu/buffer-pool.js';
 import { elementwiseGrid } from './launch.js';
 import { weightLayout } from './conv2d-weight-cache.js';
 import { conv2dWinograd, winogradApplies, winogradShape, winogradTuning } from './conv2d-winograd.js';
-import { gemm, gemmRows } from './gemm.js';
+import { gemm, gemmRows, type StridedPlanes } from './gemm.js';
 import { subsample, subsampleBackward } from './subsample.js';
 import { col2im, im2col, im2colElements } from './im2col.js';
 import { reluBackward } from './relu.js';
@@ -43,7 +43,7 @@ function groupFlags(t: ConvTile) {
 
 /**
  * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
- * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on), strided 1x1 convs' gemm reading and
+ * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on), strided 1x1 backward-input's gemm
  * writing whole planes (on), im2col + gemm forward (on) and gemm + col2im backward-input (on).
  */
 export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; stridedPlanes: boolean; im2colGemm: boolean; col2imGemm: boolean } = {
@@ -182,8 +182,8 @@ export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
 }
 
 /**
- * Whether a 1x1 conv without padding runs as gemm products (one per image; strided: of every S-th pixel, read
- * in place by the gemm or gathered by subsample.wgsl, see stridedPlanes): outH·outW a multiple of 4 (gemm's vec4 columns), enough channels for its row tile
+ * Whether a 1x1 conv without padding runs as gemm products (one per image; strided: of every S-th pixel,
+ * gathered by subsample.wgsl, and backward-input written back as whole planes, see stridedPlanes): outH·outW a multiple of 4 (gemm's vec4 columns), enough channels for its row tile
  * (winogradTuning.minChannels, the same trade-off), and every tensor within one binding. Backward-input with
  * an inline ReLU mask stays on the direct kernel.
  */
@@ -195,13 +195,15 @@ export function pointwiseApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
 }
 
 /**
- * A strided 1x1 conv's gemm reads x (side 'B', forward) or writes dx (side 'C', backward-input) as whole planes,
- * every S-th pixel of every S-th row, instead of a subsample.wgsl pass before or after it: when outW is a
- * multiple of 4 and the planes' batch stride is whole vec4s (convTuning.stridedPlanes; off: the two passes).
+ * The backward-input of a strided 1x1 conv: its gemm writes dx as whole planes (every S-th pixel of every S-th
+ * row, zeros between) instead of a subsample.wgsl scatter after it, when outW is a multiple of 4 and the planes'
+ * batch stride is whole vec4s (convTuning.stridedPlanes; off: the scatter). 1.1-2.2x on llvmpipe, 1.1-1.3x on
+ * SwiftShader at ResNet-50's downsampling shapes. The forward keeps its subsample pass: reading x the same way
+ * inside the gemm's k loop ran slower (bench/RESULTS.md, session 5).
  */
-function stridedPlanes(g: Conv2dGeometry, side: 'B' | 'C'): { side: 'B' | 'C'; S: number; H: number; W: number } | null {
+function stridedPlanes(g: Conv2dGeometry): StridedPlanes | null {
   if (g.stride === 1 || !convTuning.stridedPlanes || g.outW % 4 || (g.C * g.H * g.W) % 4) return null;
-  return { side, S: g.stride, H: g.H, W: g.W };
+  return { S: g.stride, H: g.H, W: g.W };
 }
 
 /**
@@ -249,11 +251,9 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
     const Op = gemmRows(ctx, g.O);
     const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, 1, g.O, g.C, Op);
     const hw = g.outH * g.outW;
-    const planes = stridedPlanes(g, 'B');
-    const xs = g.stride > 1 && !planes ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2d subsampled x') : x;
-    if (xs !== x) subsample(ctx, x, xs, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
-    const bStride = g.C * (planes ? g.H * g.W : hw);
-    gemm(ctx, { a: wt, b: xs, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride, cStride: g.O * hw, bias: b, addend: residual, relu: args.relu, planes });
+    const xs = g.stride > 1 ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2d subsampled x') : x;
+    if (g.stride > 1) subsample(ctx, x, xs, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
+    gemm(ctx, { a: wt, b: xs, c: y, K: g.C, M: g.O, N: hw, Z: g.N, bStride: g.C * hw, cStride: g.O * hw, bias: b, addend: residual, relu: args.relu });
     if (xs !== x) ctx.pool.release(xs);
     if (pooled) ctx.pool.release(wt);
   } else if (residual) {
@@ -354,9 +354,9 @@ export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputAr
     const Cp = gemmRows(ctx, g.C);
     const { wt, pooled } = layoutFor(ctx, w, args.weightsKey, g.O, g.C, 1, Cp);
     const hw = g.outH * g.outW;
-    const planes = stridedPlanes(g, 'C');
+    const planes = stridedPlanes(g);
     const dxs = g.stride > 1 && !planes ? ctx.pool.acquire(g.N * g.C * hw * 4, 'conv2dBackwardInput subsampled dx') : dx;
-    gemm(ctx, { a: wt, b: dy, c: dxs, K: g.O, M: g.C, N: hw, Z: g.N, bStride: g.O * hw, cStride: g.C * (planes ? g.H * g.W : hw), planes });
+    gemm(ctx, { a: wt, b: dy, c: dxs, K: g.O, M: g.C, N: hw, Z: g.N, bStride: g.O * hw, cStride: g.C * (planes ? g.H * g.W : hw), cPlanes: planes });
     if (dxs !== dx) {
       subsampleBackward(ctx, dxs, dx, { planes: g.N * g.C, H: g.H, W: g.W, S: g.stride });
       ctx.pool.release(dxs);

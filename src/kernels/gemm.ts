@@ -32,12 +32,15 @@ export interface GemmArgs {
   addend?: GPUBuffer | null;
   relu?: boolean;
   /**
-   * A 1x1 conv with stride S: B's rows (side 'B', the forward) or C's rows (side 'C', backward-input) are whole
-   * H x W planes, and the N = ceil(H/S)·ceil(W/S) columns are their pixels (S·oy, S·ox); C's other pixels get
-   * zeros. ceil(W/S) must be a multiple of 4; that side's batch stride counts whole planes.
+   * The backward-input of a 1x1 conv with stride S: C's rows are whole H x W planes, the N = ceil(H/S)·ceil(W/S)
+   * columns go to their pixels (S·oy, S·ox) and the other pixels get zeros. ceil(W/S) must be a multiple of 4;
+   * cStride counts whole planes.
    */
-  planes?: { side: 'B' | 'C'; S: number; H: number; W: number } | null;
+  cPlanes?: StridedPlanes | null;
 }
+
+/** Whole H x W planes of which a gemm's columns are every S-th pixel of every S-th row. */
+export interface StridedPlanes { S: number; H: number; W: number }
 
 /** Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation. */
 export interface GemmTile { R: number; Q: number }
@@ -72,7 +75,7 @@ export function gemmTile(ctx: GpuContext): GemmTile {
 export const gemmRows = (ctx: GpuContext, M: number): number => Math.ceil(M / gemmTile(ctx).R) * gemmTile(ctx).R;
 
 /** The tile's unrolled lines for gemm.wgsl's {{DECLARE}}, {{LOAD}}, {{FMA}} and {{STORE}}. */
-function tileLines({ R, Q }: GemmTile, bPlanes: boolean): Record<string, string> {
+function tileLines({ R, Q }: GemmTile): Record<string, string> {
   const rows = Array.from({ length: R }, (_, r) => r);
   const cols = Array.from({ length: Q }, (_, q) => q);
   const each = (f: (r: number, q: number) => string) => rows.flatMap((r) => cols.map((q) => f(r, q))).join('\n  ');
@@ -80,16 +83,15 @@ function tileLines({ R, Q }: GemmTile, bPlanes: boolean): Record<string, string>
     DECLARE: each((r, q) => `var c${r}_${q} = vec4f(0.0);`),
     LOAD: [
       ...Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[a + ${i}u];`),
-      ...cols.map((q) => (bPlanes ? `let v${q} = loadB(b + o${q});` : `let v${q} = B[b + min(j0 + ${q}u, last)];`)),
+      ...cols.map((q) => `let v${q} = B[b + min(j0 + ${q}u, last)];`),
     ].join('\n    '),
-    B_OFFSETS: cols.map((q) => `let o${q} = planeOffset(min(j0 + ${q}u, last));`).join('\n  '),
     FMA: each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`).replaceAll('\n  ', '\n    '),
     STORE: each((r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
   };
 }
 
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
-  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false, planes = null } = args;
+  const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false, cPlanes: planes = null } = args;
   const tile = gemmTile(ctx);
   const Mp = gemmRows(ctx, M);
   const bStride = args.bStride ?? K * N;
@@ -105,12 +107,10 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
     const p = `planes of ${planes.H}x${planes.W}, stride ${planes.S}`;
     if (N !== Math.ceil(planes.H / planes.S) * outW) throw new Error(`gemm: N = ${N} is not the ${Math.ceil(planes.H / planes.S)}x${outW} pixels of the ${p} (${shape})`);
     if (outW % 4) throw new Error(`gemm: strided planes need ceil(W/S) a multiple of 4, got ${outW} (${p}, ${shape})`);
-    if (planes.side === 'C' && addend) throw new Error(`gemm: an addend with C's strided planes is not supported (${shape})`);
+    if (addend) throw new Error(`gemm: an addend with C's strided planes is not supported (${shape})`);
   }
-  const plane = planes ? planes.H * planes.W : N;
-  const cElements = (Z - 1) * cStride + Mstore * (planes?.side === 'C' ? plane : N);
-  const bElements = (Z - 1) * bStride + K * (planes?.side === 'B' ? plane : N);
-  const bindings = [['A', (Z - 1) * aStride + K * Mp, a], ['B', bElements, b], ['C', cElements, c], ...(addend ? [['addend', cElements, addend] as const] : [])] as const;
+  const cElements = (Z - 1) * cStride + Mstore * (planes ? planes.H * planes.W : N);
+  const bindings = [['A', (Z - 1) * aStride + K * Mp, a], ['B', (Z - 1) * bStride + K * N, b], ['C', cElements, c], ...(addend ? [['addend', cElements, addend] as const] : [])] as const;
   for (const [what, elements] of bindings) ctx.checkBinding('gemm', `${what} (${shape})`, elements * 4);
   for (const [what, elements, buffer] of bindings) {
     if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
@@ -119,8 +119,8 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
   const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
   const defines = {
-    WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, ADDEND: !!addend, RELU: relu, B_PLANES: planes?.side === 'B', C_PLANES: planes?.side === 'C',
-    BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile, planes?.side === 'B'),
+    WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
+    BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile),
   };
   ctx.launch({ name: 'gemm', source, defines }, {
     buffers,

@@ -9,11 +9,11 @@
 // C [Mstore][N/4] with N a multiple of 4. Matrix z starts at z·aStride, z·bStride, z·cStride (vec4s).
 // The addend (ADDEND) has C's layout: it fuses a residual connection, relu(W x + b + shortcut), into the
 // store, saving ResNet's add and ReLU passes.
-// Strided planes (a 1x1 conv with stride S): with B_PLANES, B's rows are whole H x W planes (f32) and column
-// n = oy·outW + ox reads pixel (S·oy, S·ox); with C_PLANES, C's rows are whole planes and the value of column
-// n goes to that pixel, zeros to the rest of its S x S block. outW % 4 == 0, so a vec4's 4 columns share a
-// row and its pixels are S apart. They replace subsample.wgsl's gather before the forward's gemm and its
-// zero-filling scatter after the backward's.
+// Strided planes (C_PLANES: the backward-input of a 1x1 conv with stride S): C's rows are whole H x W planes
+// (f32) and the value of column n = oy·outW + ox goes to pixel (S·oy, S·ox), zeros to the rest of its S x S
+// block; outW % 4 == 0, so a vec4's 4 columns share a row. It replaces subsample.wgsl's zero-filling scatter
+// after the gemm: 1.1-2.2x faster on llvmpipe, 1.1-1.3x on SwiftShader. (Reading the forward's x the same way,
+// 4 strided loads per vec4 inside the k loop, ran slower than its subsample pass on both adapters.)
 // Bindings: 0 uniform Params; 1 A; 2 B; [3 bias if BIAS]; [addend if ADDEND]; then C.
 // Dispatch: (ceil(CB·Mp/R / WG), 1, Z), workgroup (WG, 1, 1), CB = ceil(N/(4·Q)) column blocks.
 // One invocation: R rows × Q vec4 columns, R·Q named vec4 accumulators c{r}_{q}; per k, R/4 + Q vec4
@@ -32,18 +32,13 @@
 // maps at 1/8 of its lanes. Columns past N are clamped on load and not stored; rows past Mstore are not
 // stored. (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader,
 // measured the same as consecutive columns on both CPU adapters: not kept.)
-// Compile-time constants: WG, RB (= R/4), Q, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, B_PLANES,
-// C_PLANES.
+// Compile-time constants: WG, RB (= R/4), Q, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES.
 
-// S, H, W, outW: the strided planes (B_PLANES, C_PLANES); unused otherwise.
+// S, H, W, outW: the strided planes (C_PLANES); unused otherwise.
 struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32, alpha: f32, S: u32, H: u32, W: u32, outW: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<vec4f>;
-#if B_PLANES
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-#else
 @group(0) @binding(2) var<storage, read> B: array<vec4f>;
-#endif
 #if BIAS
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 #endif
@@ -71,16 +66,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let aBase = z * p.aStride + m4;
   let bBase = z * p.bStride;
   {{DECLARE}}
-#if B_PLANES
-  {{B_OFFSETS}}
-#endif
   for (var k = 0u; k < p.K; k++) {
     let a = aBase + k * p.Mp4;
-#if B_PLANES
-    let b = bBase * 4u + k * p.H * p.W;
-#else
     let b = bBase + k * p.N4;
-#endif
     {{LOAD}}
     {{FMA}}
   }
@@ -88,18 +76,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let cBase = z * p.cStride;
   {{STORE}}
 }
-
-#if B_PLANES
-// Offset in a plane of the first of vec4 column j's 4 pixels (they follow S apart).
-fn planeOffset(j: u32) -> u32 {
-  let n = 4u * j;
-  return p.S * ((n / p.outW) * p.W + n % p.outW);
-}
-
-fn loadB(at: u32) -> vec4f {
-  return vec4f(B[at], B[at + p.S], B[at + 2u * p.S], B[at + 3u * p.S]);
-}
-#endif
 
 // Row m0 + r, vec4 column j0 + q: α, bias, the addend (a residual connection), ReLU, and stored unless
 // past Mstore or N.

@@ -6,25 +6,22 @@
 export interface GemmShape {
   K: number; M: number; N: number; /** rows of A's layout (a multiple of the tile's) */ Mp: number; Z?: number; Mstore?: number;
   aStride?: number; bStride?: number; cStride?: number; alpha?: number; relu?: boolean;
-  /** B's or C's rows are H x W planes whose every S-th pixel of every S-th row is a column (as gemm.ts) */
-  planes?: { side: 'B' | 'C'; S: number; H: number; W: number } | null;
+  /** C's rows are H x W planes whose every S-th pixel of every S-th row is a column, zeros elsewhere (as gemm.ts) */
+  cPlanes?: { S: number; H: number; W: number } | null;
 }
 
 export function gemm(a: ArrayLike<number>, b: ArrayLike<number>, s: GemmShape, bias?: ArrayLike<number> | null, addend?: ArrayLike<number> | null): Float64Array {
-  const { K, M, N, Mp, Z = 1, Mstore = M, aStride = 0, alpha = 1, relu = false, planes = null } = s;
-  // Column n's offset in a row of B or C: n itself, or its pixel (S·oy, S·ox) in an H x W plane.
+  const { K, M, N, Mp, Z = 1, Mstore = M, aStride = 0, alpha = 1, relu = false, cPlanes: planes = null } = s;
+  // Column n's offset in a row of C: n itself, or its pixel (S·oy, S·ox) in an H x W plane.
   const outW = planes ? Math.ceil(planes.W / planes.S) : 0;
-  const pixel = (n: number) => (planes ? planes.S * (Math.floor(n / outW) * planes.W + (n % outW)) : n);
-  const bRow = planes?.side === 'B' ? planes.H * planes.W : N;
-  const cRow = planes?.side === 'C' ? planes.H * planes.W : N;
-  const bCol = planes?.side === 'B' ? pixel : (n: number) => n;
-  const cCol = planes?.side === 'C' ? pixel : (n: number) => n;
-  const bStride = s.bStride ?? K * bRow;
+  const cCol = (n: number) => (planes ? planes.S * (Math.floor(n / outW) * planes.W + (n % outW)) : n);
+  const cRow = planes ? planes.H * planes.W : N;
+  const bStride = s.bStride ?? K * N;
   const cStride = s.cStride ?? Mstore * cRow;
   const c = new Float64Array((Z - 1) * cStride + Mstore * cRow); // C's pixels between the columns stay 0
   for (let z = 0; z < Z; z++) for (let m = 0; m < Mstore; m++) for (let n = 0; n < N; n++) {
     let sum = 0;
-    for (let k = 0; k < K; k++) sum += a[z * aStride + k * Mp + m] * b[z * bStride + k * bRow + bCol(n)];
+    for (let k = 0; k < K; k++) sum += a[z * aStride + k * Mp + m] * b[z * bStride + k * N + n];
     const at = z * cStride + m * cRow + cCol(n);
     sum = alpha * sum + (bias ? bias[m] : 0) + (addend ? addend[at] : 0);
     c[at] = relu ? Math.max(sum, 0) : sum;

@@ -7,7 +7,7 @@ import * as ref from '../../src/reference/gemm.js';
 
 // Tolerance: inputs in [-1,1), A scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms stays
 // below ~1e-6·sqrt(K): atol 2e-5.
-interface Case { name: string; K: number; M: number; N: number; Z?: number; Mstore?: number; shareA?: boolean; alpha?: number; bias?: boolean; addend?: boolean; relu?: boolean; planes?: { side: 'B' | 'C'; S: number; H: number; W: number } }
+interface Case { name: string; K: number; M: number; N: number; Z?: number; Mstore?: number; shareA?: boolean; alpha?: number; bias?: boolean; addend?: boolean; relu?: boolean; cPlanes?: { S: number; H: number; W: number } }
 const CASES: Case[] = [
   { name: 'odd K, M not a multiple of any tile, N not a multiple of 16', K: 37, M: 13, N: 20 },
   { name: 'one column block, many row blocks (a small map)', K: 64, M: 96, N: 4 },
@@ -16,10 +16,10 @@ const CASES: Case[] = [
   { name: 'K = 1', K: 1, M: 8, N: 16 },
   { name: 'batch of 2 sharing A, bias, addend (a residual), ReLU', K: 21, M: 20, N: 24, Z: 2, shareA: true, bias: true, addend: true, relu: true },
   { name: 'addend without bias, rows stored < M', K: 9, M: 40, N: 8, Mstore: 35, addend: true },
-  // A 1x1 conv with stride S: B (forward) or C (backward-input) as whole planes, odd sizes cut the last blocks.
-  { name: 'B as 9x15 planes, stride 2 (5x8 columns), batch of 2 sharing A, bias, ReLU', K: 4, M: 12, N: 40, Z: 2, shareA: true, bias: true, relu: true, planes: { side: 'B', S: 2, H: 9, W: 15 } },
-  { name: 'C as 8x16 planes, stride 2 (4x8 columns), batch of 2 sharing A', K: 7, M: 10, N: 32, Z: 2, shareA: true, planes: { side: 'C', S: 2, H: 8, W: 16 } },
-  { name: 'C as 7x11 planes, stride 3 (3x4 columns), rows stored < M', K: 5, M: 9, N: 12, Mstore: 4, planes: { side: 'C', S: 3, H: 7, W: 11 } },
+  // The backward-input of a 1x1 conv with stride S: C as whole planes, odd sizes cut the last blocks.
+  { name: 'C as 9x15 planes, stride 2 (5x8 columns), batch of 2 sharing A, bias, ReLU', K: 4, M: 12, N: 40, Z: 2, shareA: true, bias: true, relu: true, cPlanes: { S: 2, H: 9, W: 15 } },
+  { name: 'C as 8x16 planes, stride 2 (4x8 columns), batch of 2 sharing A', K: 7, M: 10, N: 32, Z: 2, shareA: true, cPlanes: { S: 2, H: 8, W: 16 } },
+  { name: 'C as 7x11 planes, stride 3 (3x4 columns), rows stored < M', K: 5, M: 9, N: 12, Mstore: 4, cPlanes: { S: 3, H: 7, W: 11 } },
 ];
 
 describeEachAdapter('gemm', (getCtx) => {
@@ -32,9 +32,8 @@ describeEachAdapter('gemm', (getCtx) => {
     const aLen = c.shareA ? c.K * Mp : Z * c.K * Mp;
     // A's padding rows (m >= M) hold zeros, as every caller's layout does.
     const a = randomArray(aLen, 1).map((v, i) => ((i % Mp) < c.M ? v / Math.sqrt(c.K) : 0));
-    const plane = c.planes ? c.planes.H * c.planes.W : c.N;
-    const bRow = c.planes?.side === 'B' ? plane : c.N, cRow = c.planes?.side === 'C' ? plane : c.N;
-    const b = randomArray(Z * c.K * bRow, 2);
+    const cRow = c.cPlanes ? c.cPlanes.H * c.cPlanes.W : c.N;
+    const b = randomArray(Z * c.K * c.N, 2);
     const bias = randomArray(c.M, 3);
     const addend = randomArray(Z * Mstore * c.N, 4);
     const out = ctx.pool.acquire(Z * Mstore * cRow * 4);
@@ -42,10 +41,10 @@ describeEachAdapter('gemm', (getCtx) => {
     ctx.upload(out, new Float32Array(Z * Mstore * cRow).fill(7));
     gemm(ctx, {
       a: ctx.bufferFrom(a), b: ctx.bufferFrom(b), c: out, K: c.K, M: c.M, N: c.N, Z, Mstore, aStride,
-      bStride: c.K * bRow, cStride: Mstore * cRow, planes: c.planes,
+      bStride: c.K * c.N, cStride: Mstore * cRow, cPlanes: c.cPlanes,
       alpha: c.alpha, bias: c.bias ? ctx.bufferFrom(bias) : null, addend: c.addend ? ctx.bufferFrom(addend) : null, relu: c.relu,
     });
-    const expected = ref.gemm(a, b, { K: c.K, M: c.M, N: c.N, Mp, Z, Mstore, aStride, alpha: c.alpha, relu: c.relu, planes: c.planes }, c.bias ? bias : null, c.addend ? addend : null);
+    const expected = ref.gemm(a, b, { K: c.K, M: c.M, N: c.N, Mp, Z, Mstore, aStride, alpha: c.alpha, relu: c.relu, cPlanes: c.cPlanes }, c.bias ? bias : null, c.addend ? addend : null);
     assertClose(await ctx.readF32(out, Z * Mstore * cRow), expected, { atol: 2e-5, what: `gemm ${c.name}`, shape: [Z, Mstore, cRow] });
     ctx.pool.release(out);
   };
@@ -71,8 +70,8 @@ describeEachAdapter('gemm', (getCtx) => {
     expect(() => gemm(ctx, { a: small, b: big, c: big, K: 64, M: 8, N: 8 })).toThrow(/gemm: buffer A holds \d+ bytes, needs \d+ \(K=64 M=8 N=8 Z=1\)/);
     expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 8, Mstore: 999 })).toThrow(/gemm: Mstore 999 > Mp/);
     expect(() => gemm(ctx, { a: big, b: big, c: big, K: 0, M: 8, N: 8 })).toThrow(/gemm: K must be a positive integer/);
-    expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 12, planes: { side: 'B', S: 2, H: 8, W: 6 } })).toThrow(/gemm: strided planes need ceil\(W\/S\) a multiple of 4, got 3/);
-    expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 16, planes: { side: 'C', S: 2, H: 6, W: 8 } })).toThrow(/gemm: N = 16 is not the 3x4 pixels of the planes of 6x8, stride 2/);
+    expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 12, cPlanes: { S: 2, H: 8, W: 6 } })).toThrow(/gemm: strided planes need ceil\(W\/S\) a multiple of 4, got 3/);
+    expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 16, cPlanes: { S: 2, H: 6, W: 8 } })).toThrow(/gemm: N = 16 is not the 3x4 pixels of the planes of 6x8, stride 2/);
     expect(() => gemm(ctx, { a: big, b: big, c: big, addend: small, K: 4, M: 8, N: 8, Z: 2, aStride: 0, cStride: 64 })).toThrow(/gemm: buffer addend holds \d+ bytes, needs 512 \(K=4 M=8 N=8 Z=2\)/);
     ctx.pool.release(small);
     ctx.pool.release(big);
