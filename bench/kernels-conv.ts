@@ -13,6 +13,7 @@
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=wtile --geom=1,128,64,64,128   (Winograd F(2x2,3x3) vs F(4x4,3x3))
  *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=pointwise --geom=1,256,56,56,64,1   (1x1 convs: direct kernel vs gemm)
  *   node --import ./bin/register.mjs bench/kernels-conv.ts swiftshader --ab=im2col --geom=1,3,224,224,64,7,2   (the stem: direct vs im2col + gemm)
+ *   node --import ./bin/register.mjs bench/kernels-conv.ts llvmpipe --ab=planes --pass=bwdx --geom=1,256,64,64,128,1,2   (strided 1x1 backward-input: subsample scatter vs whole planes)
  *
  * --ab compares tiles on one shape (--shape, default 0) by alternating them run by run in one process and keeping each one's
  * best time: on this shared machine the load changes by 3x within a minute, and alternating is the only
@@ -76,7 +77,7 @@ for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) 
     const x = fill(g.N * g.C * g.H * g.W), w = fill(g.O * g.C * g.KH * g.KW), y = fill(g.N * g.O * g.outH * g.outW);
     const best = new Map<string, number>();
     for (let round = 0; round < Number(opt('rounds') ?? 4); round++) {
-      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'wtile' ? ['F2', 'F4'] : ab === 'pointwise' || ab === 'im2col' || ab === 'col2im' ? ['direct', 'gemm'] : ab.split('/');
+      const variants = ab === 'cache' ? ['transpose every call', 'cached'] : ab === 'winograd' ? ['direct', 'winograd'] : ab === 'wtile' ? ['F2', 'F4'] : ab === 'planes' ? ['subsample', 'planes'] : ab === 'pointwise' || ab === 'im2col' || ab === 'col2im' ? ['direct', 'gemm'] : ab.split('/');
       for (const t of round % 2 ? variants.slice().reverse() : variants) {
         if (ab === 'cache') convTuning.cacheWeights = t === 'cached';
         else if (ab === 'winograd') winogradTuning.enabled = t === 'winograd';
@@ -84,6 +85,7 @@ for (const adapter of adapters.length ? adapters : ['llvmpipe', 'swiftshader']) 
         else if (ab === 'pointwise') convTuning.pointwiseGemm = t === 'gemm';
         else if (ab === 'im2col') convTuning.im2colGemm = t === 'gemm';
         else if (ab === 'col2im') convTuning.col2imGemm = t === 'gemm';
+        else if (ab === 'planes') convTuning.stridedPlanes = t === 'planes';
         else convTuning.override = parseTile(t);
         // weightsKey: the weights are frozen, as the engine's are (the layout cache is on unless --ab=cache turns it off)
         const run = () => (passes[0] === 'bwdx' ? conv2dBackwardInput(ctx, { dy: y, w, dx: x, geometry: g, weightsKey: w }) : conv2d(ctx, { x, w, y, geometry: g, weightsKey: w }));
