@@ -1,8 +1,8 @@
 /**
  * gemm: a batch of Z matrix products C[z] = α A[z]ᵀ·B[z] (A stored k-major) with an optional epilogue of a
  * bias per row, an addend (a residual connection) and ReLU, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
- * convolution (conv2d-winograd.ts), of 1x1 and im2col / col2im convolutions (conv2d.ts) and of the Gram matrices (gram.ts); `matmul` stays the general
- * kernel (any shape, transposes) for the classifier head.
+ * convolution (conv2d-winograd.ts), of 1x1 and im2col / col2im convolutions (conv2d.ts), of the Gram matrices (gram.ts) and of
+ * matmul where it has the rows for it (matmul.ts; matmul.wgsl stays the kernel for any shape, e.g. the classifier's GEMV).
  */
 import source from './gemm.wgsl';
 import type { GpuContext } from '../gpu/context.js';

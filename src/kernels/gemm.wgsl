@@ -1,8 +1,8 @@
 // gemm: a batch of matrix products with a register tile per invocation and no workgroup memory,
-//   C[z][m][n] = α Σ_k A[z][k][m] · B[z][k][n]   (+ bias[m], then max(·, 0), for rows m < Mstore)
+//   C[z][m][n] = α Σ_k A[z][k][m] · B[z][k][n]   (+ bias[m], + addend[z][m][n], then max(·, 0), for rows m < Mstore)
 // the inner loop of Winograd convolution (z = the 16 or 36 positions of a transformed tile), of 1x1
 // convolutions (z = the image; A = the transposed weights, shared: aStride 0), of im2col / col2im
-// convolutions, and of Gram matrices and their gradient (gram.ts).
+// convolutions, of Gram matrices and their gradient (gram.ts), and of matmul (matmul.ts).
 //
 // Layout (row-major, in vec4 units): A [K][Mp/4] with Mp a multiple of the tile's R rows (A is stored
 // k-major, i.e. transposed, so the R values of a row block are R/4 vec4 loads); B [K][N/4] and
