@@ -2,12 +2,12 @@
  * gemm register-tile sweep: the same products with each tile (gemmTuning.override), alternating tile by tile
  * in one process (this host's speed drifts minute to minute), best of the rounds, GFLOP/s = 2·K·M·N·Z / time.
  *
- *   node --import ./bin/register.mjs bench/gemm-tiles.ts [llvmpipe|swiftshader] [--tiles=8x16,32x16,...] [--rounds=6] [--shapes=K,M,N,Z;...] [--wgs=64,32,16,0]
+ *   node --import ./bin/register.mjs bench/gemm-tiles.ts [llvmpipe|swiftshader] [--tiles=8x16,32x16,16x16u4,...] [--rounds=6] [--shapes=K,M,N,Z;...] [--wgs=64,32,16,0]
  *
  * --wgs: workgroup sizes to alternate as well (gemmTuning.WG; 0 = gemmWorkgroup's per-launch choice); each
  * (tile, workgroup size) pair is one variant.
  *
- * Tiles are R rows x C columns (C = 4·Q, Q vec4 columns). Shapes: a Winograd product of VGG-19/ResNet-50
+ * Tiles are R rows x C columns (C = 4·Q, Q vec4 columns), optionally uU: U k steps per loop iteration. Shapes: a Winograd product of VGG-19/ResNet-50
  * (128 -> 128 channels, 64x64 outputs: K 128, M 128, N 1024 tiles, 16 products), a ResNet-50 1x1 conv
  * (256 -> 64 at 56x56) and a deep Winograd product (512 -> 512 at 16x16: N 64, 16 products).
  */
@@ -18,8 +18,8 @@ const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const adapter = (args.find((a) => !a.startsWith('--')) ?? 'llvmpipe') as 'llvmpipe' | 'swiftshader';
 const tiles: GemmTile[] = (opt('tiles') ?? '8x16,16x16,32x16,16x32,32x32').split(',').map((t) => {
-  const [R, C] = t.split('x').map(Number);
-  return { R, Q: C / 4 };
+  const [R, C, U = 1] = t.split(/[xu]/).map(Number);
+  return { R, Q: C / 4, U };
 });
 const rounds = Number(opt('rounds') ?? 6);
 const wgs = opt('wgs')?.split(',').map(Number) ?? [0];
@@ -42,7 +42,7 @@ for (const [K, M, N, Z] of shapes) {
       const t0 = performance.now();
       run();
       await ctx.sync();
-      const key = `${tile.R}x${4 * tile.Q}${wgs.length > 1 ? ` WG ${wg || 'auto'}` : ''}`;
+      const key = `${tile.R}x${4 * tile.Q}${tile.U && tile.U > 1 ? `u${tile.U}` : ''}${wgs.length > 1 ? ` WG ${wg || 'auto'}` : ''}`;
       best.set(key, Math.min(best.get(key) ?? Infinity, performance.now() - t0));
     }
   }

@@ -42,8 +42,8 @@ export interface GemmArgs {
 /** Whole H x W planes of which a gemm's columns are every S-th pixel of every S-th row. */
 export interface StridedPlanes { S: number; H: number; W: number }
 
-/** Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation. */
-export interface GemmTile { R: number; Q: number }
+/** Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation; U k steps per loop iteration (default 1). */
+export interface GemmTile { R: number; Q: number; U?: number }
 
 /** Set by benches: a tile to use instead of the adapter's (null in normal use), workgroup size (0: gemmWorkgroup's choice). */
 export const gemmTuning: { override: GemmTile | null; WG: number } = { override: null, WG: 0 };
@@ -62,30 +62,36 @@ export function gemmWorkgroup(invocations: number, Z: number): number {
 
 /**
  * Per-adapter tile (bench/gemm-tiles.ts sweeps, bench/RESULTS.md): llvmpipe 32 x 16 (1.4-1.7x the 8 x 16 tile at
- * the Winograd and 1x1 shapes of VGG-19 and ResNet-50); SwiftShader 16 x 16 (1.05-1.4x 8 x 16 at the F(4x4, 3x3)
- * Winograd and 1x1 shapes); hardware GPUs (unmeasured) 8 x 16, the smallest register footprint.
+ * the Winograd and 1x1 shapes of VGG-19 and ResNet-50; unrolling k ran 0.7-1.05x); SwiftShader 16 x 16 (1.05-1.4x
+ * 8 x 16 at the F(4x4, 3x3) Winograd and 1x1 shapes) with 4 k steps per loop iteration (1.2-1.5x one: SwiftShader
+ * merges every loop-carried value with the active-lane mask at the end of each iteration, 3 extra vector ops per
+ * accumulator lane, so a longer iteration shares that cost among more FMAs); hardware GPUs (unmeasured) 8 x 16, the
+ * smallest register footprint.
  */
 export function gemmTile(ctx: GpuContext): GemmTile {
   if (gemmTuning.override) return gemmTuning.override;
   const kind = ctx.gpu.adapter.kind;
-  return kind === 'llvmpipe' ? { R: 32, Q: 4 } : kind === 'swiftshader' ? { R: 16, Q: 4 } : { R: 8, Q: 4 };
+  return kind === 'llvmpipe' ? { R: 32, Q: 4 } : kind === 'swiftshader' ? { R: 16, Q: 4, U: 4 } : { R: 8, Q: 4 };
 }
 
 /** Mp: M rounded up to whole row blocks of the adapter's tile (the padding rows of A are zeros). */
 export const gemmRows = (ctx: GpuContext, M: number): number => Math.ceil(M / gemmTile(ctx).R) * gemmTile(ctx).R;
 
 /** The tile's unrolled lines for gemm.wgsl's {{DECLARE}}, {{LOAD}}, {{FMA}} and {{STORE}}. */
-function tileLines({ R, Q }: GemmTile): Record<string, string> {
+function tileLines({ R, Q, U = 1 }: GemmTile): Record<string, string> {
   const rows = Array.from({ length: R }, (_, r) => r);
   const cols = Array.from({ length: Q }, (_, q) => q);
-  const each = (f: (r: number, q: number) => string) => rows.flatMap((r) => cols.map((q) => f(r, q))).join('\n  ');
+  const each = (f: (r: number, q: number) => string, sep = '\n  ') => rows.flatMap((r) => cols.map((q) => f(r, q))).join(sep);
+  // One k step: the R/4 + Q loads at row offsets a, b (vec4s) and the R·Q FMAs.
+  const step = (a: string, b: string) => [
+    ...Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[${a} + ${i}u];`),
+    ...cols.map((q) => `let v${q} = B[${b} + min(j0 + ${q}u, last)];`),
+    each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`, '\n    '),
+  ].join('\n    ');
   return {
     DECLARE: each((r, q) => `var c${r}_${q} = vec4f(0.0);`),
-    LOAD: [
-      ...Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[a + ${i}u];`),
-      ...cols.map((q) => `let v${q} = B[b + min(j0 + ${q}u, last)];`),
-    ].join('\n    '),
-    FMA: each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`).replaceAll('\n  ', '\n    '),
+    UNROLLED: Array.from({ length: U }, (_, u) => `{\n    ${step(`a + ${u}u * p.Mp4`, `b + ${u}u * p.N4`)}\n    }`).join('\n    '),
+    STEP: step('a', 'b'),
     STORE: each((r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
   };
 }
@@ -119,7 +125,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
   const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
   const defines = {
-    WG, RB: tile.R / 4, Q: tile.Q, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
+    WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
     BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile),
   };
   ctx.launch({ name: 'gemm', source, defines }, {

@@ -54,6 +54,7 @@ struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, b
 const WG = {{WG}}u;
 const RB = {{RB}}u;
 const Q = {{Q}}u;
+const U = {{U}}u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -66,11 +67,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let aBase = z * p.aStride + m4;
   let bBase = z * p.bStride;
   {{DECLARE}}
-  for (var k = 0u; k < p.K; k++) {
+  var k = 0u;
+  for (; k + U <= p.K; k += U) {
     let a = aBase + k * p.Mp4;
     let b = bBase + k * p.N4;
-    {{LOAD}}
-    {{FMA}}
+    {{UNROLLED}}
+  }
+  for (; k < p.K; k++) {
+    let a = aBase + k * p.Mp4;
+    let b = bBase + k * p.N4;
+    {{STEP}}
   }
   let m0 = m4 * 4u;
   let cBase = z * p.cStride;

@@ -51,8 +51,9 @@ describeEachAdapter('gemm', (getCtx) => {
 
   for (const c of CASES) it(`${c.name}: matches the reference`, () => run(c));
 
-  for (const tile of [{ R: 8, Q: 4 }, { R: 16, Q: 4 }, { R: 32, Q: 4 }, { R: 4, Q: 2 }, { R: 16, Q: 8 }] as GemmTile[]) {
-    it(`tile ${tile.R}x${4 * tile.Q}: every case matches the reference`, async () => {
+  // U > 1: K steps unrolled in the loop, the cases' K (1, 4, 5, 7, 9, 19, 21, 33, 37, 64) cover remainders 0-3.
+  for (const tile of [{ R: 8, Q: 4 }, { R: 16, Q: 4 }, { R: 32, Q: 4 }, { R: 4, Q: 2 }, { R: 16, Q: 8 }, { R: 16, Q: 4, U: 4 }, { R: 8, Q: 2, U: 3 }] as GemmTile[]) {
+    it(`tile ${tile.R}x${4 * tile.Q}${tile.U ? ` unrolled ${tile.U}` : ''}: every case matches the reference`, async () => {
       gemmTuning.override = tile;
       try {
         for (const c of CASES) await run(c);
