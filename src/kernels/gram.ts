@@ -56,9 +56,10 @@ export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'back
     if (pass === 'backward' && symmetric && (kind === 'llvmpipe' || kind === 'swiftshader')) return 'gemm';
     // llvmpipe: forward from 128 channels (at 64 the gemm has 8 invocations of 32x16 tiles: one core) and
     // backward from 128 pixels (below, dG's transpose and sum cost more than the product saves). SwiftShader:
-    // backward from 64 pixels (1.7-3x the register kernel, 2-6x the tiled one); its forward gemm only ties.
+    // backward from 64 pixels (1.7-3x the register kernel, 2-6x the tiled one) and forward (0.9-1.4x the register
+    // kernel since the gemm's k loop was unrolled for SwiftShader; it had tied).
     if (kind === 'llvmpipe' && (pass === 'forward' ? c >= 128 : h * w >= 128)) return 'gemm';
-    if (kind === 'swiftshader' && pass === 'backward' && h * w >= 64) return 'gemm';
+    if (kind === 'swiftshader' && (pass === 'forward' || h * w >= 64)) return 'gemm';
   }
   if (kind === 'llvmpipe' || (kind === 'swiftshader' && pass === 'forward')) return 'register';
   if (kind === 'swiftshader') return h * w <= 16 || c <= 64 ? 'register' : 'tiled';
