@@ -10,12 +10,12 @@
  */
 import source from './reduce.wgsl';
 import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from './launch.js';
+import { chunkLaunch, chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from './launch.js';
 
 export type Shape4 = [number, number, number, number];
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
 const VARIANTS: Variant[] = ['SUM', 'MSE', 'TV', 'FINAL', 'MSE_BACKWARD', 'TV_BACKWARD'];
-const defines = (v: Variant) => Object.fromEntries(VARIANTS.map((k) => [k, k === v]));
+const defines = (v: Variant, V4 = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4 });
 
 /**
  * Stage-1 workgroups (of 64 invocations) for `count` terms: at least 64 terms per invocation before another
@@ -77,10 +77,10 @@ export function mseLoss(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, out: GPUBuf
 export function mseLossBackward(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, dLoss: GPUBuffer, da: GPUBuffer, n: number): void {
   checkSizes('mseLossBackward', n, { a: [a, n], b: [b, n], dLoss: [dLoss, 1], da: [da, n] });
   for (const c of elementChunks(ctx, 0, n)) {
-    const { workgroups } = elementwiseGrid(ctx, c.count);
-    ctx.launch({ name: 'mseLossBackward', source, defines: defines('MSE_BACKWARD') }, {
+    const l = chunkLaunch(ctx, c);
+    ctx.launch({ name: 'mseLossBackward', source, defines: defines('MSE_BACKWARD', l.V4) }, {
       buffers: [chunkRange(a, c), chunkRange(b, c), dLoss, chunkRange(da, c)],
-      uniforms: params({ n: c.count, skip: c.skip, scale: 1 / n, rowStride: workgroups[0] * 256 }), workgroups,
+      uniforms: params({ n: l.n, skip: l.skip, scale: 1 / n, rowStride: l.rowStride }), workgroups: l.workgroups,
     });
   }
 }

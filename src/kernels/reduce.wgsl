@@ -18,7 +18,8 @@
 // Float32 accuracy: each partial adds about n/4096 terms in 4 interleaved sums, then 16 + 8 levels.
 // Backward, 1-D, 256 threads per workgroup folded into y past 65535 workgroups (i = gid.y·rowStride + gid.x),
 //   one invocation per element:
-//   MSE_BACKWARD: da[i] = scale · 2(a[i] − b[i]) · dLoss[0],   scale = 1/n_total
+//   MSE_BACKWARD: da[i] = scale · 2(a[i] − b[i]) · dLoss[0],   scale = 1/n_total; with V4 an invocation does 4
+//     consecutive elements as one vec4 (n and skip count vec4s; 2x on both CPU adapters, as relu.wgsl's).
 //   TV_BACKWARD:  dx[i] = scale · 2 · dLoss[0] · ( [h>0](x[h,w] − x[h−1,w]) − [h<H−1](x[h+1,w] − x[h,w])
 //                                                + [w>0](x[h,w] − x[h,w−1]) − [w<W−1](x[h,w+1] − x[h,w]) )
 struct Params { n: u32, skip: u32, partialOffset: u32, h: u32, w: u32, scale: f32, rowStride: u32 }
@@ -38,10 +39,15 @@ struct Params { n: u32, skip: u32, partialOffset: u32, h: u32, w: u32, scale: f3
 @group(0) @binding(1) var<storage, read> partials: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 #elif MSE_BACKWARD
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
+#if V4
+alias T = vec4f;
+#else
+alias T = f32;
+#endif
+@group(0) @binding(1) var<storage, read> a: array<T>;
+@group(0) @binding(2) var<storage, read> b: array<T>;
 @group(0) @binding(3) var<storage, read> dLoss: array<f32>;
-@group(0) @binding(4) var<storage, read_write> da: array<f32>;
+@group(0) @binding(4) var<storage, read_write> da: array<T>;
 #else
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dLoss: array<f32>;

@@ -60,6 +60,18 @@ describeEachAdapter('reduce', (getCtx) => {
     }
   });
 
+  it('mseLossBackward on a multiple of 4 elements (the vec4 variant) matches the reference', async () => {
+    const ctx = await getCtx();
+    const n4 = 4 * 3001;
+    const [a4, b4] = [a.slice(0, n4), b.slice(n4, 2 * n4)];
+    const [da, dLoss] = [n4, 1].map((k) => ctx.pool.acquire(k * 4));
+    ctx.upload(dLoss, new Float32Array([-1.3]));
+    const before = ctx.dispatchCounts.get('mseLossBackward') ?? 0;
+    mseLossBackward(ctx, ctx.bufferFrom(a4), ctx.bufferFrom(b4), dLoss, da, n4);
+    expect((ctx.dispatchCounts.get('mseLossBackward') ?? 0) - before).toBe(1);
+    assertClose(await ctx.readF32(da, n4), ref.mseLossBackward(a4, b4, -1.3), { atol: 1e-9, rtol: 1e-5, what: 'mseLossBackward (vec4)' });
+  });
+
   it(`mseLoss [${shape}]: forward and backward vs reference, tf.grad and finite differences`, async () => {
     const ctx = await getCtx();
     const [m, da, dLoss] = [1, n, 1].map((k) => ctx.pool.acquire(k * 4));
