@@ -23,16 +23,19 @@
 // on SwiftShader 16 x 16 ran 1.05-1.4x 8 x 16 at the F(4x4, 3x3) Winograd and 1x1 shapes. The workgroup
 // size WG is chosen per launch (gemm.ts, gemmWorkgroup) so small products still spread over every core.
 // WGSL has no unrolling macro and SwiftShader keeps dynamically indexed private arrays in memory, so
-// gemm.ts writes the tile's lines out (the placeholders DECLARE: the accumulators; LOAD: the R/4 vec4s
-// u{i} of A and Q vec4s v{q} of B at step k; FMA: c{r}_{q} = fma(u{r/4}[r%4], v{q}, c{r}_{q}); STORE:
-// one store() per accumulator).
+// gemm.ts writes the tile's lines out (the placeholders DECLARE: the accumulators; STEP: one k step, i.e. the
+// R/4 vec4s u{i} of A and Q vec4s v{q} of B at rows a, b and c{r}_{q} = fma(u{r/4}[r%4], v{q}, c{r}_{q});
+// UNROLLED: U such steps at k..k+U-1; STORE: one store() per accumulator).
+// U k steps per loop iteration (then a remainder loop of single steps): SwiftShader merges every loop-carried
+// value with the active-lane mask at the end of each iteration (3 vector ops per accumulator lane, as much as
+// the FMAs), so U = 4 there shares that among 4 steps (1.2-1.5x); llvmpipe, bound by its loads, keeps U = 1.
 // Invocations run over column blocks first, then row blocks: a wide product keeps one row block per
 // workgroup (the same A loads in every lane) and a narrow one (an 8x8 map has one column block) still
 // fills the workgroup's SIMD lanes with row blocks — with one row block per workgroup llvmpipe ran 8x8
 // maps at 1/8 of its lanes. Columns past N are clamped on load and not stored; rows past Mstore are not
 // stored. (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader,
 // measured the same as consecutive columns on both CPU adapters: not kept.)
-// Compile-time constants: WG, RB (= R/4), Q, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES.
+// Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES.
 
 // S, H, W, outW: the strided planes (C_PLANES); unused otherwise.
 struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32, alpha: f32, S: u32, H: u32, W: u32, outW: u32 }
