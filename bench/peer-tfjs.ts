@@ -23,9 +23,14 @@ type Tf = typeof import('@tensorflow/tfjs-core');
 interface TfTensor { dispose(): void }
 interface WebGpuBackend { device: GPUDevice; commandEncoder: GPUCommandEncoder | null; endComputePassEncoder(): void; submitQueue(): void }
 
+/** One case set up in tfjs: `once()` runs it and returns its time in ms; `dispose()` frees its tensors. */
+export interface PeerRun { once(): Promise<number>; dispose(): void }
+
 export interface TfjsPeer {
   description: string;
-  /** Median/min/max of `runs` timed runs after one warm-up; null when tfjs cannot run this case. */
+  /** Builds the case's inputs (the caller runs a warm-up `once()` before timing). */
+  prepare(c: PeerCase): Promise<PeerRun>;
+  /** Median/min/max of `runs` timed runs after one warm-up. */
   time(c: PeerCase, runs: number): Promise<Timing>;
 }
 
@@ -66,9 +71,9 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
   const backend = tf.backend() as unknown as WebGpuBackend;
   const device = backend.device;
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  return {
+  const api: TfjsPeer = {
     description: `tfjs-backend-webgpu ${tf.version_core} (${info?.description || info?.device || kind})`,
-    async time(c: PeerCase, runs: number): Promise<Timing> {
+    async prepare(c: PeerCase): Promise<PeerRun> {
       const inputs: TfTensor[] = [];
       const rand = (shape: number[]) => { const t = tf.randomUniform(shape, -0.5, 0.5); inputs.push(t); return t; };
       let op: () => TfTensor;
@@ -103,16 +108,21 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
         y.dispose();
         return ms;
       };
+      return { once, dispose: () => { for (const t of inputs) t.dispose(); } };
+    },
+    async time(c: PeerCase, runs: number): Promise<Timing> {
+      const run = await api.prepare(c);
       try {
-        await once(); // warm-up: uploads, pipeline compiles
+        await run.once(); // warm-up: uploads, pipeline compiles
         const times: number[] = [];
-        for (let i = 0; i < runs; i++) times.push(await once());
+        for (let i = 0; i < runs; i++) times.push(await run.once());
         return summarize(times);
       } finally {
-        for (const t of inputs) t.dispose();
+        run.dispose();
       }
     },
   };
+  return api;
 }
 
 const keepAlive: GPU[] = [];

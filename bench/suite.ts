@@ -11,7 +11,7 @@ import { benchModel, styleEvaluation } from './evaluate.js';
 import { measurePeak } from './peak.js';
 import { tfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { profileKernels, type KernelShare } from './profile.js';
-import { gflops, timeGpu } from './timing.js';
+import { gflops, timeAlternating, timeGpu, type Timing } from './timing.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -92,11 +92,19 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
     if (opts.quick && !c.quick) continue;
     if (!matches(opts.only, c.name, c.shape)) continue;
     const { run, dispose } = c.setup(ctx);
-    const t = await timeGpu(ctx, run, runs);
+    let t: Timing;
+    let peerMs: number | null = null;
+    if (peer && c.peer && peerWanted(a.kind, c.name, c.shape, opts.only)) {
+      const peerRun = await peer.prepare(c.peer);
+      const both = await timeAlternating(ctx, run, peerRun.once, runs, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs);
+      peerRun.dispose();
+      t = both.ours;
+      peerMs = both.peer.ms;
+    } else {
+      t = await timeGpu(ctx, run, runs);
+    }
     dispose();
     const gf = c.flops ? gflops(c.flops, t.ms) : null;
-    let peerMs: number | null = null;
-    if (peer && c.peer && peerWanted(a.kind, c.name, c.shape, opts.only)) peerMs = (await peer.time(c.peer, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs)).ms;
     emit({
       name: c.name, shape: c.shape, ...t, gflops: gf, gbps: c.bytes ? c.bytes / t.ms / 1e6 : null,
       peakPercent: gf ? (100 * gf) / peak.gflops : null, peerMs, speedup: peerMs ? peerMs / t.ms : null,
@@ -121,11 +129,21 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
       const peakBytes = stats.peakBytes;
       const loss = await ev.loss();
       if (!Number.isFinite(loss)) throw new Error(`${modelName} evaluation at ${size}px: loss is ${loss}`);
-      const t = await timeGpu(ctx, ev.run, opts.runs ?? (opts.quick ? 3 : 5), 0);
+      const evalRuns = opts.runs ?? (opts.quick ? 3 : 5);
+      let t: Timing;
+      let peerMs: number | null = null;
+      if (peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)) {
+        const peerRun = await peer.prepare({ op: 'evaluation', model: modelName, size });
+        await peerRun.once(); // the peer's warm-up (ours ran above)
+        const both = await timeAlternating(ctx, ev.run, peerRun.once, evalRuns, Math.min(evalRuns, opts.runs ?? 3), 0);
+        peerRun.dispose();
+        t = both.ours;
+        peerMs = both.peer.ms;
+      } else {
+        t = await timeGpu(ctx, ev.run, evalRuns, 0);
+      }
       const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
       ev.dispose();
-      const peerMs = peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)
-        ? (await peer.time({ op: 'evaluation', model: modelName, size }, opts.runs ?? 3)).ms : null;
       emit({
         name: `${modelName} eval`, shape: `${size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
         peerMs, speedup: peerMs ? peerMs / t.ms : null, dispatches, peakBytes, ...(profile ? { profile } : {}),

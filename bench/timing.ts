@@ -33,3 +33,28 @@ export async function timeGpu(ctx: GpuContext, run: () => void | Promise<void>, 
 
 /** GFLOP/s of `flops` floating-point operations done in `ms` milliseconds. */
 export const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
+
+/**
+ * Ours and the peer timed alternately, run by run, so both medians come from the same minutes: this host's speed
+ * drifts up to ~1.7x between minutes, and timing one side after the other let that drift into the ratio. One
+ * warm-up each (unless `warmups` is 0), then `runs` of ours and `peerRuns` (<= runs) of the peer's, interleaved.
+ */
+export async function timeAlternating(ctx: GpuContext, run: () => void | Promise<void>, peerOnce: () => Promise<number>, runs: number, peerRuns: number, warmups = 1): Promise<{ ours: Timing; peer: Timing }> {
+  const ours = async () => {
+    const t0 = performance.now();
+    await run();
+    await ctx.sync();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < warmups; i++) {
+    await ours();
+    await peerOnce();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await ours());
+    if (i < peerRuns) b.push(await peerOnce());
+  }
+  return { ours: summarize(a), peer: summarize(b) };
+}

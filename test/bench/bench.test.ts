@@ -40,6 +40,20 @@ describeEachAdapter('swagpu bench --json', (_getCtx, adapter) => {
     expect(positive(r.gflops) && positive(r.peakPercent)).toBe(true);
   });
 
+  // The TF.js peer on llvmpipe (on SwiftShader one TF.js 1x1 conv takes ~0.2 s a run; llvmpipe ~30 ms): its
+  // runs alternate with ours, and the ratio is the two medians'.
+  if (adapter === 'llvmpipe') {
+    it('--peer tfjs times the same case through tfjs-backend-webgpu and reports the ratio', async () => {
+      expect(await run(['--json', '--peer', 'tfjs', '--only', 'conv2d 1x1 bwd-input 56x56 64->256', '--runs', '2', '--adapter', adapter])).toBe(0);
+      const report = JSON.parse(out.join('\n'));
+      expect(report.peer).toMatch(/^tfjs-backend-webgpu 4\./);
+      const [r] = report.results;
+      expect(r).toMatchObject({ name: 'conv2d 1x1 bwd-input', shape: '56x56 64->256', runs: 2 });
+      expect(positive(r.peerMs)).toBe(true);
+      expect(r.speedup).toBeCloseTo(r.peerMs / r.ms, 9);
+    });
+  }
+
   it('refuses an unknown flag with a usage error', async () => {
     expect(await run(['--peer', 'torch'])).toBe(2);
   });
