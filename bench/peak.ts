@@ -12,7 +12,14 @@ import { gflops, timeGpu } from './timing.js';
 export interface PeakResult { gflops: number; ms: number; workgroupSize: number; invocations: number; iterations: number }
 
 const CHAINS = 16;
-const STEPS = 4;
+const STEPS = 4; // {{STEP}}s per loop iteration in peak.wgsl
+const chains = Array.from({ length: CHAINS }, (_, i) => i);
+/** peak.wgsl's placeholders: the accumulators (distinct starting values), one FMA per chain, their sum. */
+const CHAIN_LINES = {
+  DECLARE: chains.map((i) => `var acc${i} = vec4<f32>(s, s + 0.1, s + 0.2, s + 0.3) + ${(i / 100).toFixed(2)};`).join('\n  '),
+  STEP: chains.map((i) => `acc${i} = fma(acc${i}, a, b);`).join('\n    '),
+  SUM: chains.map((i) => `acc${i}`).join(' + '),
+};
 const GROUPS = 1024;
 
 export async function measurePeak(ctx: GpuContext, { runs = 5, targetMs = 40 } = {}): Promise<PeakResult> {
@@ -21,7 +28,7 @@ export async function measurePeak(ctx: GpuContext, { runs = 5, targetMs = 40 } =
     const invocations = GROUPS * wg;
     const out = ctx.pool.acquire(invocations * 16, 'peak out');
     const launch = (iters: number) => () => ctx.launch(
-      { name: 'peakFma', source, defines: { WG: wg } },
+      { name: 'peakFma', source, defines: { WG: wg, ...CHAIN_LINES } },
       {
         buffers: [out], workgroups: [GROUPS],
         uniforms: uniformBlock([
