@@ -125,7 +125,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
   const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
   const defines = {
-    WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
+    WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, REMAINDER: (tile.U ?? 1) > 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
     BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile),
   };
   ctx.launch({ name: 'gemm', source, defines }, {

@@ -35,7 +35,7 @@
 // maps at 1/8 of its lanes. Columns past N are clamped on load and not stored; rows past Mstore are not
 // stored. (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader,
 // measured the same as consecutive columns on both CPU adapters: not kept.)
-// Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES.
+// Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES, REMAINDER (U > 1: the K % U last steps).
 
 // S, H, W, outW: the strided planes (C_PLANES); unused otherwise.
 struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32, alpha: f32, S: u32, H: u32, W: u32, outW: u32 }
@@ -76,11 +76,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let b = bBase + k * p.N4;
     {{UNROLLED}}
   }
+#if REMAINDER
   for (; k < p.K; k++) {
     let a = aBase + k * p.Mp4;
     let b = bBase + k * p.N4;
     {{STEP}}
   }
+#endif
   let m0 = m4 * 4u;
   let cBase = z * p.cStride;
   {{STORE}}
