@@ -11,7 +11,6 @@
  */
 import type { AdapterKind } from '../src/gpu/device.js';
 import type { Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
-import { summarize, type Timing } from './timing.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
 
 export type PeerCase =
@@ -28,10 +27,8 @@ export interface PeerRun { once(): Promise<number>; dispose(): void }
 
 export interface TfjsPeer {
   description: string;
-  /** Builds the case's inputs (the caller runs a warm-up `once()` before timing). */
+  /** Builds the case's inputs; the caller warms up with one `once()` and times the rest (bench/timing.ts, timeAlternating). */
   prepare(c: PeerCase): Promise<PeerRun>;
-  /** Median/min/max of `runs` timed runs after one warm-up. */
-  time(c: PeerCase, runs: number): Promise<Timing>;
 }
 
 const DAWN_FLAGS: Record<string, string[]> = {
@@ -71,7 +68,7 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
   const backend = tf.backend() as unknown as WebGpuBackend;
   const device = backend.device;
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  const api: TfjsPeer = {
+  return {
     description: `tfjs-backend-webgpu ${tf.version_core} (${info?.description || info?.device || kind})`,
     async prepare(c: PeerCase): Promise<PeerRun> {
       const inputs: TfTensor[] = [];
@@ -110,19 +107,7 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
       };
       return { once, dispose: () => { for (const t of inputs) t.dispose(); } };
     },
-    async time(c: PeerCase, runs: number): Promise<Timing> {
-      const run = await api.prepare(c);
-      try {
-        await run.once(); // warm-up: uploads, pipeline compiles
-        const times: number[] = [];
-        for (let i = 0; i < runs; i++) times.push(await run.once());
-        return summarize(times);
-      } finally {
-        run.dispose();
-      }
-    },
   };
-  return api;
 }
 
 const keepAlive: GPU[] = [];

@@ -77,7 +77,7 @@ export function gemmTile(ctx: GpuContext): GemmTile {
 /** Mp: M rounded up to whole row blocks of the adapter's tile (the padding rows of A are zeros). */
 export const gemmRows = (ctx: GpuContext, M: number): number => Math.ceil(M / gemmTile(ctx).R) * gemmTile(ctx).R;
 
-/** The tile's unrolled lines for gemm.wgsl's {{DECLARE}}, {{LOAD}}, {{FMA}} and {{STORE}}. */
+/** The tile's written-out lines for gemm.wgsl's {{DECLARE}}, {{UNROLLED}} (U k steps), {{STEP}} (one, for the K % U remainder) and {{STORE}}. */
 function tileLines({ R, Q, U = 1 }: GemmTile): Record<string, string> {
   const rows = Array.from({ length: R }, (_, r) => r);
   const cols = Array.from({ length: Q }, (_, q) => q);
