@@ -29,6 +29,11 @@ export interface Gpu {
   adapter: AdapterReport;
   limits: GPUSupportedLimits;
   features: string[];
+  /**
+   * The subgroup size when the device has the 'subgroups' feature and the adapter reports one fixed size
+   * (SwiftShader: 4, its SIMD width); null otherwise. Kernels with a subgroup variant check it.
+   */
+  subgroupSize: number | null;
   /** Set when the device is lost (destroyed, driver reset); kernels refuse to launch afterwards. */
   lost: { reason: string; message: string } | null;
 }
@@ -139,9 +144,11 @@ function requiredLimits(adapter: GPUAdapter): Record<string, number> {
 }
 
 async function openDevice(adapter: GPUAdapter, report: AdapterReport): Promise<Gpu> {
-  const wanted = ['timestamp-query', 'shader-f16'].filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  const wanted = ['timestamp-query', 'shader-f16', 'subgroups'].filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter), requiredFeatures: wanted });
-  const gpu: Gpu = { device, adapter: report, limits: device.limits, features: [...device.features] as string[], lost: null };
+  const { subgroupMinSize: min, subgroupMaxSize: max } = adapter.info;
+  const subgroupSize = device.features.has('subgroups') && min && min === max ? min : null;
+  const gpu: Gpu = { device, adapter: report, limits: device.limits, features: [...device.features] as string[], subgroupSize, lost: null };
   device.lost.then((info) => {
     gpu.lost = { reason: info.reason, message: info.message };
   });

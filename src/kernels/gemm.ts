@@ -42,8 +42,12 @@ export interface GemmArgs {
 /** Whole H x W planes of which a gemm's columns are every S-th pixel of every S-th row. */
 export interface StridedPlanes { S: number; H: number; W: number }
 
-/** Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation; U k steps per loop iteration (default 1). */
-export interface GemmTile { R: number; Q: number; U?: number }
+/**
+ * Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation; U k steps per loop iteration (default 1);
+ * subgroupA: A's loads split among the 4 lanes of a subgroup and broadcast (R a multiple of 16; only where the
+ * device's subgroups have exactly 4 lanes, made of consecutive invocations, as SwiftShader's SIMD lanes are).
+ */
+export interface GemmTile { R: number; Q: number; U?: number; subgroupA?: boolean }
 
 /** Set by benches: a tile to use instead of the adapter's (null in normal use), workgroup size (0: gemmWorkgroup's choice). */
 export const gemmTuning: { override: GemmTile | null; WG: number } = { override: null, WG: 0 };
@@ -65,26 +69,45 @@ export function gemmWorkgroup(invocations: number, Z: number): number {
  * the Winograd and 1x1 shapes of VGG-19 and ResNet-50; unrolling k ran 0.7-1.05x); SwiftShader 16 x 16 (1.05-1.4x
  * 8 x 16 at the F(4x4, 3x3) Winograd and 1x1 shapes) with 4 k steps per loop iteration (1.2-1.5x one: SwiftShader
  * merges every loop-carried value with the active-lane mask at the end of each iteration, 3 extra vector ops per
- * accumulator lane, so a longer iteration shares that cost among more FMAs); hardware GPUs (unmeasured) 8 x 16, the
- * smallest register footprint.
+ * accumulator lane, so a longer iteration shares that cost among more FMAs), and where its subgroups are its 4 SIMD
+ * lanes, 32 x 8 with A's loads shared among them (subgroupA: 16 gathered floats per 256 FMAs per lane where 16 x 16
+ * gathers 32; 1.2-1.3x at the 1x1 and most Winograd shapes); hardware GPUs (unmeasured) 8 x 16, the smallest
+ * register footprint. The tile's R also sets Mp, the padded rows of every A layout (gemmRows).
  */
 export function gemmTile(ctx: GpuContext): GemmTile {
   if (gemmTuning.override) return gemmTuning.override;
   const kind = ctx.gpu.adapter.kind;
-  return kind === 'llvmpipe' ? { R: 32, Q: 4 } : kind === 'swiftshader' ? { R: 16, Q: 4, U: 4 } : { R: 8, Q: 4 };
+  if (kind === 'swiftshader') return ctx.gpu.subgroupSize === 4 ? { R: 32, Q: 2, U: 4, subgroupA: true } : { R: 16, Q: 4, U: 4 };
+  return kind === 'llvmpipe' ? { R: 32, Q: 4 } : { R: 8, Q: 4 };
+}
+
+/**
+ * The tile one launch runs. A subgroupA tile pads the column blocks to a multiple of 4 (a subgroup's lanes must
+ * share their row block), which wastes invocations on narrow products: where that padding is more than 1/16 of
+ * them (fewer than 16 blocks, not a multiple of 4; a deep Winograd product has 2) the same rows run without
+ * subgroups as R/2 x 2Q, whose row blocks divide the R-row layout. (32 x 8 with subgroups at 2 column blocks ran
+ * 0.6x 16 x 16.)
+ */
+function launchTile(tile: GemmTile, N: number): GemmTile {
+  const blocks = Math.ceil(N / (4 * tile.Q));
+  if (!tile.subgroupA || blocks % 4 === 0 || blocks >= 16) return tile;
+  return { R: tile.R / 2, Q: tile.Q * 2, U: tile.U };
 }
 
 /** Mp: M rounded up to whole row blocks of the adapter's tile (the padding rows of A are zeros). */
 export const gemmRows = (ctx: GpuContext, M: number): number => Math.ceil(M / gemmTile(ctx).R) * gemmTile(ctx).R;
 
 /** The tile's written-out lines for gemm.wgsl's {{DECLARE}}, {{UNROLLED}} (U k steps), {{STEP}} (one, for the K % U remainder) and {{STORE}}. */
-function tileLines({ R, Q, U = 1 }: GemmTile): Record<string, string> {
+function tileLines({ R, Q, U = 1, subgroupA = false }: GemmTile): Record<string, string> {
   const rows = Array.from({ length: R }, (_, r) => r);
   const cols = Array.from({ length: Q }, (_, q) => q);
   const each = (f: (r: number, q: number) => string, sep = '\n  ') => rows.flatMap((r) => cols.map((q) => f(r, q))).join(sep);
   // One k step: the R/4 + Q loads at row offsets a, b (vec4s) and the R·Q FMAs.
+  const loadA = subgroupA
+    ? (a: string) => Array.from({ length: R / 16 }, (_, i) => [`let s${i} = A[${a} + ${4 * i}u];`, ...[0, 1, 2, 3].map((l) => `let u${4 * i + l} = subgroupBroadcast(s${i}, ${l}u);`)]).flat()
+    : (a: string) => Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[${a} + ${i}u];`);
   const step = (a: string, b: string) => [
-    ...Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[${a} + ${i}u];`),
+    ...loadA(a),
     ...cols.map((q) => `let v${q} = B[${b} + min(j0 + ${q}u, last)];`),
     each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`, '\n    '),
   ].join('\n    ');
@@ -98,7 +121,7 @@ function tileLines({ R, Q, U = 1 }: GemmTile): Record<string, string> {
 
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false, cPlanes: planes = null } = args;
-  const tile = gemmTile(ctx);
+  const tile = launchTile(gemmTile(ctx), N);
   const Mp = gemmRows(ctx, M);
   const bStride = args.bStride ?? K * N;
   const cStride = args.cStride ?? Mstore * N;
@@ -108,6 +131,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   }
   if (N % 4 || aStride % 4 || bStride % 4 || cStride % 4) throw new Error(`gemm: N and the batch strides must be multiples of 4 (${shape}; strides ${aStride}, ${bStride}, ${cStride})`);
   if (Mstore > Mp) throw new Error(`gemm: Mstore ${Mstore} > Mp ${Mp} (${shape})`);
+  if (tile.subgroupA && (ctx.gpu.subgroupSize !== 4 || tile.R % 16)) throw new Error(`gemm: tile ${tile.R}x${4 * tile.Q} shares A's loads among 4-lane subgroups: it needs R a multiple of 16 and a device with 4-lane subgroups (this one: ${ctx.gpu.subgroupSize ?? 'none'}) (${shape})`);
   const outW = planes ? Math.ceil(planes.W / planes.S) : 0;
   if (planes) {
     const p = `planes of ${planes.H}x${planes.W}, stride ${planes.S}`;
@@ -121,11 +145,12 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   for (const [what, elements, buffer] of bindings) {
     if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
   }
-  const columnBlocks = Math.ceil(N / (4 * tile.Q));
+  // subgroupA: whole subgroups of 4 column blocks (the extra blocks load clamped columns and store nothing).
+  const columnBlocks = tile.subgroupA ? Math.ceil(N / (16 * tile.Q)) * 4 : Math.ceil(N / (4 * tile.Q));
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
   const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
   const defines = {
-    WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, REMAINDER: (tile.U ?? 1) > 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
+    WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
     BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile),
   };
   ctx.launch({ name: 'gemm', source, defines }, {

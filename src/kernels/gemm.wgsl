@@ -25,7 +25,8 @@
 // WGSL has no unrolling macro and SwiftShader keeps dynamically indexed private arrays in memory, so
 // gemm.ts writes the tile's lines out (the placeholders DECLARE: the accumulators; STEP: one k step, i.e. the
 // R/4 vec4s u{i} of A and Q vec4s v{q} of B at rows a, b and c{r}_{q} = fma(u{r/4}[r%4], v{q}, c{r}_{q});
-// UNROLLED: U such steps at k..k+U-1; STORE: one store() per accumulator).
+// UNROLLED: U such steps at k..k+U-1; STORE: one store() per accumulator; with SUBGROUP_A, STEP's loads of A are
+// the R/16 vec4s s{i} and the broadcasts).
 // U k steps per loop iteration (then a remainder loop of single steps): SwiftShader merges every loop-carried
 // value with the active-lane mask at the end of each iteration (3 vector ops per accumulator lane, as much as
 // the FMAs), so U = 4 there shares that among 4 steps (1.2-1.5x); llvmpipe, bound by its loads, keeps U = 1.
@@ -35,7 +36,17 @@
 // maps at 1/8 of its lanes. Columns past N are clamped on load and not stored; rows past Mstore are not
 // stored. (Interleaving the columns of neighbouring lanes, as the direct conv does on SwiftShader,
 // measured the same as consecutive columns on both CPU adapters: not kept.)
-// Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES, REMAINDER (U > 1: the K % U last steps).
+// A through subgroups (SUBGROUP_A, SwiftShader): its 4 SIMD lanes are a subgroup, 4 consecutive invocations that
+// share a row block (gemm.ts pads the column blocks to whole subgroups). Every storage load there is a masked
+// gather, lane by lane, so each lane loads a quarter of the R rows of A, s{i} = A[a + 4i + lane], and takes the
+// others from its neighbours, u{4i+l} = subgroupBroadcast(s{i}, l): a few vector ops instead of a gather. The
+// loads per k step and lane fall from R/4 + Q vec4s to R/16 + Q, so a taller tile pays: 32 x 8 (16 gathered
+// floats per 256 FMAs) ran 1.2-1.3x the 16 x 16 one without subgroups.
+// Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES, REMAINDER (U > 1: the K % U last steps), SUBGROUP_A.
+
+#if SUBGROUP_A
+enable subgroups;
+#endif
 
 // S, H, W, outW: the strided planes (C_PLANES); unused otherwise.
 struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32, alpha: f32, S: u32, H: u32, W: u32, outW: u32 }
@@ -60,14 +71,24 @@ const Q = {{Q}}u;
 const U = {{U}}u;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u
+#if SUBGROUP_A
+  , @builtin(subgroup_invocation_id) lane: u32
+#endif
+) {
   let inv = wid.x * WG + lid.x;
   let m4 = (inv / p.CB) * RB;
+#if SUBGROUP_A
+  // No early return: every lane of the subgroup takes part in the broadcasts. Invocations past the last row
+  // block load the last one and store nothing (their rows are past Mstore).
+  let aBase = wid.z * p.aStride + min(m4, p.Mp4 - RB) + lane;
+#else
   if (m4 >= p.Mp4) { return; }
+  let aBase = wid.z * p.aStride + m4;
+#endif
   let j0 = (inv % p.CB) * Q;
   let last = p.N4 - 1u;
   let z = wid.z;
-  let aBase = z * p.aStride + m4;
   let bBase = z * p.bStride;
   {{DECLARE}}
   var k = 0u;

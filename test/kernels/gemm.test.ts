@@ -14,6 +14,9 @@ const CASES: Case[] = [
   { name: 'batch of 3 with its own A each, alpha, bias, ReLU', K: 19, M: 40, N: 36, Z: 3, alpha: 0.5, bias: true, relu: true },
   { name: 'batch of 2 sharing A (1x1 conv), rows stored < M', K: 33, M: 24, N: 52, Z: 2, shareA: true, Mstore: 17 },
   { name: 'K = 1', K: 1, M: 8, N: 16 },
+  // 17 blocks of 8 columns (34 of 4): subgroup tiles pad them to whole subgroups of 4 blocks.
+  { name: 'wide: batch of 2 sharing A, bias, addend, ReLU, rows stored < M', K: 6, M: 36, N: 136, Z: 2, shareA: true, bias: true, addend: true, relu: true, Mstore: 33 },
+  { name: 'wide, odd K', K: 13, M: 70, N: 136 },
   { name: 'batch of 2 sharing A, bias, addend (a residual), ReLU', K: 21, M: 20, N: 24, Z: 2, shareA: true, bias: true, addend: true, relu: true },
   { name: 'addend without bias, rows stored < M', K: 9, M: 40, N: 8, Mstore: 35, addend: true },
   // The backward-input of a 1x1 conv with stride S: C as whole planes, odd sizes cut the last blocks.
@@ -51,9 +54,13 @@ describeEachAdapter('gemm', (getCtx) => {
 
   for (const c of CASES) it(`${c.name}: matches the reference`, () => run(c));
 
-  // U > 1: K steps unrolled in the loop, the cases' K (1, 4, 5, 7, 9, 19, 21, 33, 37, 64) cover remainders 0-3.
-  for (const tile of [{ R: 8, Q: 4 }, { R: 16, Q: 4 }, { R: 32, Q: 4 }, { R: 4, Q: 2 }, { R: 16, Q: 8 }, { R: 16, Q: 4, U: 4 }, { R: 8, Q: 2, U: 3 }] as GemmTile[]) {
-    it(`tile ${tile.R}x${4 * tile.Q}${tile.U ? ` unrolled ${tile.U}` : ''}: every case matches the reference`, async () => {
+  // U > 1: K steps unrolled in the loop, the cases' K (1, 4, 5, 6, 7, 9, 13, 19, 21, 33, 37, 64) cover remainders 0-3.
+  // subgroupA (devices with 4-lane subgroups: SwiftShader): cases with 4·k column blocks, with more than 16 padded
+  // to whole subgroups, and narrower ones that run the R/2 x 2Q tile instead.
+  for (const tile of [{ R: 8, Q: 4 }, { R: 16, Q: 4 }, { R: 32, Q: 4 }, { R: 4, Q: 2 }, { R: 16, Q: 8 }, { R: 16, Q: 4, U: 4 }, { R: 8, Q: 2, U: 3 }, { R: 32, Q: 2, U: 4, subgroupA: true }, { R: 16, Q: 1, U: 3, subgroupA: true }] as GemmTile[]) {
+    it(`tile ${tile.R}x${4 * tile.Q}${tile.U ? ` unrolled ${tile.U}` : ''}${tile.subgroupA ? ', A through subgroups' : ''}: every case matches the reference`, async (test) => {
+      const ctx = await getCtx();
+      if (tile.subgroupA && ctx.gpu.subgroupSize !== 4) test.skip();
       gemmTuning.override = tile;
       try {
         for (const c of CASES) await run(c);
@@ -74,6 +81,16 @@ describeEachAdapter('gemm', (getCtx) => {
     expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 12, cPlanes: { S: 2, H: 8, W: 6 } })).toThrow(/gemm: strided planes need ceil\(W\/S\) a multiple of 4, got 3/);
     expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 16, cPlanes: { S: 2, H: 6, W: 8 } })).toThrow(/gemm: N = 16 is not the 3x4 pixels of the planes of 6x8, stride 2/);
     expect(() => gemm(ctx, { a: big, b: big, c: big, addend: small, K: 4, M: 8, N: 8, Z: 2, aStride: 0, cStride: 64 })).toThrow(/gemm: buffer addend holds \d+ bytes, needs 512 \(K=4 M=8 N=8 Z=2\)/);
+    // A subgroup tile where the subgroups are not 4 lanes (llvmpipe has none), or with R not a multiple of 16.
+    for (const tile of [{ R: 32, Q: 2, U: 4, subgroupA: true }, { R: 8, Q: 1, subgroupA: true }]) {
+      if (ctx.gpu.subgroupSize === 4 && tile.R % 16 === 0) continue;
+      gemmTuning.override = tile;
+      try {
+        expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 64 })).toThrow(/gemm: tile \d+x\d+ shares A's loads among 4-lane subgroups/);
+      } finally {
+        gemmTuning.override = null;
+      }
+    }
     ctx.pool.release(small);
     ctx.pool.release(big);
   });
