@@ -12,6 +12,7 @@
 import type { AdapterKind } from '../src/gpu/device.js';
 import type { Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
+import { idleWait } from '../src/gpu/idle-wait.js';
 
 export type PeerCase =
   | { op: 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'; geometry: Conv2dGeometry }
@@ -100,7 +101,9 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
           backend.endComputePassEncoder();
           backend.submitQueue();
         }
-        await device.queue.onSubmittedWorkDone();
+        // The same wait as ours (GpuContext.sync): on SwiftShader, dawn.node's polling slowed to 1 ms, so
+        // neither side's kernels share the cores with a busy main thread.
+        await idleWait(kind === 'swiftshader', () => device.queue.onSubmittedWorkDone());
         const ms = performance.now() - t0;
         y.dispose();
         return ms;

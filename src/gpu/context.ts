@@ -10,6 +10,7 @@
 import { createGpu, getGpu, type AdapterChoice, type Gpu } from './device.js';
 import { BufferPool, fmtBytes } from './buffer-pool.js';
 import { preprocessWgsl, type Defines } from './preprocess.js';
+import { idleWait } from './idle-wait.js';
 
 /** A kernel: one WGSL source (with variants), one entry point. */
 export interface KernelSpec {
@@ -60,8 +61,11 @@ export class GpuContext {
   private deferredError: Error | null = null;
   private pendingChecks: Promise<void>[] = [];
   private retired: GPUBuffer[] = [];
+  /** Await the GPU without dawn.node's busy polling (idle-wait.ts): on SwiftShader, whose threads it slows. */
+  readonly idleWaits: boolean;
 
   constructor(readonly gpu: Gpu) {
+    this.idleWaits = gpu.adapter.kind === 'swiftshader';
     this.device = gpu.device;
     this.pool = new BufferPool(gpu.device, gpu.limits.maxBufferSize, (failure) => {
       this.pendingChecks.push(failure.then((error) => { if (error) this.deferredError ??= error; }));
@@ -112,7 +116,7 @@ export class GpuContext {
   async sync(): Promise<void> {
     this.submit();
     await Promise.all(this.pendingChecks.splice(0));
-    await this.device.queue.onSubmittedWorkDone();
+    await idleWait(this.idleWaits, () => this.device.queue.onSubmittedWorkDone());
     this.throwIfFailed();
   }
 
@@ -238,7 +242,7 @@ export class GpuContext {
     this.commandEncoder().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.submit();
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await idleWait(this.idleWaits, () => staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
       await Promise.all(this.pendingChecks.splice(0));
       this.throwIfFailed();
