@@ -54,13 +54,16 @@ export const gemmTuning: { override: GemmTile | null; WG: number } = { override:
 
 /**
  * Invocations per workgroup: 64, halved (down to 8, a SIMD row of the CPU adapters) until the launch has at
- * least 4 workgroups. The CPU adapters run a workgroup on one thread, so a product with few output tiles (a
- * 1x1 conv at 8x8 pixels: 64 invocations) ran on one of the two cores at 64: 2x at 16 (bench/RESULTS.md).
+ * least `minGroups` workgroups. The CPU adapters run a workgroup on one thread, so a product with few output tiles (a
+ * 1x1 conv at 8x8 pixels: 64 invocations) ran on one of the two cores at 64: 2x at 16 (bench/RESULTS.md). On
+ * SwiftShader minGroups is 16: a 1x1 conv's backward at 56x56 (200 invocations) made 4 workgroups of 64, 64, 64 and
+ * 8, two threads ran 128 and 72 of them, and 16 or 8 invocations per workgroup ran it 1.1x faster (llvmpipe: no
+ * difference).
  */
-export function gemmWorkgroup(invocations: number, Z: number): number {
+export function gemmWorkgroup(invocations: number, Z: number, minGroups = 4): number {
   if (gemmTuning.WG) return gemmTuning.WG;
   let wg = 64;
-  while (wg > 8 && Z * Math.ceil(invocations / wg) < 4) wg /= 2;
+  while (wg > 8 && Z * Math.ceil(invocations / wg) < minGroups) wg /= 2;
   return wg;
 }
 
@@ -147,7 +150,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   }
   // subgroupA: whole subgroups of 4 column blocks (the extra blocks load clamped columns and store nothing).
   const columnBlocks = tile.subgroupA ? Math.ceil(N / (16 * tile.Q)) * 4 : Math.ceil(N / (4 * tile.Q));
-  const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z);
+  const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z, ctx.gpu.adapter.kind === 'swiftshader' ? 16 : 4);
   const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
   const defines = {
     WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
