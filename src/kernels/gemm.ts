@@ -74,7 +74,7 @@ export function gemmWorkgroup(invocations: number, Z: number, minGroups = 4): nu
  * merges every loop-carried value with the active-lane mask at the end of each iteration, 3 extra vector ops per
  * accumulator lane, so a longer iteration shares that cost among more FMAs), and where its subgroups are its 4 SIMD
  * lanes, 32 x 8 with A's loads shared among them (subgroupA: 16 gathered floats per 256 FMAs per lane where 16 x 16
- * gathers 32; 1.2-1.3x at the 1x1 and most Winograd shapes); hardware GPUs (unmeasured) 8 x 16, the smallest
+ * gathers 32; 1.1-1.3x at the 1x1 and Winograd shapes); hardware GPUs (unmeasured) 8 x 16, the smallest
  * register footprint. The tile's R also sets Mp, the padded rows of every A layout (gemmRows).
  */
 export function gemmTile(ctx: GpuContext): GemmTile {
@@ -86,10 +86,10 @@ export function gemmTile(ctx: GpuContext): GemmTile {
 
 /**
  * The tile one launch runs. A subgroupA tile pads the column blocks to a multiple of 4 (a subgroup's lanes must
- * share their row block), which wastes invocations on narrow products: where that padding is more than 1/16 of
- * them (fewer than 16 blocks, not a multiple of 4; a deep Winograd product has 2) the same rows run without
- * subgroups as R/2 x 2Q, whose row blocks divide the R-row layout. (32 x 8 with subgroups at 2 column blocks ran
- * 0.6x 16 x 16.)
+ * share their row block), which wastes invocations on narrow products: with fewer than 16 blocks, not a multiple
+ * of 4 (a deep Winograd product has 2, padded to 4), the same rows run without subgroups as R/2 x 2Q, whose row
+ * blocks divide the R-row layout; from 16 blocks up the padding is at most 3 in 19. (32 x 8 with subgroups at 2
+ * column blocks ran 0.6x 16 x 16.)
  */
 function launchTile(tile: GemmTile, N: number): GemmTile {
   const blocks = Math.ceil(N / (4 * tile.Q));

@@ -41,7 +41,7 @@
 // gather, lane by lane, so each lane loads a quarter of the R rows of A, s{i} = A[a + 4i + lane], and takes the
 // others from its neighbours, u{4i+l} = subgroupBroadcast(s{i}, l): a few vector ops instead of a gather. The
 // loads per k step and lane fall from R/4 + Q vec4s to R/16 + Q, so a taller tile pays: 32 x 8 (16 gathered
-// floats per 256 FMAs) ran 1.2-1.3x the 16 x 16 one without subgroups.
+// floats per 256 FMAs) ran 1.1-1.3x the 16 x 16 one without subgroups.
 // Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES, REMAINDER (U > 1: the K % U last steps), SUBGROUP_A.
 
 #if SUBGROUP_A
