@@ -18,6 +18,10 @@ import type { PeerCase } from './peer-tfjs.js';
 
 type Shape4 = [number, number, number, number];
 
+/** `only` (swagpu bench --only, the browser page's field): comma-separated alternatives, each a case-insensitive substring of "name shape". */
+export const matchesOnly = (only: string | null, name: string, shape: string): boolean =>
+  !only || only.split(',').some((o) => `${name} ${shape}`.toLowerCase().includes(o.trim().toLowerCase()));
+
 export interface KernelCase {
   name: string;
   shape: string;

@@ -7,7 +7,7 @@
 import source from './peak.wgsl';
 import type { GpuContext } from '../src/gpu/context.js';
 import { uniformBlock } from '../src/kernels/launch.js';
-import { gflops, timeGpu } from './timing.js';
+import { gflops, timeGpu, type Timer } from './timing.js';
 
 export interface PeakResult { gflops: number; ms: number; workgroupSize: number; invocations: number; iterations: number }
 
@@ -22,7 +22,7 @@ const CHAIN_LINES = {
 };
 const GROUPS = 1024;
 
-export async function measurePeak(ctx: GpuContext, { runs = 5, targetMs = 40 } = {}): Promise<PeakResult> {
+export async function measurePeak(ctx: GpuContext, { runs = 5, targetMs = 40, timer = 'wall' as Timer } = {}): Promise<PeakResult> {
   let best: PeakResult | null = null;
   for (const wg of [64, 256]) {
     const invocations = GROUPS * wg;
@@ -39,12 +39,12 @@ export async function measurePeak(ctx: GpuContext, { runs = 5, targetMs = 40 } =
       },
     );
     let iters = 16;
-    let t = await timeGpu(ctx, launch(iters), 1);
+    let t = await timeGpu(ctx, launch(iters), 1, 1, timer);
     while (t.ms < targetMs && iters < 1 << 20) {
       iters *= Math.min(16, Math.max(2, 2 ** Math.ceil(Math.log2(targetMs / Math.max(t.ms, 0.05)))));
-      t = await timeGpu(ctx, launch(iters), 1, 0);
+      t = await timeGpu(ctx, launch(iters), 1, 0, timer);
     }
-    t = await timeGpu(ctx, launch(iters), runs, 0);
+    t = await timeGpu(ctx, launch(iters), runs, 0, timer);
     // Achievable peak: the best run (a neighbour process can only slow a run down).
     ctx.pool.release(out);
     const r = { gflops: gflops(invocations * iters * CHAINS * STEPS * 4 * 2, t.minMs), ms: t.minMs, workgroupSize: wg, invocations, iterations: iters };

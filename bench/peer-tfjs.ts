@@ -11,6 +11,7 @@
  */
 import type { AdapterKind } from '../src/gpu/device.js';
 import type { Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
+import type { Timer } from './timing.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
 import { idleWait } from '../src/gpu/idle-wait.js';
 
@@ -21,10 +22,13 @@ export type PeerCase =
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 interface TfTensor { dispose(): void }
-interface WebGpuBackend { device: GPUDevice; commandEncoder: GPUCommandEncoder | null; endComputePassEncoder(): void; submitQueue(): void }
+interface WebGpuBackend { device: GPUDevice; supportTimestampQuery: boolean; commandEncoder: GPUCommandEncoder | null; endComputePassEncoder(): void; submitQueue(): void }
 
-/** One case set up in tfjs: `once()` runs it and returns its time in ms; `dispose()` frees its tensors. */
-export interface PeerRun { once(): Promise<number>; dispose(): void }
+/**
+ * One case set up in tfjs: `once(timer)` runs it and returns its time in ms, timed as ours ('gpu': the kernel time
+ * of `tf.time`, from timestamp queries; 'wall': to onSubmittedWorkDone); `dispose()` frees its tensors.
+ */
+export interface PeerRun { once(timer: Timer): Promise<number>; dispose(): void }
 
 export interface TfjsPeer {
   description: string;
@@ -38,12 +42,13 @@ const DAWN_FLAGS: Record<string, string[]> = {
   gpu: ['backend=vulkan'],
 };
 
-let peer: Promise<TfjsPeer> | null = null;
+let peer: { kind: AdapterKind; ready: Promise<TfjsPeer> } | null = null;
 
-/** One tfjs-webgpu backend per process (tfjs registers a single 'webgpu' backend). */
+/** One tfjs-webgpu backend per process (tfjs registers a single 'webgpu' backend), so on one adapter kind only. */
 export function tfjsPeer(kind: AdapterKind): Promise<TfjsPeer> {
-  peer ??= createPeer(kind);
-  return peer;
+  peer ??= { kind, ready: createPeer(kind) };
+  if (peer.kind !== kind) return Promise.reject(new Error(`--peer tfjs: this process's TF.js runs on ${peer.kind}; it cannot also run on ${kind} (one process per adapter)`));
+  return peer.ready;
 }
 
 async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
@@ -94,16 +99,26 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
           op = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy } as never, { ...attrs, filterShape: [g.KH, g.KW, g.C, g.O] } as never) as TfTensor;
         }
       }
-      const once = async (): Promise<number> => {
+      // Both waits as ours (GpuContext): on SwiftShader, dawn.node's polling slowed to 1 ms, so neither side's
+      // kernels share the cores with a busy main thread.
+      const idle = kind === 'swiftshader';
+      const once = async (timer: Timer): Promise<number> => {
+        if (timer === 'gpu') {
+          // tf.time runs each program in its own timed pass and sums their timestamps (its profiler's kernelMs).
+          if (!backend.supportTimestampQuery) throw new Error('--peer tfjs: the timer is timestamp queries but tfjs-backend-webgpu has none on this adapter (try --wall-clock)');
+          let y: TfTensor | null = null;
+          const info = await idleWait(idle, () => tf.time(() => { y = op(); }));
+          y!.dispose();
+          if (typeof info.kernelMs !== 'number') throw new Error(`--peer tfjs: tf.time gave no kernel time (${JSON.stringify(info.kernelMs)})`);
+          return info.kernelMs;
+        }
         const t0 = performance.now();
         const y = op();
         if (backend.commandEncoder) {
           backend.endComputePassEncoder();
           backend.submitQueue();
         }
-        // The same wait as ours (GpuContext.sync): on SwiftShader, dawn.node's polling slowed to 1 ms, so
-        // neither side's kernels share the cores with a busy main thread.
-        await idleWait(kind === 'swiftshader', () => device.queue.onSubmittedWorkDone());
+        await idleWait(idle, () => device.queue.onSubmittedWorkDone());
         const ms = performance.now() - t0;
         y.dispose();
         return ms;

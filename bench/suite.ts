@@ -6,12 +6,12 @@
 import { cpus } from 'node:os';
 import type { GpuContext } from '../src/gpu/context.js';
 import type { ModelName } from '../src/models/load.js';
-import { kernelCases } from './kernels.js';
+import { kernelCases, matchesOnly } from './kernels.js';
 import { benchModel, styleEvaluation } from './evaluate.js';
 import { measurePeak } from './peak.js';
 import { tfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { profileKernels, type KernelShare } from './profile.js';
-import { gflops, timeAlternating, timeGpu, type Timing } from './timing.js';
+import { gflops, timeAlternating, timeGpu, timerFor, type Timer, type Timing } from './timing.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -22,6 +22,8 @@ export interface BenchOptions {
   runs: number | null;
   /** Print the per-kernel breakdown of each evaluation. */
   profile: boolean;
+  /** Time runs to their completion on the wall clock even where the device has timestamp queries. */
+  wallClock?: boolean;
   log: (line: string) => void;
 }
 
@@ -54,13 +56,12 @@ export interface BenchReport {
   date: string;
   quick: boolean;
   peakGflops: number;
+  /** How runs were timed (bench/timing.ts): 'gpu' timestamp queries, or 'wall' clock to completion. */
+  timer: Timer;
   peer: string | null;
   results: BenchResult[];
 }
 
-/** `only`: comma-separated alternatives, each a case-insensitive substring of "name shape". */
-const matches = (only: string | null, name: string, shape: string) =>
-  !only || only.split(',').some((o) => `${name} ${shape}`.toLowerCase().includes(o.trim().toLowerCase()));
 
 /**
  * Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so there the convs (every listed shape is
@@ -78,8 +79,9 @@ function peerWanted(kind: string, name: string, shape: string, only: string | nu
 export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<BenchReport> {
   const a = ctx.gpu.adapter;
   const runs = opts.runs ?? 5;
-  const peak = await measurePeak(ctx);
-  opts.log(`# ${a.kind}: ${a.description || a.device} (${a.backend}, ${a.featureLevel}); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s`);
+  const timer = timerFor(ctx, opts.wallClock);
+  const peak = await measurePeak(ctx, { timer });
+  opts.log(`# ${a.kind}: ${a.description || a.device} (${a.backend}, ${a.featureLevel}); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s; timer: ${timer === 'gpu' ? 'GPU timestamp queries' : 'wall clock to onSubmittedWorkDone'}`);
   let peer: TfjsPeer | null = null;
   if (opts.peer === 'tfjs') {
     peer = await tfjsPeer(a.kind);
@@ -90,18 +92,18 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
 
   for (const c of kernelCases()) {
     if (opts.quick && !c.quick) continue;
-    if (!matches(opts.only, c.name, c.shape)) continue;
+    if (!matchesOnly(opts.only, c.name, c.shape)) continue;
     const { run, dispose } = c.setup(ctx);
     let t: Timing;
     let peerMs: number | null = null;
     if (peer && c.peer && peerWanted(a.kind, c.name, c.shape, opts.only)) {
       const peerRun = await peer.prepare(c.peer);
-      const both = await timeAlternating(ctx, run, peerRun.once, runs, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs);
+      const both = await timeAlternating(ctx, run, () => peerRun.once(timer), runs, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs, 1, timer);
       peerRun.dispose();
       t = both.ours;
       peerMs = both.peer.ms;
     } else {
-      t = await timeGpu(ctx, run, runs);
+      t = await timeGpu(ctx, run, runs, 1, timer);
     }
     dispose();
     const gf = c.flops ? gflops(c.flops, t.ms) : null;
@@ -113,7 +115,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
 
   const sizes = opts.quick ? [128, 256] : [128, 256, 512];
   for (const modelName of ['resnet50', 'vgg19'] as ModelName[]) {
-    const wanted = sizes.filter((s) => matches(opts.only, `${modelName} eval`, `${s}px`));
+    const wanted = sizes.filter((s) => matchesOnly(opts.only, `${modelName} eval`, `${s}px`));
     if (wanted.length === 0) continue;
     const model = await benchModel(ctx, modelName);
     for (const size of wanted) {
@@ -134,13 +136,13 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
       let peerMs: number | null = null;
       if (peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)) {
         const peerRun = await peer.prepare({ op: 'evaluation', model: modelName, size });
-        await peerRun.once(); // the peer's warm-up (ours ran above)
-        const both = await timeAlternating(ctx, ev.run, peerRun.once, evalRuns, Math.min(evalRuns, opts.runs ?? 3), 0);
+        await peerRun.once(timer); // the peer's warm-up (ours ran above)
+        const both = await timeAlternating(ctx, ev.run, () => peerRun.once(timer), evalRuns, Math.min(evalRuns, opts.runs ?? 3), 0, timer);
         peerRun.dispose();
         t = both.ours;
         peerMs = both.peer.ms;
       } else {
-        t = await timeGpu(ctx, ev.run, evalRuns, 0);
+        t = await timeGpu(ctx, ev.run, evalRuns, 0, timer);
       }
       const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
       ev.dispose();
@@ -153,7 +155,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   return {
     adapter: `${a.kind}: ${a.description || a.device}`, adapterKind: a.kind,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
-    date: new Date().toISOString(), quick: opts.quick, peakGflops: peak.gflops, peer: peer?.description ?? null, results,
+    date: new Date().toISOString(), quick: opts.quick, peakGflops: peak.gflops, timer, peer: peer?.description ?? null, results,
   };
 }
 

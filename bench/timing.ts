@@ -1,8 +1,11 @@
 /**
- * Timing for the benches: one warm-up run (compiles pipelines, fills the buffer pool), then `runs`
- * timed runs, each from recording to `await ctx.sync()` (queue.onSubmittedWorkDone), so a time covers
- * encoding, submission and GPU execution. We report the median and the min/max; the median is what
- * the GFLOP/s figures use, being robust to a neighbour process taking a core for a moment.
+ * Timing for the benches: one warm-up run (compiles pipelines, fills the buffer pool), then `runs` timed runs. We
+ * report the median and the min/max; the median is what the GFLOP/s figures use, being robust to a neighbour
+ * process taking a core for a moment. A run is timed one of two ways (`Timer`):
+ * - 'gpu' where the device has timestamp queries (SwiftShader, most GPUs): the GPU time of its compute passes
+ *   (GpuContext.startGpuTimer / stopGpuTimer), without encoding, submission or the wait for the result;
+ * - 'wall' elsewhere (llvmpipe), or when asked (`swagpu bench --wall-clock`): from recording to `await ctx.sync()`
+ *   (queue.onSubmittedWorkDone), so a time covers encoding, submission and GPU execution.
  */
 import type { GpuContext } from '../src/gpu/context.js';
 
@@ -15,19 +18,33 @@ export function summarize(times: number[]): Timing {
   return { ms, minMs: sorted[0], maxMs: sorted[sorted.length - 1], runs: sorted.length };
 }
 
-/** Time `run` (which records GPU work and may await) on `ctx`: warm-up excluded, `runs` >= 1 timed runs. */
-export async function timeGpu(ctx: GpuContext, run: () => void | Promise<void>, runs: number, warmups = 1): Promise<Timing> {
+/** How a run is timed: timestamp queries around its compute passes ('gpu'), or the wall clock to its completion. */
+export type Timer = 'gpu' | 'wall';
+
+/** 'gpu' where the device has timestamp queries, unless `wallClock`. */
+export const timerFor = (ctx: GpuContext, wallClock = false): Timer => (!wallClock && ctx.hasGpuTimer ? 'gpu' : 'wall');
+
+/** One run of `run` (which records GPU work and may await), finished, in ms. */
+async function timeOnce(ctx: GpuContext, run: () => void | Promise<void>, timer: Timer): Promise<number> {
+  if (timer === 'gpu') {
+    ctx.startGpuTimer();
+    await run();
+    return ctx.stopGpuTimer();
+  }
+  const t0 = performance.now();
+  await run();
+  await ctx.sync();
+  return performance.now() - t0;
+}
+
+/** Time `run` on `ctx`: warm-up excluded, `runs` >= 1 timed runs. */
+export async function timeGpu(ctx: GpuContext, run: () => void | Promise<void>, runs: number, warmups = 1, timer: Timer = 'wall'): Promise<Timing> {
   for (let i = 0; i < warmups; i++) {
     await run();
     await ctx.sync();
   }
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await run();
-    await ctx.sync();
-    times.push(performance.now() - t0);
-  }
+  for (let i = 0; i < runs; i++) times.push(await timeOnce(ctx, run, timer));
   return summarize(times);
 }
 
@@ -39,13 +56,8 @@ export const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
  * drifts up to ~1.7x between minutes, and timing one side after the other let that drift into the ratio. One
  * warm-up each (unless `warmups` is 0), then `runs` of ours and `peerRuns` (<= runs) of the peer's, interleaved.
  */
-export async function timeAlternating(ctx: GpuContext, run: () => void | Promise<void>, peerOnce: () => Promise<number>, runs: number, peerRuns: number, warmups = 1): Promise<{ ours: Timing; peer: Timing }> {
-  const ours = async () => {
-    const t0 = performance.now();
-    await run();
-    await ctx.sync();
-    return performance.now() - t0;
-  };
+export async function timeAlternating(ctx: GpuContext, run: () => void | Promise<void>, peerOnce: () => Promise<number>, runs: number, peerRuns: number, warmups = 1, timer: Timer = 'wall'): Promise<{ ours: Timing; peer: Timing }> {
+  const ours = () => timeOnce(ctx, run, timer);
   for (let i = 0; i < warmups; i++) {
     await ours();
     await peerOnce();

@@ -107,7 +107,11 @@ export default defineConfig({
   publicDir: false,
   plugins: [browserStubs(), ...basePlugins, swagpuWeights()],
   worker: { format: 'es', plugins: () => [browserStubs(), ...basePlugins] },
-  build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
+  build: {
+    outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024,
+    // Two pages: the demo and the kernel bench (bench.html).
+    rollupOptions: { input: { main: resolve(projectRoot, 'demo/index.html'), bench: resolve(projectRoot, 'demo/bench.html') } },
+  },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
 });

@@ -1,5 +1,5 @@
 /**
- * `swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME] [--runs N] [--adapter KIND] [--profile]`:
+ * `swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME] [--runs N] [--adapter KIND] [--wall-clock] [--profile]`:
  * kernel and end-to-end benchmarks (the code lives in bench/, which the library never imports; only
  * this thin command loads it, on demand).
  */
@@ -8,18 +8,20 @@ import { getContext } from '../gpu/context.js';
 import { NODE_ADAPTER_KINDS, type AdapterChoice } from '../gpu/device.js';
 import { UsageError, oneOf, positiveInt } from './args.js';
 
-const USAGE = `usage: swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME] [--runs N] [--adapter auto|gpu|llvmpipe|swiftshader] [--profile]
+const USAGE = `usage: swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME] [--runs N] [--adapter auto|gpu|llvmpipe|swiftshader] [--wall-clock] [--profile]
 
-  --json          print {adapter, peakGflops, results: [{name, shape, ms, minMs, maxMs, gflops, peerMs, speedup, ...}]}
+  --json          print {adapter, peakGflops, timer, results: [{name, shape, ms, minMs, maxMs, gflops, peerMs, speedup, ...}]}
   --quick         a reduced set at smaller shapes (evaluations at 128 and 256 px only)
   --peer tfjs     also time conv2d/matmul with @tensorflow/tfjs-backend-webgpu on the same adapter
   --only NAME     only the cases whose "name shape" contains NAME, or one of several comma-separated
                   names (e.g. 'conv2d 3x3 fwd', '32x32', 'resnet50,vgg19 eval 128px')
   --runs N        timed runs per case after one warm-up (default 5; 3 for evaluations with --quick)
   --adapter KIND  which adapter (default: SWAGPU_ADAPTER or auto)
+  --wall-clock    time each run from recording to its completion even where the adapter has GPU timestamp
+                  queries (by default they time the GPU's work, ours and the peer's alike)
   --profile       per-kernel time breakdown of each evaluation`;
 
-interface Values { json?: boolean; quick?: boolean; peer?: string; only?: string; runs?: string; adapter?: string; profile?: boolean; help?: boolean }
+interface Values { json?: boolean; quick?: boolean; peer?: string; only?: string; runs?: string; adapter?: string; 'wall-clock'?: boolean; profile?: boolean; help?: boolean }
 
 export async function run(argv: string[]): Promise<number> {
   let values: Values;
@@ -31,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       args: argv, strict: true, allowPositionals: false,
       options: {
         json: { type: 'boolean' }, quick: { type: 'boolean' }, peer: { type: 'string' }, only: { type: 'string' },
-        runs: { type: 'string' }, adapter: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        runs: { type: 'string' }, adapter: { type: 'string' }, 'wall-clock': { type: 'boolean' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }) as { values: Values });
     if (values.peer !== undefined) peer = oneOf('--peer', values.peer, ['tfjs'] as const);
@@ -52,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   // With --json, stdout carries only the JSON; progress goes to stderr.
   const log = json ? (line: string) => console.error(line) : (line: string) => console.log(line);
   log(TABLE_HEADER);
-  const report = await runBench(ctx, { quick: values.quick === true, peer, only: values.only ?? null, runs, profile: values.profile === true, log });
+  const report = await runBench(ctx, { quick: values.quick === true, peer, only: values.only ?? null, runs, profile: values.profile === true, wallClock: values['wall-clock'] === true, log });
   if (json) console.log(JSON.stringify(report, null, 2));
   if (report.results.length === 0) {
     console.error(`swagpu bench: no case matches --only '${values.only}'`);

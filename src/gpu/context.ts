@@ -36,6 +36,8 @@ export interface LaunchArgs {
 interface CachedPipeline { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }
 
 const MAX_CACHED_UNIFORMS = 8192;
+/** Timestamps one GPU timer can hold: WebGPU's largest query set, 2 per compute pass. */
+const TIMER_QUERIES = 4096;
 
 export class GpuContext {
   readonly device: GPUDevice;
@@ -61,6 +63,9 @@ export class GpuContext {
   private deferredError: Error | null = null;
   private pendingChecks: Promise<void>[] = [];
   private retired: GPUBuffer[] = [];
+  /** Set between startGpuTimer and stopGpuTimer: every compute pass begun meanwhile writes 2 timestamps here. */
+  private timer: { querySet: GPUQuerySet; used: number } | null = null;
+  private timerQueries: GPUQuerySet | null = null;
   /** Await the GPU without dawn.node's busy polling (idle-wait.ts): on SwiftShader, whose threads it slows. */
   readonly idleWaits: boolean;
 
@@ -174,13 +179,58 @@ export class GpuContext {
       this.device.pushErrorScope('validation');
       this.encoder = this.device.createCommandEncoder({ label: 'swagpu step' });
     }
-    this.pass ??= this.encoder.beginComputePass();
+    this.pass ??= this.beginPass(this.encoder);
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
     this.pendingKernels.add(spec.name);
     this.dispatchTotal += 1;
     this.dispatchCounts.set(spec.name, (this.dispatchCounts.get(spec.name) ?? 0) + 1);
+  }
+
+  /** A compute pass, with timestamps at its start and end while a GPU timer runs. */
+  private beginPass(encoder: GPUCommandEncoder): GPUComputePassEncoder {
+    const t = this.timer;
+    if (!t) return encoder.beginComputePass();
+    if (t.used + 2 > TIMER_QUERIES) throw new Error(`GPU timer: more than ${TIMER_QUERIES / 2} compute passes between startGpuTimer() and stopGpuTimer()`);
+    const pass = encoder.beginComputePass({ timestampWrites: { querySet: t.querySet, beginningOfPassWriteIndex: t.used, endOfPassWriteIndex: t.used + 1 } });
+    t.used += 2;
+    return pass;
+  }
+
+  /** Whether this device can time its work on the GPU (the 'timestamp-query' feature): startGpuTimer. */
+  get hasGpuTimer(): boolean { return this.gpu.features.includes('timestamp-query'); }
+
+  /**
+   * Time the compute passes recorded from now until stopGpuTimer() with timestamp queries: the benches' timer where
+   * the device has them, so a time is the GPU's own, without encoding, submission or the wait for the result.
+   */
+  startGpuTimer(): void {
+    if (!this.hasGpuTimer) throw new Error(`startGpuTimer: this device (${this.gpu.adapter.kind}) has no 'timestamp-query' feature`);
+    if (this.timer) throw new Error('startGpuTimer: a GPU timer is already running');
+    this.submit(); // a pass begun before the timer must not end inside it
+    this.timerQueries ??= this.device.createQuerySet({ type: 'timestamp', count: TIMER_QUERIES, label: 'swagpu GPU timer' });
+    this.timer = { querySet: this.timerQueries, used: 0 };
+  }
+
+  /** The GPU time in ms of the compute passes recorded since startGpuTimer(): the sum of each pass's end - start. */
+  async stopGpuTimer(): Promise<number> {
+    const timer = this.timer;
+    if (!timer) throw new Error('stopGpuTimer: no GPU timer is running');
+    const encoder = this.commandEncoder(); // ends the last timed pass
+    this.timer = null;
+    if (timer.used === 0) {
+      await this.sync();
+      return 0;
+    }
+    const bytes = timer.used * 8;
+    const resolved = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: 'GPU timer' });
+    encoder.resolveQuerySet(timer.querySet, 0, timer.used, resolved, 0);
+    const stamps = new BigUint64Array(await this.readBytes(resolved, bytes));
+    resolved.destroy();
+    let ns = 0n;
+    for (let i = 0; i < timer.used; i += 2) if (stamps[i + 1] > stamps[i]) ns += stamps[i + 1] - stamps[i];
+    return Number(ns) / 1e6;
   }
 
   /** The open command encoder (ending the compute pass), for copies between launches. */

@@ -2,9 +2,12 @@
  * `swagpu bench` in its smallest mode (one tiny case, one timed run) on every adapter: the JSON report
  * has its fields and sane values (finite, > 0). Never a timing threshold: this machine is shared.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachAdapter } from '../harness.js';
 import { run } from '../../src/cli/bench.js';
+import { tfjsPeer } from '../../bench/peer-tfjs.js';
 
 let out: string[] = [];
 beforeEach(() => {
@@ -14,14 +17,17 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
+const execFileP = promisify(execFile);
 const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
-describeEachAdapter('swagpu bench --json', (_getCtx, adapter) => {
-  it('reports the adapter peak and one result with finite positive timings', async () => {
+describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
+  it('reports the adapter peak, the timer and one result with finite positive timings', async () => {
     const code = await run(['--json', '--quick', '--only', 'mse bwd 64x64x64', '--runs', '1', '--adapter', adapter]);
     expect(code).toBe(0);
     const report = JSON.parse(out.join('\n'));
     expect(report.adapter).toMatch(new RegExp(`^${adapter}: `));
+    // GPU timestamps where the device has them (SwiftShader), else the wall clock (llvmpipe).
+    expect(report.timer).toBe((await getCtx()).hasGpuTimer ? 'gpu' : 'wall');
     expect(positive(report.peakGflops)).toBe(true);
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.results).toHaveLength(1);
@@ -51,7 +57,22 @@ describeEachAdapter('swagpu bench --json', (_getCtx, adapter) => {
       expect(r).toMatchObject({ name: 'conv2d 1x1 bwd-input', shape: '56x56 64->256', runs: 2 });
       expect(positive(r.peerMs)).toBe(true);
       expect(r.speedup).toBeCloseTo(r.peerMs / r.ms, 9);
+      // TF.js has one backend per process: now llvmpipe's, so another adapter's peer is refused, not silently mixed.
+      await expect(tfjsPeer('swiftshader')).rejects.toThrow(/this process's TF\.js runs on llvmpipe; it cannot also run on swiftshader/);
     });
+  }
+
+  // On SwiftShader both sides are timed with timestamp queries: ours around our passes, TF.js's by tf.time. In a
+  // child process: TF.js runs on one adapter per process, and this one's may already be llvmpipe's.
+  if (adapter === 'swiftshader') {
+    it('--peer tfjs with GPU timestamps on both sides; --wall-clock times to completion instead', async () => {
+      const cli = async (args: string[]) => JSON.parse((await execFileP('node', ['bin/swagpu.js', 'bench', '--json', '--adapter', adapter, '--runs', '1', ...args], { maxBuffer: 1 << 24 })).stdout);
+      const gpu = await cli(['--peer', 'tfjs', '--only', 'conv2d 1x1 bwd-input 56x56 64->256']);
+      expect(gpu.timer).toBe('gpu');
+      expect(positive(gpu.results[0].peerMs) && positive(gpu.results[0].ms)).toBe(true);
+      expect(gpu.results[0].speedup).toBeCloseTo(gpu.results[0].peerMs / gpu.results[0].ms, 9);
+      expect((await cli(['--wall-clock', '--only', 'mse bwd 64x64x64'])).timer).toBe('wall');
+    }, 300_000);
   }
 
   it('refuses an unknown flag with a usage error', async () => {

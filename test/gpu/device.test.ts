@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { listNodeAdapters } from '../../src/gpu/device.js';
 import { describeEachAdapter } from '../harness.js';
+import { gemm } from '../../src/kernels/gemm.js';
 
 const run = promisify(execFile);
 
@@ -53,5 +54,36 @@ describeEachAdapter('pipelines', (getCtx) => {
     expect(ctx.pipeline({ name: 'cached', source, defines: { TWO: true } })).toBe(a);
     expect(ctx.pipeline({ name: 'cached', source, defines: { TWO: false } })).not.toBe(a);
     await ctx.sync();
+  });
+});
+
+// The benches' GPU timer (GpuContext.startGpuTimer / stopGpuTimer): timestamp queries around every compute pass.
+describeEachAdapter('GPU timer', (getCtx) => {
+  it('times the passes recorded between start and stop: > 0, within the wall time; refused without the feature', async () => {
+    const ctx = await getCtx();
+    if (!ctx.hasGpuTimer) {
+      expect(() => ctx.startGpuTimer()).toThrow(/startGpuTimer: this device \(\w+\) has no 'timestamp-query' feature/);
+      return;
+    }
+    const [K, M, N] = [128, 64, 1024];
+    const a = ctx.pool.acquire(K * M * 4), b = ctx.pool.acquire(K * N * 4), c = ctx.pool.acquire(M * N * 4);
+    const product = () => gemm(ctx, { a, b, c, K, M, N });
+    product();
+    await ctx.sync();
+    const t0 = performance.now();
+    ctx.startGpuTimer();
+    expect(() => ctx.startGpuTimer()).toThrow(/already running/);
+    product();
+    ctx.commandEncoder(); // ends the pass: the second product runs in a second timed pass
+    product();
+    const ms = await ctx.stopGpuTimer();
+    const wall = performance.now() - t0;
+    expect(ms).toBeGreaterThan(0);
+    expect(ms).toBeLessThanOrEqual(wall);
+    // A timer with no pass in it reads 0; stopping without a timer is refused.
+    ctx.startGpuTimer();
+    expect(await ctx.stopGpuTimer()).toBe(0);
+    await expect(ctx.stopGpuTimer()).rejects.toThrow(/no GPU timer is running/);
+    for (const buffer of [a, b, c]) ctx.pool.release(buffer);
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * demo/bench.html in Chromium: on SwiftShader it runs two of `swagpu bench`'s kernel cases (one timed run each)
+ * and reports the adapter's FMA peak, the timer and finite positive timings, with no console or request errors;
+ * without WebGPU it says what is missing and disables Run. Never a timing threshold: only that the numbers exist.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreviewServer } from 'vite';
+import type { Browser } from 'puppeteer';
+import { buildAndServe, hasChromium, launch, openPage, waitForState } from './browser.js';
+
+interface Report { adapter: string; peakGflops: number; timer: string; error?: string; results: Array<{ name: string; shape: string; ms: number; minMs: number; maxMs: number; runs: number; gflops: number | null; gbps: number | null }> }
+
+const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+describe.skipIf(!hasChromium)('demo/bench.html', () => {
+  let server: PreviewServer;
+  let url: string;
+  let browsers: Browser[] = [];
+
+  beforeAll(async () => {
+    ({ url, server } = await buildAndServe('bench'));
+    browsers = [await launch(true), await launch(false)];
+  }, 300_000);
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    await server?.close();
+  });
+
+  it('runs the chosen kernel cases on WebGPU (SwiftShader) and reports peak, timer and timings', async () => {
+    const { page, problems, log } = await openPage(browsers[0]);
+    const only = encodeURIComponent('mse bwd 64x64x64,conv2d 1x1 fwd 56x56 256->64');
+    await page.goto(`${url}bench.html?run&runs=1&quick=1&only=${only}`, { waitUntil: 'load' });
+    const state = await waitForState(page, ['done', 'error'], 600_000);
+    const report = await page.evaluate(() => (window as unknown as { swagpuBench: unknown }).swagpuBench) as Report;
+    expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
+    expect(report.adapter).toMatch(/^browser: /);
+    expect(positive(report.peakGflops)).toBe(true);
+    expect(['gpu', 'wall']).toContain(report.timer);
+    expect(report.results.map((r) => `${r.name} ${r.shape}`)).toEqual(['conv2d 1x1 fwd 56x56 256->64', 'mse bwd 64x64x64']);
+    const [conv, mse] = report.results;
+    for (const r of report.results) {
+      expect(r.runs).toBe(1);
+      for (const key of ['ms', 'minMs', 'maxMs'] as const) expect(positive(r[key]), `${r.name} ${key} = ${r[key]}`).toBe(true);
+    }
+    expect(positive(conv.gflops)).toBe(true);
+    expect(positive(mse.gbps)).toBe(true);
+    // The table shows the same rows.
+    expect(await page.$$eval('#results tbody tr', (rows) => rows.map((r) => r.firstElementChild?.textContent))).toEqual(['conv2d 1x1 fwd', 'mse bwd']);
+    expect(problems).toEqual({ console: [], page: [], requests: [] });
+  }, 600_000);
+
+  it('without WebGPU: explains what is missing and disables Run', async () => {
+    const { page, problems } = await openPage(browsers[1]);
+    await page.goto(`${url}bench.html?run`, { waitUntil: 'load' });
+    expect(await waitForState(page, ['error', 'done'], 30_000)).toBe('error');
+    const message = await page.$eval('#gpu-message', (el) => ({ text: el.textContent ?? '', hidden: (el as HTMLElement).hidden }));
+    expect(message.hidden).toBe(false);
+    expect(message.text).toMatch(/no GPU adapter|navigator\.gpu is missing/);
+    expect(await page.$eval('#run', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    expect(problems).toEqual({ console: [], page: [], requests: [] });
+  }, 60_000);
+});
