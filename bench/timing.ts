@@ -28,7 +28,12 @@ export const timerFor = (ctx: GpuContext, wallClock = false): Timer => (!wallClo
 async function timeOnce(ctx: GpuContext, run: () => void | Promise<void>, timer: Timer): Promise<number> {
   if (timer === 'gpu') {
     ctx.startGpuTimer();
-    await run();
+    try {
+      await run();
+    } catch (error) {
+      await ctx.stopGpuTimer().catch(() => 0); // leave no timer running behind the error
+      throw error;
+    }
     return ctx.stopGpuTimer();
   }
   const t0 = performance.now();
