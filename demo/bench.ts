@@ -12,7 +12,7 @@ import { gflops, timeGpu, timerFor, type Timer } from '../bench/timing.js';
 import type { BenchResult } from '../bench/suite.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
 
-interface PageReport { adapter: string; peakGflops: number; timer: Timer; results: BenchResult[]; error?: string }
+interface PageReport { adapter: string; tuning: string; peakGflops: number; timer: Timer; results: BenchResult[]; error?: string }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const state = (s: 'idle' | 'running' | 'done' | 'error') => { document.body.dataset.state = s; };
@@ -40,8 +40,8 @@ async function bench(ctx: GpuContext, only: string | null, runs: number, quick: 
   $('status').textContent = 'Measuring the FMA peak…';
   await repaint();
   const peak = await measurePeak(ctx, { timer });
-  const report: PageReport = { adapter, peakGflops: peak.gflops, timer, results: [] };
-  $('adapter').textContent = `${adapter}; FMA peak ${peak.gflops.toFixed(1)} GFLOP/s; timer: ${timer === 'gpu' ? 'GPU timestamp queries' : 'wall clock to onSubmittedWorkDone'}`;
+  const report: PageReport = { adapter, tuning: a.tuning, peakGflops: peak.gflops, timer, results: [] };
+  $('adapter').textContent = `${adapter} (${a.tuning} routes); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s; timer: ${timer === 'gpu' ? 'GPU timestamp queries' : 'wall clock to onSubmittedWorkDone'}`;
   const cases = kernelCases().filter((c) => (!quick || c.quick) && matchesOnly(only, c.name, c.shape));
   if (cases.length === 0) throw new Error(`no case matches "${only}"${quick ? ' in the quick set' : ''}`);
   for (const [i, c] of cases.entries()) {
@@ -88,7 +88,7 @@ async function start(): Promise<void> {
       state('done');
     } catch (error) {
       const message = (error as Error).message;
-      w.swagpuBench = { adapter: '', peakGflops: 0, timer: 'wall', results: [], error: message };
+      w.swagpuBench = { adapter: '', tuning: '', peakGflops: 0, timer: 'wall', results: [], error: message };
       $('status').textContent = `Failed: ${message}`;
       state('error');
     }

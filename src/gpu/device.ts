@@ -21,6 +21,12 @@ export interface AdapterReport {
   description: string;
   /** True for software (CPU) adapters: llvmpipe, SwiftShader, or any adapter flagged as fallback. */
   isCPU: boolean;
+  /**
+   * Whose measurements choose the kernels' routes and tiles (gemmTile, convTile, gramPath, ...): a Node adapter's
+   * own kind; in a browser, 'swiftshader' where the adapter says it is SwiftShader (Chromium's does, in
+   * `info.architecture`), else 'gpu'.
+   */
+  tuning: Exclude<AdapterKind, 'browser'>;
   featureLevel: 'core' | 'compatibility';
 }
 
@@ -91,6 +97,7 @@ function describe(adapter: GPUAdapter, kind: AdapterKind, backend: string, featu
     kind, backend, featureLevel,
     vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
     isCPU: software || fallback,
+    tuning: kind !== 'browser' ? kind : info.architecture === 'swiftshader' ? 'swiftshader' : 'gpu',
   };
 }
 

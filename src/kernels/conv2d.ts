@@ -60,7 +60,7 @@ export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fus
  */
 export function convTile(ctx: GpuContext): ConvTile {
   if (convTuning.override) return convTuning.override;
-  if (ctx.gpu.adapter.kind === 'swiftshader') return { IL: 4, G: 8, WG: 64, PX: 4 };
+  if (ctx.gpu.adapter.tuning === 'swiftshader') return { IL: 4, G: 8, WG: 64, PX: 4 };
   return { IL: 1, G: 8, WG: 64, PX: 8 };
 }
 
@@ -215,7 +215,7 @@ function stridedPlanes(g: Conv2dGeometry): StridedPlanes | null {
 export function im2colApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
   if (!convTuning.im2colGemm || g.KH * g.KW === 1 || (g.outH * g.outW) % 4) return false;
   // llvmpipe: only with enough channels (its direct kernel ran the 3-channel stem and first VGG conv 1.2-1.5x faster).
-  if (ctx.gpu.adapter.kind === 'llvmpipe' && g.C < winogradTuning.minChannels) return false;
+  if (ctx.gpu.adapter.tuning === 'llvmpipe' && g.C < winogradTuning.minChannels) return false;
   const bytes = im2colElements(g) * 4;
   return bytes <= Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes)
     && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, gemmRows(ctx, g.O) * g.C * g.KH * g.KW);

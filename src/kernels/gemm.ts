@@ -79,7 +79,7 @@ export function gemmWorkgroup(invocations: number, Z: number, minGroups = 4): nu
  */
 export function gemmTile(ctx: GpuContext): GemmTile {
   if (gemmTuning.override) return gemmTuning.override;
-  const kind = ctx.gpu.adapter.kind;
+  const kind = ctx.gpu.adapter.tuning;
   if (kind === 'swiftshader') return ctx.gpu.subgroupSize === 4 ? { R: 32, Q: 2, U: 4, subgroupA: true } : { R: 16, Q: 4, U: 4 };
   return kind === 'llvmpipe' ? { R: 32, Q: 4 } : { R: 8, Q: 4 };
 }
@@ -150,7 +150,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   }
   // subgroupA: whole subgroups of 4 column blocks (the extra blocks load clamped columns and store nothing).
   const columnBlocks = tile.subgroupA ? Math.ceil(N / (16 * tile.Q)) * 4 : Math.ceil(N / (4 * tile.Q));
-  const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z, ctx.gpu.adapter.kind === 'swiftshader' ? 16 : 4);
+  const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z, ctx.gpu.adapter.tuning === 'swiftshader' ? 16 : 4);
   const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
   const defines = {
     WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,

@@ -49,7 +49,7 @@ export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'back
     return force;
   }
   const [, c, h, w] = shape;
-  const kind = ctx.gpu.adapter.kind;
+  const kind = ctx.gpu.adapter.tuning;
   if (gramTuning.gemm && gemmFits(ctx, shape, pass)) {
     // A symmetric dG (the style loss's) needs no transpose-and-sum pass: then the gemm backward wins at every
     // style-transfer shape on both CPU adapters (llvmpipe 1.6-3.3x the register kernel, SwiftShader 2-3.4x).

@@ -8,7 +8,7 @@ import type { PreviewServer } from 'vite';
 import type { Browser } from 'puppeteer';
 import { buildAndServe, hasChromium, launch, openPage, waitForState } from './browser.js';
 
-interface Report { adapter: string; peakGflops: number; timer: string; error?: string; results: Array<{ name: string; shape: string; ms: number; minMs: number; maxMs: number; runs: number; gflops: number | null; gbps: number | null }> }
+interface Report { adapter: string; tuning: string; peakGflops: number; timer: string; error?: string; results: Array<{ name: string; shape: string; ms: number; minMs: number; maxMs: number; runs: number; gflops: number | null; gbps: number | null }> }
 
 const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
@@ -34,6 +34,8 @@ describe.skipIf(!hasChromium)('demo/bench.html', () => {
     const report = await page.evaluate(() => (window as unknown as { swagpuBench: unknown }).swagpuBench) as Report;
     expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
     expect(report.adapter).toMatch(/^browser: /);
+    // Chromium's adapter says it is SwiftShader (info.architecture), so the kernels take SwiftShader's routes.
+    expect(report.tuning).toBe('swiftshader');
     expect(positive(report.peakGflops)).toBe(true);
     expect(['gpu', 'wall']).toContain(report.timer);
     expect(report.results.map((r) => `${r.name} ${r.shape}`)).toEqual(['conv2d 1x1 fwd 56x56 256->64', 'mse bwd 64x64x64']);

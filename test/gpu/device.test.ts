@@ -15,6 +15,7 @@ describe('adapters', () => {
     expect(kinds).toContain('llvmpipe');
     expect(kinds).toContain('swiftshader');
     for (const a of found.filter((x) => x.kind !== 'gpu')) expect(a.isCPU).toBe(true);
+    for (const a of found) expect(a.tuning).toBe(a.kind); // in Node each adapter's own measurements pick its routes
     expect(found.find((a) => a.kind === 'llvmpipe')!.backend).toBe('opengl');
   });
 
