@@ -15,6 +15,7 @@ import { gram, gramBackward } from '../src/kernels/gram.js';
 import { swagSmoothing, swagSmoothingBackward } from '../src/kernels/softmax.js';
 import { mseLoss, mseLossBackward } from '../src/kernels/reduce.js';
 import type { PeerCase } from './peer-tfjs.js';
+import { gflops, type Timing } from './timing.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -30,6 +31,15 @@ export interface KernelCase {
   quick: boolean;
   peer?: PeerCase;
   setup(ctx: GpuContext): { run(): void; dispose(): void };
+}
+
+/** A case's report row (the CLI's and the browser page's): its timing, GFLOP/s or GB/s from its napkin counts, % of the FMA peak, and the peer's ratio. */
+export function kernelRow(c: KernelCase, t: Timing, peakGflops: number, peerMs: number | null = null) {
+  const gf = c.flops ? gflops(c.flops, t.ms) : null;
+  return {
+    name: c.name, shape: c.shape, ...t, gflops: gf, gbps: c.bytes ? c.bytes / t.ms / 1e6 : null,
+    peakPercent: gf ? (100 * gf) / peakGflops : null, peerMs, speedup: peerMs ? peerMs / t.ms : null,
+  };
 }
 
 /** Seeded values in [-0.5, 0.5) (a cheap LCG: the values do not matter, only that they are finite). */

@@ -6,12 +6,12 @@
 import { cpus } from 'node:os';
 import type { GpuContext } from '../src/gpu/context.js';
 import type { ModelName } from '../src/models/load.js';
-import { kernelCases, matchesOnly } from './kernels.js';
+import { kernelCases, kernelRow, matchesOnly } from './kernels.js';
 import { benchModel, styleEvaluation } from './evaluate.js';
 import { measurePeak } from './peak.js';
 import { tfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { profileKernels, type KernelShare } from './profile.js';
-import { gflops, timeAlternating, timeGpu, timerFor, type Timer, type Timing } from './timing.js';
+import { timeAlternating, timeGpu, timerFor, type Timer, type Timing } from './timing.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -106,11 +106,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
       t = await timeGpu(ctx, run, runs, 1, timer);
     }
     dispose();
-    const gf = c.flops ? gflops(c.flops, t.ms) : null;
-    emit({
-      name: c.name, shape: c.shape, ...t, gflops: gf, gbps: c.bytes ? c.bytes / t.ms / 1e6 : null,
-      peakPercent: gf ? (100 * gf) / peak.gflops : null, peerMs, speedup: peerMs ? peerMs / t.ms : null,
-    });
+    emit(kernelRow(c, t, peak.gflops, peerMs));
   }
 
   const sizes = opts.quick ? [128, 256] : [128, 256, 512];

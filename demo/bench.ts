@@ -6,9 +6,9 @@
  * The report is left on window.swagpuBench (the browser test reads it) and printed as a table and as JSON.
  */
 import { getContext, type GpuContext } from '../src/gpu/context.js';
-import { kernelCases, matchesOnly } from '../bench/kernels.js';
+import { kernelCases, kernelRow, matchesOnly } from '../bench/kernels.js';
 import { measurePeak } from '../bench/peak.js';
-import { gflops, timeGpu, timerFor, type Timer } from '../bench/timing.js';
+import { timeGpu, timerFor, type Timer } from '../bench/timing.js';
 import type { BenchResult } from '../bench/suite.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
 
@@ -50,11 +50,7 @@ async function bench(ctx: GpuContext, only: string | null, runs: number, quick: 
     const { run, dispose } = c.setup(ctx);
     const t = await timeGpu(ctx, run, runs, 1, timer);
     dispose();
-    const gf = c.flops ? gflops(c.flops, t.ms) : null;
-    const r: BenchResult = {
-      name: c.name, shape: c.shape, ...t, gflops: gf, gbps: c.bytes ? c.bytes / t.ms / 1e6 : null,
-      peakPercent: gf ? (100 * gf) / peak.gflops : null, peerMs: null, speedup: null,
-    };
+    const r: BenchResult = kernelRow(c, t, peak.gflops);
     report.results.push(r);
     addRow(r);
   }
