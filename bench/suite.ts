@@ -9,6 +9,7 @@ import type { ModelName } from '../src/models/load.js';
 import { kernelCases, kernelRow, matchesOnly } from './kernels.js';
 import { benchModel, styleEvaluation } from './evaluate.js';
 import { measurePeak } from './peak.js';
+import { measureNativePeak } from './native-peak.js';
 import { tfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { profileKernels, type KernelShare } from './profile.js';
 import { timeAlternating, timeGpu, timerFor, type Timer, type Timing } from './timing.js';
@@ -56,6 +57,8 @@ export interface BenchReport {
   date: string;
   quick: boolean;
   peakGflops: number;
+  /** CPU adapters: the machine's native FMA peak (bench/native-peak.ts, a C loop), null without a C compiler or on a GPU. */
+  nativePeakGflops: number | null;
   /** How runs were timed (bench/timing.ts): 'gpu' timestamp queries, or 'wall' clock to completion. */
   timer: Timer;
   peer: string | null;
@@ -82,6 +85,9 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   const timer = timerFor(ctx, opts.wallClock);
   const peak = await measurePeak(ctx, { timer });
   opts.log(`# ${a.kind}: ${a.description || a.device} (${a.backend}, ${a.featureLevel}); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s; timer: ${timer === 'gpu' ? 'GPU timestamp queries' : 'wall clock to onSubmittedWorkDone'}`);
+  // On a CPU adapter, the same cores' native FMA peak: how far WebGPU-on-CPU is from the metal.
+  const native = a.isCPU ? measureNativePeak() : null;
+  if (a.isCPU) opts.log(native ? `# native CPU FMA peak ${native.gflops.toFixed(1)} GFLOP/s (${native.compiler}); the adapter's peak is ${((100 * peak.gflops) / native.gflops).toFixed(0)} % of it` : '# native CPU FMA peak: not measured (no C compiler with OpenMP)');
   let peer: TfjsPeer | null = null;
   if (opts.peer === 'tfjs') {
     peer = await tfjsPeer(a.kind);
@@ -151,7 +157,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   return {
     adapter: `${a.kind}: ${a.description || a.device}`, adapterKind: a.kind,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
-    date: new Date().toISOString(), quick: opts.quick, peakGflops: peak.gflops, timer, peer: peer?.description ?? null, results,
+    date: new Date().toISOString(), quick: opts.quick, peakGflops: peak.gflops, nativePeakGflops: native?.gflops ?? null, timer, peer: peer?.description ?? null, results,
   };
 }
 

@@ -3,6 +3,7 @@
  * has its fields and sane values (finite, > 0). Never a timing threshold: this machine is shared.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachAdapter } from '../harness.js';
@@ -28,6 +29,9 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
     expect(report.adapter).toMatch(new RegExp(`^${adapter}: `));
     // GPU timestamps where the device has them (SwiftShader), else the wall clock (llvmpipe).
     expect(report.timer).toBe((await getCtx()).hasGpuTimer ? 'gpu' : 'wall');
+    // The native FMA peak of the same cores, where a C compiler is installed (bench/native-peak.ts).
+    if (existsSync('/usr/bin/cc')) expect(positive(report.nativePeakGflops), `nativePeakGflops = ${report.nativePeakGflops}`).toBe(true);
+    else expect(report.nativePeakGflops).toBeNull();
     expect(positive(report.peakGflops)).toBe(true);
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.results).toHaveLength(1);
