@@ -10,7 +10,7 @@ import { UsageError, oneOf, positiveInt } from './args.js';
 
 const USAGE = `usage: swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME] [--runs N] [--adapter auto|gpu|llvmpipe|swiftshader] [--wall-clock] [--profile]
 
-  --json          print {adapter, peakGflops, timer, results: [{name, shape, ms, minMs, maxMs, gflops, peerMs, speedup, ...}]}
+  --json          print {adapter, peakGflops, nativePeakGflops, timer, results: [{name, shape, ms, minMs, maxMs, gflops, peerMs, speedup, ...}]}
   --quick         a reduced set at smaller shapes (evaluations at 128 and 256 px only)
   --peer tfjs     also time conv2d/matmul with @tensorflow/tfjs-backend-webgpu on the same adapter
   --only NAME     only the cases whose "name shape" contains NAME, or one of several comma-separated
