@@ -67,9 +67,9 @@ export interface BenchReport {
 
 
 /**
- * Peer cases worth their time: SwiftShader runs tfjs at ~0.4 GFLOP/s, so there the convs (every listed shape is
- * ~1.2 GFLOP: ~3 s a run), the small matmul and the 128 px evaluations (~1 min a run); its 256 px evaluations
- * (~4 min a TF.js run) only when `--only` names them ("256px").
+ * Peer cases worth their time: SwiftShader runs tfjs at ~0.6 GFLOP/s, so there the convs (every listed shape is
+ * ~1.2 GFLOP: ~2 s a run), the small matmul and the 128 px evaluations (~35 s a run); its 256 px evaluations
+ * (~2 min a TF.js run, so ~12 min for the 5 runs and warm-up) only when `--only` names them ("256px").
  */
 function peerWanted(kind: string, name: string, shape: string, only: string | null): boolean {
   if (name.includes('bwd-weight')) return false; // style transfer never runs it; tfjs's is very slow on CPUs
@@ -104,7 +104,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
     let peerMs: number | null = null;
     if (peer && c.peer && peerWanted(a.kind, c.name, c.shape, opts.only)) {
       const peerRun = await peer.prepare(c.peer);
-      const both = await timeAlternating(ctx, run, () => peerRun.once(timer), runs, a.kind === 'swiftshader' ? Math.min(runs, 3) : runs, 1, timer);
+      const both = await timeAlternating(ctx, run, () => peerRun.once(timer), runs, 1, timer);
       peerRun.dispose();
       t = both.ours;
       peerMs = both.peer.ms;
@@ -139,7 +139,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
       if (peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)) {
         const peerRun = await peer.prepare({ op: 'evaluation', model: modelName, size });
         await peerRun.once(timer); // the peer's warm-up (ours ran above)
-        const both = await timeAlternating(ctx, ev.run, () => peerRun.once(timer), evalRuns, Math.min(evalRuns, opts.runs ?? 3), 0, timer);
+        const both = await timeAlternating(ctx, ev.run, () => peerRun.once(timer), evalRuns, 0, timer);
         peerRun.dispose();
         t = both.ours;
         peerMs = both.peer.ms;

@@ -59,9 +59,10 @@ export const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
 /**
  * Ours and the peer timed alternately, run by run, so both medians come from the same minutes: this host's speed
  * drifts up to ~1.7x between minutes, and timing one side after the other let that drift into the ratio. One
- * warm-up each (unless `warmups` is 0), then `runs` of ours and `peerRuns` (<= runs) of the peer's, interleaved.
+ * warm-up each (unless `warmups` is 0), then `runs` of ours and `runs` of the peer's, interleaved: both medians
+ * come from the same number of runs (issue 9: at least 5).
  */
-export async function timeAlternating(ctx: GpuContext, run: () => void | Promise<void>, peerOnce: () => Promise<number>, runs: number, peerRuns: number, warmups = 1, timer: Timer = 'wall'): Promise<{ ours: Timing; peer: Timing }> {
+export async function timeAlternating(ctx: GpuContext, run: () => void | Promise<void>, peerOnce: () => Promise<number>, runs: number, warmups = 1, timer: Timer = 'wall'): Promise<{ ours: Timing; peer: Timing }> {
   const ours = () => timeOnce(ctx, run, timer);
   for (let i = 0; i < warmups; i++) {
     await ours();
@@ -71,7 +72,7 @@ export async function timeAlternating(ctx: GpuContext, run: () => void | Promise
   const b: number[] = [];
   for (let i = 0; i < runs; i++) {
     a.push(await ours());
-    if (i < peerRuns) b.push(await peerOnce());
+    b.push(await peerOnce());
   }
   return { ours: summarize(a), peer: summarize(b) };
 }
