@@ -3,20 +3,22 @@
  * all losses (content, style Grams, SWAG smoothing where the preset asks, TV), and backward to the
  * image only: `Objective.evaluate` of src/style/objective.ts, the function stylize() calls.
  *
- * ResNet-50 uses the real Keras weights (loadModel); VGG-19 has no reachable pretrained weights here,
- * so it gets seeded random weights (He-normal, zero bias) built in memory: the same FLOPs and
- * dispatches as the real network, which is all a benchmark needs.
+ * ResNet-50 uses the real Keras weights (Node: loadModel, in bench/suite.ts; the browser page: the served
+ * weights file); VGG-19 has no reachable pretrained weights here, so it gets seeded random weights
+ * (He-normal, zero bias) built in memory: the same FLOPs and dispatches as the real network, which is all
+ * a benchmark needs. Browser-safe: `swagpu bench` and demo/bench.html both measure with `timeEvaluation`.
  */
 import type { GpuContext } from '../src/gpu/context.js';
 import { Tensor } from '../src/engine/tensor.js';
 import { keep } from '../src/engine/scope.js';
-import { loadModel, type ModelName } from '../src/models/load.js';
 import type { FeatureModel } from '../src/models/model.js';
 import { VGG19 } from '../src/models/vgg19.js';
 import { expectedTensors, type LoadedWeights } from '../src/models/weights.js';
 import { createObjective, imageTensor } from '../src/style/objective.js';
 import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../src/style/presets.js';
 import { defaultContent, defaultStyle } from '../src/style/default-images.js';
+import type { PeerRun } from './peer-tfjs.js';
+import { timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
 
 /** Seeded standard normals (mulberry32 + Box–Muller). */
 function randn(n: number, seed: number, std: number): Float32Array {
@@ -65,11 +67,6 @@ export interface Evaluation {
   dispose(): void;
 }
 
-/** The model a benchmark evaluates: ResNet-50 with real weights, VGG-19 random (see the header). */
-export async function benchModel(ctx: GpuContext, name: ModelName): Promise<FeatureModel> {
-  return name === 'resnet50' ? loadModel(ctx, 'resnet50', { log: () => {} }) : randomVgg19(ctx);
-}
-
 /**
  * Set up the objective of `preset` (ResNet-50: SWAG softmax on stages 3-4; VGG-19: Gatys) for a
  * size×size image from the embedded default pair (src/style/objective.ts, as stylize uses it), and
@@ -92,5 +89,48 @@ export function styleEvaluation(ctx: GpuContext, model: FeatureModel, size: numb
       x.dispose();
       objective.dispose();
     },
+  };
+}
+
+/** An evaluation's report row: its timing (and the peer's), with the launches and peak pooled bytes of one evaluation. */
+export interface EvaluationRow extends Timing {
+  name: string; shape: string; gflops: null; gbps: null; peakPercent: null;
+  peerMs: number | null; speedup: number | null;
+  /** Kernel launches per evaluation (ctx.dispatchTotal delta). */
+  dispatches: number;
+  /** Peak pooled GPU bytes during an evaluation, weights included. */
+  peakBytes: number;
+}
+
+/**
+ * Measure `ev` as `swagpu bench` and demo/bench.html report it: one warm-up (compiles pipelines, caches the frozen
+ * weights' layouts), one counted evaluation (launches, peak bytes; its loss must be finite), then `runs` timed ones,
+ * alternating with the peer's (after its own warm-up) when there is one.
+ */
+export async function timeEvaluation(ctx: GpuContext, ev: Evaluation, runs: number, timer: Timer, peer: PeerRun | null = null): Promise<EvaluationRow> {
+  const stats = ctx.pool.stats;
+  ev.run();
+  await ctx.sync();
+  stats.peakBytes = stats.bytesInUse;
+  const before = ctx.dispatchTotal;
+  ev.run();
+  await ctx.sync();
+  const dispatches = ctx.dispatchTotal - before;
+  const peakBytes = stats.peakBytes;
+  const loss = await ev.loss();
+  if (!Number.isFinite(loss)) throw new Error(`${ev.model.name} evaluation at ${ev.size}px: loss is ${loss}`);
+  let t: Timing;
+  let peerMs: number | null = null;
+  if (peer) {
+    await peer.once(timer); // the peer's warm-up (ours ran above)
+    const both = await timeAlternating(ctx, ev.run, () => peer.once(timer), runs, 0, timer);
+    t = both.ours;
+    peerMs = both.peer.ms;
+  } else {
+    t = await timeGpu(ctx, ev.run, runs, 0, timer);
+  }
+  return {
+    name: `${ev.model.name} eval`, shape: `${ev.size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
+    peerMs, speedup: peerMs ? peerMs / t.ms : null, dispatches, peakBytes,
   };
 }

@@ -30,11 +30,3 @@ export async function kerasResnet50Artifacts(): Promise<KerasArtifacts> {
   for (const b of shards) { weightData.set(b, off); off += b.length; }
   return { modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer };
 }
-
-/**
- * Our ResNet-50 tap names → the Keras layers that output them (Keras 2.2 names: the ReLU after bn_conv1, and
- * the ReLU after each block's residual add, numbered in network order: 3 blocks, 4, 6, 3).
- */
-export const KERAS_RESNET50_TAPS: Record<string, string> = {
-  stem: 'activation', stage1_block3: 'activation_9', stage2_block4: 'activation_21', stage3_block6: 'activation_39', stage4_block3: 'activation_48',
-};

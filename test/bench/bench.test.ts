@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachAdapter } from '../harness.js';
 import { run } from '../../src/cli/bench.js';
-import { tfjsPeer } from '../../bench/peer-tfjs.js';
+import { tfjsPeer } from '../../bench/peer-tfjs-node.js';
 
 let out: string[] = [];
 beforeEach(() => {

@@ -1,14 +1,17 @@
 /**
  * demo/bench.html in Chromium: on SwiftShader it runs two of `swagpu bench`'s kernel cases (one timed run each)
  * and reports the adapter's FMA peak, the timer and finite positive timings, with no console or request errors;
- * without WebGPU it says what is missing and disables Run. Never a timing threshold: only that the numbers exist.
+ * it runs the style evaluations (VGG-19 random, ResNet-50 from the server's weights) with their launches and
+ * peak bytes, and one case against the TF.js peer on the browser's own WebGPU; without WebGPU it says what is
+ * missing and disables Run. Never a timing threshold: only that the numbers exist and agree with each other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from 'vite';
 import type { Browser } from 'puppeteer';
-import { buildAndServe, hasChromium, launch, openPage, waitForState } from './browser.js';
+import { buildAndServe, hasChromium, hasResnetWeights, launch, openPage, waitForState } from './browser.js';
 
-interface Report { adapter: string; tuning: string; peakGflops: number; timer: string; error?: string; results: Array<{ name: string; shape: string; ms: number; minMs: number; maxMs: number; runs: number; gflops: number | null; gbps: number | null }> }
+interface Row { name: string; shape: string; ms: number; minMs: number; maxMs: number; runs: number; gflops: number | null; gbps: number | null; peerMs: number | null; speedup: number | null; dispatches?: number; peakBytes?: number }
+interface Report { adapter: string; tuning: string; peakGflops: number; timer: string; peer: string | null; skipped: string[]; error?: string; results: Row[] }
 
 const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
@@ -48,6 +51,42 @@ describe.skipIf(!hasChromium)('demo/bench.html', () => {
     expect(positive(mse.gbps)).toBe(true);
     // The table shows the same rows.
     expect(await page.$$eval('#results tbody tr', (rows) => rows.map((r) => r.firstElementChild?.textContent))).toEqual(['conv2d 1x1 fwd', 'mse bwd']);
+    expect(problems).toEqual({ console: [], page: [], requests: [] });
+  }, 600_000);
+
+  it('runs the style evaluations: VGG-19 (random weights) and ResNet-50 (the server\'s weights), with launches and peak bytes', async () => {
+    const { page, problems, log } = await openPage(browsers[0]);
+    const only = encodeURIComponent('resnet50 eval 128px,vgg19 eval 128px');
+    await page.goto(`${url}bench.html?run&runs=1&quick=1&only=${only}`, { waitUntil: 'load' });
+    const state = await waitForState(page, ['done', 'error'], 600_000);
+    const report = await page.evaluate(() => (window as unknown as { swagpuBench: unknown }).swagpuBench) as Report;
+    expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
+    const expected = hasResnetWeights ? ['resnet50 eval 128px', 'vgg19 eval 128px'] : ['vgg19 eval 128px'];
+    expect(report.results.map((r) => `${r.name} ${r.shape}`)).toEqual(expected);
+    // Without the weights the ResNet-50 evaluation is reported as skipped, not silently dropped.
+    expect(report.skipped).toHaveLength(hasResnetWeights ? 0 : 1);
+    for (const r of report.results) {
+      for (const key of ['ms', 'minMs', 'maxMs'] as const) expect(positive(r[key]), `${r.name} ${key} = ${r[key]}`).toBe(true);
+      expect(r.dispatches! > 50 && r.peakBytes! > 2 ** 20, `${r.name}: ${r.dispatches} launches, ${r.peakBytes} bytes`).toBe(true);
+      expect(r.peerMs).toBeNull();
+    }
+    expect(problems).toEqual({ console: [], page: [], requests: [] });
+  }, 600_000);
+
+  it('--peer in the browser: one case against tfjs-backend-webgpu on the page\'s own WebGPU, ratio of the two medians', async () => {
+    const { page, problems, log } = await openPage(browsers[0]);
+    const only = encodeURIComponent('conv2d 1x1 bwd-input 56x56 64->256');
+    await page.goto(`${url}bench.html?run&runs=2&quick=0&peer=tfjs&only=${only}`, { waitUntil: 'load' });
+    const state = await waitForState(page, ['done', 'error'], 600_000);
+    const report = await page.evaluate(() => (window as unknown as { swagpuBench: unknown }).swagpuBench) as Report;
+    expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
+    expect(report.peer).toMatch(/^tfjs-backend-webgpu 4\./);
+    expect(['gpu', 'wall']).toContain(report.timer);
+    const [r] = report.results;
+    expect(r).toMatchObject({ name: 'conv2d 1x1 bwd-input', shape: '56x56 64->256', runs: 2 });
+    expect(positive(r.peerMs) && positive(r.ms)).toBe(true);
+    expect(r.speedup).toBeCloseTo(r.peerMs! / r.ms, 9);
+    expect(await page.$$eval('#results tbody tr td', (cells) => cells.length)).toBe(11);
     expect(problems).toEqual({ console: [], page: [], requests: [] });
   }, 600_000);
 

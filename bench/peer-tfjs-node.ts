@@ -1,0 +1,50 @@
+/**
+ * The TF.js peer in Node (`swagpu bench --peer tfjs`): tfjs-webgpu looks for `navigator.gpu` when it is imported,
+ * so we install a Dawn GPU object opened with the flags swagpu uses for that adapter (src/gpu/device.ts) before
+ * importing it. llvmpipe only exists in compatibility mode, so its requestAdapter gets
+ * `featureLevel: 'compatibility'` added. The peer itself is bench/peer-tfjs.ts.
+ */
+import type { AdapterKind } from '../src/gpu/device.js';
+import { kerasResnet50Artifacts } from './keras-resnet50.js';
+import { tfjsPeerOn, type Tf, type TfjsPeer } from './peer-tfjs.js';
+
+const DAWN_FLAGS: Record<string, string[]> = {
+  llvmpipe: ['backend=opengl'],
+  swiftshader: ['backend=vulkan', 'adapter=SwiftShader'],
+  gpu: ['backend=vulkan'],
+};
+
+let peer: { kind: AdapterKind; ready: Promise<TfjsPeer> } | null = null;
+
+/** One tfjs-webgpu backend per process (tfjs registers a single 'webgpu' backend), so on one adapter kind only. */
+export function tfjsPeer(kind: AdapterKind): Promise<TfjsPeer> {
+  peer ??= { kind, ready: createPeer(kind) };
+  if (peer.kind !== kind) return Promise.reject(new Error(`--peer tfjs: this process's TF.js runs on ${peer.kind}; it cannot also run on ${kind} (one process per adapter)`));
+  return peer.ready;
+}
+
+async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
+  const flags = DAWN_FLAGS[kind];
+  if (!flags) throw new Error(`--peer tfjs: no Dawn flags for adapter kind '${kind}'`);
+  const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  for (const [name, value] of Object.entries(dawn.globals)) (globalThis as Record<string, unknown>)[name] ??= value;
+  const gpu = dawn.create(flags);
+  keepAlive.push(gpu); // a collected Dawn instance takes its devices with it
+  const requestAdapter = gpu.requestAdapter.bind(gpu);
+  const wrapped = {
+    requestAdapter: (options: GPURequestAdapterOptions = {}) =>
+      requestAdapter(kind === 'llvmpipe' ? ({ ...options, featureLevel: 'compatibility' } as GPURequestAdapterOptions) : options),
+    getPreferredCanvasFormat: () => 'rgba8unorm',
+    wgslLanguageFeatures: gpu.wgslLanguageFeatures,
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped }, configurable: true, writable: true });
+  const tf: Tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('--peer tfjs: tfjs-backend-webgpu failed to initialise on this adapter');
+  await tf.ready();
+  // Both waits as ours (GpuContext): on SwiftShader, dawn.node's polling slowed to 1 ms, so neither side's
+  // kernels share the cores with a busy main thread.
+  return tfjsPeerOn(tf, { name: kind, idle: kind === 'swiftshader', kerasResnet50: kerasResnet50Artifacts });
+}
+
+const keepAlive: GPU[] = [];
