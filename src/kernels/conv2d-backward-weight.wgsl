@@ -16,7 +16,28 @@
 //   Dispatch: (ceil(O / 64), 1, 1); one invocation sums one channel.
 // Variants: REFLECT (mirror padding: xpad reads the mirrored pixel instead of 0); MASK (a fused ReLU's
 //   backward: dy is read as dy·[ym > 0], ym = the forward output, bound right after dy).
+// PARTIALS variant: the last pass of backward-weight as gemm (conv2d.ts), whose products over Z chunks of the
+//   pixels leave Z partial results, each [O][K4·4] (taps padded to whole vec4s):
+//   dw[o][k] = Σ_z part[z][o][k], k < C·KH·KW. Bindings: 0 uniform; 1 part; 2 dw.
+//   Dispatch: 1-D over O·C·KH·KW, 256 threads, folded into y past 65535 workgroups (i = gid.y·rowStride + gid.x).
 
+#if PARTIALS
+struct Params { n: u32, rowStride: u32, K: u32, row: u32, Z: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> part: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dw: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  let at = (i / p.K) * p.row + i % p.K;
+  let chunk = p.n / p.K * p.row; // one partial: O rows of `row` floats
+  var sum = 0.0;
+  for (var z = 0u; z < p.Z; z++) { sum += part[z * chunk + at]; }
+  dw[i] = sum;
+}
+#else
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
   O: u32, outH: u32, outW: u32, pad: u32,
@@ -110,4 +131,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     if (o0 + e < p.O) { dw[(o0 + e) * taps + kc] = acc[e]; }
   }
 }
+#endif
 #endif

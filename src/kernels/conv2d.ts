@@ -19,9 +19,9 @@ import { fmtBytes } from '../gpu/buffer-pool.js';
 import { elementwiseGrid } from './launch.js';
 import { weightLayout } from './conv2d-weight-cache.js';
 import { conv2dWinograd, winogradApplies, winogradShape, winogradTuning } from './conv2d-winograd.js';
-import { gemm, gemmRows, type StridedPlanes } from './gemm.js';
+import { gemm, gemmRows, gemmTile, type StridedPlanes } from './gemm.js';
 import { subsample, subsampleBackward } from './subsample.js';
-import { col2im, im2col, im2colElements } from './im2col.js';
+import { col2im, im2col, im2colElements, im2colTransposed, im2colTransposedColumns } from './im2col.js';
 import { reluBackward } from './relu.js';
 import { accumulate } from './add.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
@@ -44,12 +44,14 @@ function groupFlags(t: ConvTile) {
 /**
  * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
  * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on), strided 1x1 backward-input's gemm
- * writing whole planes (on), im2col + gemm forward (on) and gemm + col2im backward-input (on).
+ * writing whole planes (on), im2col + gemm forward (on), gemm + col2im backward-input (on), backward-weight as
+ * gemm (on) and its pixel chunks (weightGemmZ: 0 = weightGemmPlan's choice).
  */
-export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; stridedPlanes: boolean; im2colGemm: boolean; col2imGemm: boolean } = {
+export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; stridedPlanes: boolean; im2colGemm: boolean; col2imGemm: boolean; weightGemm: boolean; weightGemmZ: number } = {
   // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
   // measured slower than one reluBackward pass (bench/RESULTS.md, conv2d, 2026-11-26 per-step overheads).
   override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true, stridedPlanes: true, im2colGemm: true, col2imGemm: true,
+  weightGemm: true, weightGemmZ: 0,
 };
 
 /**
@@ -462,14 +464,68 @@ function weightParams(g: Conv2dGeometry): Uint32Array {
 
 /** dw = ∂(Σ y·dy)/∂w, summed over the batch; written, not accumulated. */
 export function conv2dBackwardWeight(ctx: GpuContext, { x, dy, dw, geometry: g, y }: Conv2dBackwardWeightArgs): void {
+  const dySize = g.N * g.O * g.outH * g.outW;
   checkBindings(ctx, 'conv2dBackwardWeight', g, [
-    ['x', g.N * g.C * g.H * g.W, x], ['dy', g.N * g.O * g.outH * g.outW, dy], ['dw', g.O * g.C * g.KH * g.KW, dw],
-    ...(y ? [['y (ReLU mask)', g.N * g.O * g.outH * g.outW, y] as [string, number, GPUBuffer]] : []),
+    ['x', g.N * g.C * g.H * g.W, x], ['dy', dySize, dy], ['dw', g.O * g.C * g.KH * g.KW, dw],
+    ...(y ? [['y (ReLU mask)', dySize, y] as [string, number, GPUBuffer]] : []),
   ]);
+  const plan = weightGemmPlan(ctx, g);
+  if (plan) {
+    // dw[o][k] = Σ_p dyᵀ[p][o] · colsT[p][k] over the N·outH·outW pixels p, in Z chunks of pixels (gemm's batch).
+    const { Z, K4, Mp, pixels } = plan;
+    const K = g.C * g.KH * g.KW, chunk = pixels / Z;
+    const dyMasked = y ? ctx.pool.acquire(dySize * 4, 'conv2dBackwardWeight masked dy') : dy;
+    if (y) reluBackward(ctx, y, dy, dyMasked, dySize);
+    const dyT = ctx.pool.acquire(pixels * Mp * 4, 'conv2dBackwardWeight dy transposed');
+    encodeTranspose(ctx, dyMasked, dyT, g.N, g.O, g.outH * g.outW, Mp);
+    if (y) ctx.pool.release(dyMasked);
+    const colsT = ctx.pool.acquire(pixels * K4 * 4, 'conv2dBackwardWeight transposed patches');
+    im2colTransposed(ctx, x, colsT, g);
+    const direct = Z === 1 && K4 === K; // the product is dw itself
+    const part = direct ? dw : ctx.pool.acquire(Z * g.O * K4 * 4, 'conv2dBackwardWeight partial sums');
+    gemm(ctx, { a: dyT, b: colsT, c: part, K: chunk, M: g.O, N: K4, Z, aStride: chunk * Mp, bStride: chunk * K4, cStride: g.O * K4 });
+    ctx.pool.release(dyT);
+    ctx.pool.release(colsT);
+    if (!direct) {
+      const { workgroups, uniforms } = elementwiseGrid(ctx, g.O * K, [K, K4, Z]);
+      ctx.launch({ name: 'conv2dBackwardWeightPartials', source: backwardWeightSource, defines: { PARTIALS: true, BIAS: false, REFLECT: false, MASK: false } }, { buffers: [part, dw], uniforms, workgroups });
+      ctx.pool.release(part);
+    }
+    return;
+  }
   ctx.launch(
-    { name: 'conv2dBackwardWeight', source: backwardWeightSource, defines: { BIAS: false, REFLECT: g.padMode === 'reflect', MASK: !!y } },
+    { name: 'conv2dBackwardWeight', source: backwardWeightSource, defines: { PARTIALS: false, BIAS: false, REFLECT: g.padMode === 'reflect', MASK: !!y } },
     { buffers: y ? [x, dy, y, dw] : [x, dy, dw], uniforms: weightParams(g), workgroups: conv2dPlan(ctx, g).backwardWeight.workgroups },
   );
+}
+
+/**
+ * Backward-weight as one gemm over the pixels (conv2dBackwardWeight): dy transposed to [pixels][Mp] and the
+ * patches to [pixels][K4] (im2colTransposed), both k-major as gemm reads them. It replaced a direct kernel (one tap
+ * x 4 output channels per invocation, 0.6-2.3 GFLOP/s) that stays for the shapes this returns null for:
+ * convTuning.weightGemm off, or a scratch matrix past one binding, the pool's largest buffer or
+ * winogradTuning.maxTempBytes. 6-12x the direct kernel on llvmpipe, 5.5-9x on SwiftShader at the bench's shapes.
+ * Z: the pixels split into chunks (gemm's batch; a power of two dividing them, chunks of at least 256 pixels) until
+ * the product has `target` output tiles, the partial results summed by conv2d-backward-weight.wgsl (PARTIALS). On
+ * llvmpipe up to 8 chunks toward 1024 tiles (1.2-1.4x one chunk where the product has 32-288 tiles; past ~1000, more
+ * chunks ran slower); SwiftShader one (every split ran 0.75-1x); GPUs up to 16 toward 4096 tiles (unmeasured).
+ */
+export function weightGemmPlan(ctx: GpuContext, g: Conv2dGeometry): { Z: number; K4: number; Mp: number; pixels: number } | null {
+  if (!convTuning.weightGemm) return null;
+  const pixels = g.N * g.outH * g.outW;
+  const K4 = im2colTransposedColumns(g), Mp = gemmRows(ctx, g.O);
+  const tile = gemmTile(ctx);
+  const tiles = (Mp / tile.R) * Math.ceil(K4 / (4 * tile.Q));
+  const tuning = ctx.gpu.adapter.tuning;
+  const [target, maxZ] = tuning === 'swiftshader' ? [0, 1] : tuning === 'llvmpipe' ? [1024, 8] : [4096, 16];
+  let Z = convTuning.weightGemmZ;
+  if (!Z) {
+    Z = 1;
+    while (Z < maxZ && tiles * Z < target && pixels % (2 * Z) === 0 && pixels / (2 * Z) >= 256) Z *= 2;
+  }
+  if (pixels % Z) return null;
+  const cap = Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes);
+  return Math.max(pixels * Mp, pixels * K4, Z * g.O * K4) * 4 <= cap ? { Z, K4, Mp, pixels } : null;
 }
 
 export interface Conv2dBackwardBiasArgs {
@@ -484,7 +540,7 @@ export function conv2dBackwardBias(ctx: GpuContext, { dy, db, geometry: g, y }: 
     ['dy', g.N * g.O * g.outH * g.outW, dy], ['db', g.O, db], ...(y ? [['y (ReLU mask)', g.N * g.O * g.outH * g.outW, y] as [string, number, GPUBuffer]] : []),
   ]);
   ctx.launch(
-    { name: 'conv2dBackwardBias', source: backwardWeightSource, defines: { BIAS: true, REFLECT: false, MASK: !!y } },
+    { name: 'conv2dBackwardBias', source: backwardWeightSource, defines: { PARTIALS: false, BIAS: true, REFLECT: false, MASK: !!y } },
     { buffers: y ? [dy, y, db] : [dy, db], uniforms: weightParams(g), workgroups: [Math.ceil(g.O / 64)] },
   );
 }

@@ -3,6 +3,9 @@
 // (xpad: zeros outside the image, or REFLECT: mirrored without repeating the edge). conv2d uses it for the
 // layers its other routes miss and whose patch matrix is small, above all ResNet's 7x7/2 stem (C = 3: the
 // direct kernel's inner loops are 147 taps long and its loads feed few FMAs).
+// TRANSPOSED: the same entries as a [N·P][K4·4] matrix, colsT[n·P + p][k] (k padded with zeros to whole vec4s),
+// for backward-weight as gemm (dw = dyᵀ-major · colsT, both k-major over the pixels, conv2d.ts). One invocation
+// writes 4 consecutive taps of one pixel; dispatch 1-D over N·P·K4.
 // Bindings: 0 uniform Params; 1 x; 2 cols (vec4s). Dispatch: 1-D over N·K·P/4 vec4s (P is a multiple of 4),
 // 256 threads, folded into y past 65535 workgroups (i = gid.y·rowStride + gid.x); one invocation writes the 4
 // consecutive pixels of one vec4 (one store instead of four: on the CPU adapters a store costs per lane).
@@ -47,7 +50,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   dx[i] = sum;
 }
 #else
+#if TRANSPOSED
+struct Params { n: u32, rowStride: u32, C: u32, H: u32, W: u32, outW: u32, P: u32, pad: u32, K4: u32 }
+#else
 struct Params { n: u32, rowStride: u32, C: u32, H: u32, W: u32, outW: u32, P: u32, pad: u32 }
+#endif
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> cols: array<vec4f>;
@@ -70,6 +77,25 @@ fn tap(plane: u32, pix: u32, kh: u32, kw: u32) -> f32 {
   return select(0.0, x[j], inside);
 }
 
+#if TRANSPOSED
+// colsT[n·P + pix][k] = the patch entry of tap k at output pixel pix, k padded with zeros to K4·4 columns.
+fn entry(img: u32, pix: u32, k: u32) -> f32 {
+  let K = p.C * KH * KW;
+  let kc = min(k, K - 1u);
+  return select(0.0, tap(img * p.C + kc / (KW * KH), pix, (kc / KW) % KH, kc % KW), k < K);
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  let k = (i % p.K4) * 4u;
+  let row = i / p.K4;
+  let pix = row % p.P;
+  let img = row / p.P;
+  cols[i] = vec4f(entry(img, pix, k), entry(img, pix, k + 1u), entry(img, pix, k + 2u), entry(img, pix, k + 3u));
+}
+#else
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.y * p.rowStride + gid.x;
@@ -83,4 +109,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let plane = img * p.C + k / (KW * KH);
   cols[i] = vec4f(tap(plane, pix, kh, kw), tap(plane, pix + 1u, kh, kw), tap(plane, pix + 2u, kh, kw), tap(plane, pix + 3u, kh, kw));
 }
+#endif
 #endif

@@ -1,11 +1,11 @@
 // conv2d kernels: conv2d.wgsl (forward), conv2d-backward-input.wgsl + conv2d-reflect-fold.wgsl,
-// conv2d-backward-weight.wgsl,
-// conv2d-weight-transpose.wgsl (layout transform used by the first two).
+// conv2d-backward-weight.wgsl (direct, and the partial sums of backward-weight as gemm),
+// conv2d-weight-transpose.wgsl (layout transform used by the first two, and dy's for backward-weight as gemm).
 import { expect, it, describe } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { tf, oracleGrads, nchwToNhwc, nhwcToNchw } from '../oracle.js';
 import {
-  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning, pointwiseApplies,
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning, pointwiseApplies, weightGemmPlan,
   type Conv2dGeometry, type PadMode,
 } from '../../src/kernels/conv2d.js';
 import { winogradApplies, winogradTuning } from '../../src/kernels/conv2d-winograd.js';
@@ -191,6 +191,57 @@ describeEachAdapter('conv2d', (getCtx) => {
       assertClose(await ctx.readF32(db, g.O), ref.conv2dBackwardBias(g, masked), { atol: 2 * ATOL, what: `masked conv2dBackwardBias ${c.name}` });
       for (const buf of [xb, wb, bb, dyb, y, dx, dw, db]) ctx.pool.release(buf);
     }
+  });
+
+  // Backward-weight runs as one gemm over the pixels (transposed dy and patches) wherever its scratch fits, its
+  // pixels split into Z chunks whose partial results are summed; the direct kernel is the fallback. Every route
+  // must give the reference's dw: chunks of 1, 2 and 4 (odd tap counts such as the stem's 147 pad to whole vec4s),
+  // reflect padding, stride 2, a batch of 2, a ReLU mask, and the direct kernel.
+  it('backward-weight as gemm (1, 2, 4 pixel chunks) and the direct kernel match the reference', async () => {
+    const ctx = await getCtx();
+    const picked = [CASES[0], CASES[1], CASES[2], CASES[4], CASES[6], CASES[7]];
+    try {
+      for (const route of [{ gemm: true, Z: 1 }, { gemm: true, Z: 2 }, { gemm: true, Z: 4 }, { gemm: false, Z: 0 }]) {
+        convTuning.weightGemm = route.gemm;
+        convTuning.weightGemmZ = route.Z;
+        for (const [i, c] of picked.entries()) {
+          const g = geometryOf(c);
+          const plan = weightGemmPlan(ctx, g);
+          if (route.gemm && g.N * g.outH * g.outW % route.Z === 0) expect(plan?.Z, c.name).toBe(route.Z);
+          else expect(plan, c.name).toBeNull();
+          const { x, w, b, dy } = data(g, 17 + i);
+          const mask = i === 0; // one case through the fused ReLU mask
+          const yRef = ref.conv2d(g, x, w, b, true);
+          const dyUsed = mask ? dy.map((v, j) => (yRef[j] > 0 ? v : 0)) : dy;
+          const xb = ctx.bufferFrom(x), dyb = ctx.bufferFrom(dy), y = ctx.bufferFrom(new Float32Array(yRef)), dw = ctx.pool.acquire(w.length * 4);
+          const launches = ctx.dispatchCounts.get('gemm') ?? 0;
+          conv2dBackwardWeight(ctx, { x: xb, dy: dyb, dw, geometry: g, ...(mask ? { y } : {}) });
+          expect((ctx.dispatchCounts.get('gemm') ?? 0) - launches, `gemm launches, ${c.name}`).toBe(plan ? 1 : 0);
+          const what = `conv2dBackwardWeight ${route.gemm ? `gemm Z=${route.Z}` : 'direct'} ${c.name}${mask ? ' (masked)' : ''}`;
+          assertClose(await ctx.readF32(dw, w.length), ref.conv2dBackwardWeight(g, x, dyUsed), { atol: 2 * ATOL, what, shape: g.weightShape });
+          for (const buf of [xb, dyb, y, dw]) ctx.pool.release(buf);
+        }
+      }
+    } finally {
+      convTuning.weightGemm = true;
+      convTuning.weightGemmZ = 0;
+    }
+  });
+
+  it('backward-weight as gemm: chunks the pixels only where the product has few output tiles, and falls back to the direct kernel past the scratch cap', async () => {
+    const ctx = await getCtx();
+    // VGG's 64-channel 3x3 at 128x128: 16384 pixels; a ResNet 1x1 at 56x56 with 64 outputs.
+    const wide = conv2dGeometry({ inShape: [1, 512, 16, 16], weightShape: [512, 512, 3, 3], stride: 1, padding: 1 });
+    expect(weightGemmPlan(ctx, wide)).toMatchObject({ Z: 1, K4: 4608, pixels: 256 }); // 256 pixels: too few to split
+    const narrow = conv2dGeometry({ inShape: [1, 8, 64, 64], weightShape: [8, 8, 1, 1], stride: 1, padding: 0 });
+    const plan = weightGemmPlan(ctx, narrow)!;
+    // One row block x 2 column blocks: chunks fill the device, except on SwiftShader, where every split measured slower.
+    if (ctx.gpu.adapter.tuning === 'swiftshader') expect(plan.Z).toBe(1);
+    else expect(plan.Z).toBeGreaterThan(1);
+    expect(4096 % plan.Z === 0 && 4096 / plan.Z >= 256).toBe(true);
+    // The transposed patches of a 3x3 conv at 512x512 with 64 channels: 262144 pixels x 576 taps x 4 bytes > any cap.
+    const big = conv2dGeometry({ inShape: [1, 64, 512, 512], weightShape: [64, 64, 3, 3], stride: 1, padding: 1 });
+    expect(weightGemmPlan(ctx, big)).toBeNull();
   });
 
   it('weightsKey: frozen weights are transposed once per layout, then reused; no key transposes every call', async () => {
