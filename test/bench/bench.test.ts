@@ -64,6 +64,27 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
       // TF.js has one backend per process: now llvmpipe's, so another adapter's peer is refused, not silently mixed.
       await expect(tfjsPeer('swiftshader')).rejects.toThrow(/this process's TF\.js runs on llvmpipe; it cannot also run on swiftshader/);
     });
+
+    // The peer's VGG-19 evaluation on its own: tf.grad needs the gradients registered (it once worked only after
+    // ResNet-50's evaluation had imported tfjs-layers). A time, and a finite gradient of the image's shape.
+    it('the TF.js peer evaluates VGG-19 (forward, losses, tf.grad) without ResNet-50 having run first', async () => {
+      const peer = await tfjsPeer('llvmpipe');
+      const run = await peer.prepare({ op: 'evaluation', model: 'vgg19', size: 32 });
+      try {
+        expect(positive(await run.once('wall'))).toBe(true);
+      } finally {
+        run.dispose();
+      }
+      const { tfjsEvaluation } = await import('../../bench/peer-tfjs-eval.js');
+      const tf = await import('@tensorflow/tfjs-core');
+      const ev = await tfjsEvaluation(tf, 'vgg19', 32);
+      const grad = ev.run();
+      expect(grad.shape).toEqual([1, 32, 32, 3]);
+      const values = await grad.data();
+      expect(values.every(Number.isFinite) && values.some((v) => v !== 0)).toBe(true);
+      grad.dispose();
+      ev.dispose();
+    }, 120_000);
   }
 
   // On SwiftShader both sides are timed with timestamp queries: ours around our passes, TF.js's by tf.time. In a
