@@ -29,13 +29,18 @@ describe.skipIf(!hasChromium)('demo/bench.html', () => {
     await server?.close();
   });
 
-  it('runs the chosen kernel cases on WebGPU (SwiftShader) and reports peak, timer and timings', async () => {
+  /** Open bench.html with `query` (a run on load), wait for it to end, and expect it done; its report and page. */
+  async function runPage(query: string, only: string) {
     const { page, problems, log } = await openPage(browsers[0]);
-    const only = encodeURIComponent('mse bwd 64x64x64,conv2d 1x1 fwd 56x56 256->64');
-    await page.goto(`${url}bench.html?run&runs=1&quick=1&only=${only}`, { waitUntil: 'load' });
+    await page.goto(`${url}bench.html?run&${query}&only=${encodeURIComponent(only)}`, { waitUntil: 'load' });
     const state = await waitForState(page, ['done', 'error'], 600_000);
     const report = await page.evaluate(() => (window as unknown as { swagpuBench: unknown }).swagpuBench) as Report;
     expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
+    return { page, problems, report };
+  }
+
+  it('runs the chosen kernel cases on WebGPU (SwiftShader) and reports peak, timer and timings', async () => {
+    const { page, problems, report } = await runPage('runs=1&quick=1', 'mse bwd 64x64x64,conv2d 1x1 fwd 56x56 256->64');
     expect(report.adapter).toMatch(/^browser: /);
     // Chromium's adapter says it is SwiftShader (info.architecture), so the kernels take SwiftShader's routes.
     expect(report.tuning).toBe('swiftshader');
@@ -55,12 +60,7 @@ describe.skipIf(!hasChromium)('demo/bench.html', () => {
   }, 600_000);
 
   it('runs the style evaluations: VGG-19 (random weights) and ResNet-50 (the server\'s weights), with launches and peak bytes', async () => {
-    const { page, problems, log } = await openPage(browsers[0]);
-    const only = encodeURIComponent('resnet50 eval 128px,vgg19 eval 128px');
-    await page.goto(`${url}bench.html?run&runs=1&quick=1&only=${only}`, { waitUntil: 'load' });
-    const state = await waitForState(page, ['done', 'error'], 600_000);
-    const report = await page.evaluate(() => (window as unknown as { swagpuBench: unknown }).swagpuBench) as Report;
-    expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
+    const { page, problems, report } = await runPage('runs=1&quick=1', 'resnet50 eval 128px,vgg19 eval 128px');
     const expected = hasResnetWeights ? ['resnet50 eval 128px', 'vgg19 eval 128px'] : ['vgg19 eval 128px'];
     expect(report.results.map((r) => `${r.name} ${r.shape}`)).toEqual(expected);
     // Without the weights the ResNet-50 evaluation is reported as skipped, not silently dropped.
@@ -70,16 +70,13 @@ describe.skipIf(!hasChromium)('demo/bench.html', () => {
       expect(r.dispatches! > 50 && r.peakBytes! > 2 ** 20, `${r.name}: ${r.dispatches} launches, ${r.peakBytes} bytes`).toBe(true);
       expect(r.peerMs).toBeNull();
     }
+    // The table's launches column shows the same counts.
+    expect(await page.$$eval('#results tbody tr', (rows) => rows.map((row) => row.children[9]?.textContent))).toEqual(report.results.map((r) => String(r.dispatches)));
     expect(problems).toEqual({ console: [], page: [], requests: [] });
   }, 600_000);
 
   it('--peer in the browser: one case against tfjs-backend-webgpu on the page\'s own WebGPU, ratio of the two medians', async () => {
-    const { page, problems, log } = await openPage(browsers[0]);
-    const only = encodeURIComponent('conv2d 1x1 bwd-input 56x56 64->256');
-    await page.goto(`${url}bench.html?run&runs=2&quick=0&peer=tfjs&only=${only}`, { waitUntil: 'load' });
-    const state = await waitForState(page, ['done', 'error'], 600_000);
-    const report = await page.evaluate(() => (window as unknown as { swagpuBench: unknown }).swagpuBench) as Report;
-    expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
+    const { page, problems, report } = await runPage('runs=2&quick=0&peer=tfjs', 'conv2d 1x1 bwd-input 56x56 64->256');
     expect(report.peer).toMatch(/^tfjs-backend-webgpu 4\./);
     expect(['gpu', 'wall']).toContain(report.timer);
     const [r] = report.results;
