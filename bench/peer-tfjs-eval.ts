@@ -12,6 +12,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { KerasArtifacts } from './keras-resnet50.js';
+import { packageExports } from './package-exports.js';
 import { randomVgg19Weights } from './evaluate.js';
 import { VGG19_CONFIG, vgg19ConvIndices } from '../src/models/weights.js';
 import { VGG19_TAPS } from '../src/models/vgg19.js';
@@ -42,7 +43,7 @@ export async function tfjsEvaluation(tf: Tf, model: 'resnet50' | 'vgg19', size: 
   // tf.grad needs the ops' gradients, which tfjs-core does not register itself. tfjs-layers registers them when
   // imported, in Node (its bundle) and in browsers (its ES modules) alike; tfjs-core's own register_all_gradients
   // is an ES module that Node cannot load. (Before this import, VGG-19's peer failed unless ResNet-50's had run.)
-  const tfl = await import('@tensorflow/tfjs-layers');
+  const tfl = packageExports(await import('@tensorflow/tfjs-layers'), 'loadLayersModel');
   const preset: Preset = model === 'resnet50' ? RESNET50_SWAG : VGG19_GATYS;
   const taps = [...new Set([...preset.contentLayers, ...preset.styleLayers])];
   const owned: T[] = [];

@@ -6,6 +6,7 @@
  */
 import type { AdapterKind } from '../src/gpu/device.js';
 import { kerasResnet50Artifacts } from './keras-resnet50.js';
+import { packageExports } from './package-exports.js';
 import { tfjsPeerOn, type Tf, type TfjsPeer } from './peer-tfjs.js';
 
 const DAWN_FLAGS: Record<string, string[]> = {
@@ -38,7 +39,7 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
     wgslLanguageFeatures: gpu.wgslLanguageFeatures,
   };
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped }, configurable: true, writable: true });
-  const tf: Tf = await import('@tensorflow/tfjs-core');
+  const tf = packageExports<Tf>(await import('@tensorflow/tfjs-core'), 'setBackend');
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('--peer tfjs: tfjs-backend-webgpu failed to initialise on this adapter');
   await tf.ready();

@@ -15,6 +15,7 @@ import type { Timer } from './timing.js';
 import type { KerasArtifacts } from './keras-resnet50.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
 import { idleWait } from '../src/gpu/idle-wait.js';
+import { packageExports } from './package-exports.js';
 
 export type PeerCase =
   | { op: 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'; geometry: Conv2dGeometry }
@@ -114,7 +115,7 @@ let browserPeer: Promise<TfjsPeer> | null = null;
  */
 export function browserTfjsPeer(): Promise<TfjsPeer> {
   browserPeer ??= (async () => {
-    const tf: Tf = await import('@tensorflow/tfjs-core');
+    const tf = packageExports<Tf>(await import('@tensorflow/tfjs-core'), 'setBackend');
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs peer: tfjs-backend-webgpu failed to initialise on this browser\'s WebGPU');
     await tf.ready();

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Mesa llvmpipe (EGL/OpenGL, the fast CPU adapter) and SwiftShader (ships with Debian's chromium, which the
-# browser tests also launch).
-packages=(chromium libvulkan1 libegl1 libegl-mesa0 libgl1-mesa-dri)
+# browser tests also launch); xz packs Node into the real-GPU bench kit (bench/gpu-kit.sh, and its test).
+packages=(chromium libvulkan1 libegl1 libegl-mesa0 libgl1-mesa-dri xz-utils)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
