@@ -13,11 +13,25 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: swagpu <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'swagpu <command> --help' for a command's options.`;
+  return `usage: swagpu <command> [options] [--verbose]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    `--verbose (any command) also shows the WebGPU driver's own warnings, which are filtered otherwise.\n` +
+    `Run 'swagpu <command> --help' for a command's options.`;
+}
+
+/**
+ * `--verbose` belongs to every command: it lets Dawn's known-benign warnings through (gpu/driver-stderr.ts
+ * reads SWAGPU_VERBOSE). Taken out here, before the command parses its own flags; `--` ends the search.
+ */
+function takeVerbose(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  if (!head.includes('--verbose')) return argv;
+  process.env.SWAGPU_VERBOSE = '1';
+  return [...head.filter((a) => a !== '--verbose'), ...(end < 0 ? [] : argv.slice(end))];
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = takeVerbose(argv);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 2;

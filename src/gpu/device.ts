@@ -62,6 +62,8 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node && typ
 
 type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 let dawn: Promise<DawnModule> | null = null;
+/** Runs a synchronous Dawn call with its known-benign stderr warnings filtered (driver-stderr.ts). */
+let quietDriver: <T>(call: () => T) => T = (call) => call();
 const liveInstances: GPU[] = [];
 
 /** Load Dawn once, after setting the environment the Mesa and Vulkan loaders read at startup. */
@@ -78,6 +80,7 @@ async function loadDawn(): Promise<DawnModule> {
       const extra = env.VK_ADD_DRIVER_FILES ? env.VK_ADD_DRIVER_FILES.split(':') : [];
       if (!extra.includes(SWIFTSHADER_ICD)) env.VK_ADD_DRIVER_FILES = [...extra, SWIFTSHADER_ICD].join(':');
     }
+    quietDriver = (await import('./driver-stderr.js')).captureDriverStderr;
     const moduleName = 'webgpu'; // a variable, so bundlers for the browser leave it alone
     dawn = (import(/* @vite-ignore */ moduleName) as Promise<DawnModule>).then((mod) => {
       // GPUBufferUsage, GPUMapMode, ... exist as globals in browsers; Dawn exports them instead.
@@ -113,16 +116,19 @@ async function requestNodeAdapter(kind: Exclude<AdapterKind, 'browser'>): Promis
   };
   try {
     if (kind === 'llvmpipe') {
-      const adapter = await create(['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+      const gl = create(['backend=opengl']);
+      const adapter = await quietDriver(() => gl.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions));
       if (!adapter) return null;
       const report = describe(adapter, kind, 'opengl', 'compatibility');
       return /llvmpipe/.test(report.device + report.description) ? { adapter, report } : null;
     }
     if (kind === 'swiftshader') {
-      const adapter = await create(['backend=vulkan', 'adapter=SwiftShader']).requestAdapter();
+      const vk = create(['backend=vulkan', 'adapter=SwiftShader']);
+      const adapter = await quietDriver(() => vk.requestAdapter());
       return adapter ? { adapter, report: describe(adapter, kind, 'vulkan', 'core') } : null;
     }
-    const adapter = await create(['backend=vulkan']).requestAdapter({ powerPreference: 'high-performance' });
+    const vk = create(['backend=vulkan']);
+    const adapter = await quietDriver(() => vk.requestAdapter({ powerPreference: 'high-performance' }));
     if (!adapter) return null;
     const report = describe(adapter, kind, 'vulkan', 'core');
     return report.isCPU ? null : { adapter, report };

@@ -1,0 +1,123 @@
+/**
+ * Node only: Dawn's own warnings, which its C++ code prints straight to file descriptor 2 (not through
+ * Node's process.stderr). Opening an adapter makes Dawn clamp two limits it cannot honour and say so:
+ *
+ *   Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 90 to 16 to fit dynamic offset allocation limit.
+ *   Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 80 to 16 to fit dynamic offset allocation limit.
+ *
+ * (Dawn's Limits.cpp, at adapter discovery, whatever limits are later requested: llvmpipe's GL backend
+ * reports 90/80, hardware Vulkan drivers up to 1000000; SwiftShader's Vulkan driver depends on its build.)
+ * Nothing swagpu asks for triggers them, so they cannot be avoided, only filtered: `captureDriverStderr`
+ * points fd 2 at a temporary file for the length of one synchronous Dawn call, then puts it back and
+ * re-prints every captured line except the known-benign ones. With SWAGPU_VERBOSE=1 (the CLI's
+ * --verbose) nothing is captured and Dawn prints as it likes.
+ *
+ * Node has no dup2(), so fd 2 is reopened through /proc/self/fd (Linux; the way libuv itself reopens a
+ * terminal). Where that cannot be done safely, nothing is captured and the lines stay: sockets cannot be
+ * reopened, and a regular file opened without O_APPEND (`2>log`) would lose its shared offset.
+ */
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Lines Dawn prints that say nothing a swagpu user can act on (matched whole). */
+export const BENIGN_DRIVER_LINES: readonly RegExp[] = [
+  /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
+];
+
+export function isBenignDriverLine(line: string): boolean {
+  return BENIGN_DRIVER_LINES.some((pattern) => pattern.test(line));
+}
+
+/** The captured text without the benign lines (what is still worth printing). */
+export function filterDriverText(text: string): string {
+  return text.split('\n').filter((line, i, all) => !(isBenignDriverLine(line) || (line === '' && i === all.length - 1))).map((l) => `${l}\n`).join('');
+}
+
+export function driverVerbose(): boolean {
+  const v = process.env.SWAGPU_VERBOSE;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+/** Flags to reopen fd 2 with, or null when it must be left alone. */
+function reopenFlags(): number | null {
+  if (process.platform !== 'linux') return null;
+  let stat;
+  try {
+    stat = fstatSync(2);
+  } catch {
+    return null; // fd 2 is closed
+  }
+  if (stat.isSocket()) return null;
+  const base = constants.O_WRONLY | constants.O_NOCTTY;
+  // A pipe is reopened non-blocking: a blocking open of a pipe whose reader has gone (`| head -1`) would
+  // wait forever; non-blocking, it fails (ENXIO) and nothing is captured.
+  if (stat.isFIFO()) return base | constants.O_NONBLOCK;
+  if (!stat.isFile()) return base; // terminal, /dev/null: no offset to keep
+  // A regular file: a reopened descriptor has its own offset, so whoever still writes through the old
+  // one (the shell after `2>log`, stdout after `>log 2>&1`) would overwrite these lines. Safe only when
+  // the file was opened for appending (`2>>log`), where every write goes to the end anyway.
+  try {
+    const fdinfo = /flags:\s*(\d+)/.exec(readFileSync('/proc/self/fdinfo/2', 'utf8'));
+    if (fdinfo !== null && (parseInt(fdinfo[1], 8) & constants.O_APPEND) !== 0) return base | constants.O_APPEND;
+  } catch {
+    // no fdinfo: leave it alone
+  }
+  return null;
+}
+
+/** Makes a new file at `path` fd 2; false (and fd 2 untouched) if that could not be done. */
+function replaceFd2(path: string): boolean {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+  if (fd === 2) return true; // fd 2 was closed and this took its place
+  closeSync(2);
+  const again = openSync(`/proc/self/fd/${fd}`, constants.O_RDWR);
+  closeSync(fd);
+  if (again === 2) return true;
+  // Another thread opened a file in between and took number 2; nothing more can be done safely.
+  closeSync(again);
+  return false;
+}
+
+/**
+ * Runs `call` (synchronous) with fd 2 captured, then re-prints what Dawn wrote there minus the benign
+ * lines. Returns `call`'s value; its exceptions pass through after fd 2 is restored.
+ */
+export function captureDriverStderr<T>(call: () => T): T {
+  const flags = driverVerbose() ? null : reopenFlags();
+  if (flags === null) return call();
+  let saved: number;
+  try {
+    saved = openSync('/proc/self/fd/2', flags);
+  } catch {
+    return call();
+  }
+  const capturePath = join(tmpdir(), `swagpu-driver-stderr-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  let captured = false;
+  try {
+    captured = replaceFd2(capturePath);
+  } catch {
+    captured = false;
+  }
+  try {
+    return call();
+  } finally {
+    let text = '';
+    if (captured) {
+      try {
+        const buffer = Buffer.alloc(1 << 16);
+        const n = readSync(2, buffer, 0, buffer.length, 0);
+        text = buffer.subarray(0, n).toString('utf8');
+      } catch {
+        text = '';
+      }
+      closeSync(2);
+      const fd = openSync(`/proc/self/fd/${saved}`, flags);
+      if (fd !== 2) closeSync(fd); // cannot happen unless another thread raced us for number 2
+    }
+    closeSync(saved);
+    try { unlinkSync(capturePath); } catch { /* never created */ }
+    const rest = filterDriverText(text);
+    if (rest) process.stderr.write(rest);
+  }
+}

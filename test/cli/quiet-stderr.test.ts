@@ -1,0 +1,79 @@
+// Normal runs print no driver warnings on stderr: Dawn prints two "maxDynamic…BuffersPerPipelineLayout
+// artificially reduced" lines from C++ whenever an adapter is opened (llvmpipe's GL backend here; hardware
+// Vulkan drivers and some SwiftShader builds too). swagpu filters exactly those (src/gpu/driver-stderr.ts)
+// and lets them through with --verbose. Run on both CPU adapters with stderr a real pipe (as `2>&1 | less`
+// or a CI runner gives) and a terminal (script(1)). Not covered, and said so in driver-stderr.ts: stderr
+// as a socket (what Node's own child_process gives a child) or a regular file opened without append.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { filterDriverText, isBenignDriverLine } from '../../src/gpu/driver-stderr.js';
+import type { CliResult } from './run.js';
+
+/** The CLI with stdout and stderr as real pipes (through cat), the exit code kept with pipefail. */
+function swagpu(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const script = 'set -o pipefail; { node bin/swagpu.js "$@" 2>&1 1>&3 3>&- | cat >&2; } 3>&1 | cat';
+  return new Promise((resolve) => {
+    execFile('bash', ['-c', script, 'bash', ...args], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error as { code: number }).code : 0, stdout, stderr });
+    });
+  });
+}
+const hasScript = existsSync('/usr/bin/script');
+
+const dir = mkdtempSync(join(tmpdir(), 'swagpu-quiet-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const DAWN = /artificially reduced|^Warning:/m;
+/** Lines a driver (Dawn, Mesa, the Vulkan loader) prints on its own. */
+const DRIVER_LINE = /^(Warning|Error|MESA|libEGL|libGL|ACO|radv|ANV|WARNING|vk|Vulkan)\b/im;
+
+describe('the filter', () => {
+  it('drops exactly the known-benign Dawn lines and keeps everything else', () => {
+    const text = 'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 90 to 16 to fit dynamic offset allocation limit.\n'
+      + 'Warning: something new from Dawn\n'
+      + 'Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\n';
+    expect(filterDriverText(text)).toBe('Warning: something new from Dawn\n');
+    expect(isBenignDriverLine('Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 80 to 16 to fit dynamic offset allocation limit.')).toBe(true);
+    expect(isBenignDriverLine('Warning: maxBufferSize artificially reduced from 80 to 16')).toBe(false);
+  });
+});
+
+for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
+  describe(`SWAGPU_ADAPTER=${adapter}`, () => {
+    const env = { ...process.env, SWAGPU_ADAPTER: adapter, SWAGPU_VERBOSE: '' };
+
+    it('info prints no driver warning; --verbose shows Dawn\'s own lines', async () => {
+      const quiet = await swagpu(['info'], env);
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stdout).toContain(`adapter: ${adapter}`);
+      expect(quiet.stderr).toBe('');
+      // info also lists the other adapters, so llvmpipe's GL backend is opened on both: Dawn speaks.
+      const verbose = await swagpu(['info', '--verbose'], env);
+      expect(verbose.code, verbose.stderr).toBe(0);
+      expect(verbose.stderr).toMatch(DAWN);
+      expect(verbose.stdout).toBe(quiet.stdout);
+    });
+
+    it.skipIf(!hasScript)('info on a terminal (script) prints no driver warning; --verbose shows them', async () => {
+      const onTty = (args: string) => new Promise<string>((resolve) => {
+        execFile('script', ['-qec', `node bin/swagpu.js info ${args}`, '/dev/null'], { env }, (_e, stdout) => resolve(stdout));
+      });
+      const quiet = await onTty('');
+      expect(quiet).toContain(`adapter: ${adapter}`);
+      expect(quiet).not.toMatch(DAWN);
+      expect(await onTty('--verbose')).toMatch(DAWN);
+    });
+
+    it.skipIf(!existsSync('weights/resnet50-keras.safetensors'))('a tiny stylize prints no driver warning', async () => {
+      const out = join(dir, `${adapter}.png`);
+      const r = await swagpu(['stylize', '--content', 'assets/images/content/chelsea.png', '--size', '16', '--iters', '1', '--out', out], env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`wrote ${out}`);
+      expect(r.stderr).not.toMatch(DAWN);
+      expect(r.stderr).not.toMatch(DRIVER_LINE);
+    });
+  });
+}
