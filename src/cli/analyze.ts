@@ -4,14 +4,15 @@
  * With --plot, the chart shows the model without smoothing and with the chosen smoothing (softmax by default).
  */
 import { parseArgs } from 'node:util';
-import { writeFile } from 'node:fs/promises';
-import { checkWritable } from '../io/image.js';
+import { extname } from 'node:path';
+import sharp from 'sharp';
+import { OUTPUT_FORMATS, checkNotAnInput, checkWritable, checkWritablePath, writeFileAtomic } from '../io/image.js';
 import { MODEL_NAMES, type ModelName } from '../models/model.js';
 import { SMOOTHING_MODES, type SmoothingMode } from '../style/presets.js';
 import { analysisTable, createEngine } from '../node.js';
 import { UsageError, oneOf, positiveInt, positiveNumber } from './args.js';
 
-const USAGE = 'usage: swagpu analyze IMAGE [--model resnet50|vgg19] [--weights FILE] [--smoothing none|softmax|channel-softmax|scale] [--temperature T] [--size 224] [--json] [--plot out.svg]';
+const USAGE = 'usage: swagpu analyze IMAGE [--model resnet50|vgg19] [--weights FILE] [--smoothing none|softmax|channel-softmax|scale] [--temperature T] [--size 224] [--json] [--plot out.svg|out.png]';
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -29,7 +30,20 @@ export async function run(argv: string[]): Promise<number> {
     oneOf('--smoothing', parsed.values.smoothing!, SMOOTHING_MODES);
     positiveNumber('--temperature', parsed.values.temperature!);
     positiveInt('--size', parsed.values.size!, 4096);
-    if (parsed.values.plot) await checkWritable(parsed.values.plot);
+    const plot = parsed.values.plot;
+    if (plot !== undefined) {
+      // The chart is SVG; raster extensions get it rendered (sharp rasterises SVG), anything else is refused.
+      if (extname(plot).toLowerCase() !== '.svg') {
+        try {
+          await checkWritable(plot);
+        } catch (error) {
+          throw new UsageError(`--plot: ${(error as Error).message.replace('(supported: ', '(supported: .svg, ')}`);
+        }
+      } else {
+        await checkWritablePath(plot);
+      }
+      await checkNotAnInput(plot, [{ what: 'analysed', path: parsed.positionals[0] }]);
+    }
   } catch (error) {
     console.error(`swagpu analyze: ${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -47,7 +61,11 @@ export async function run(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify({ model, smoothing, temperature, image: positionals[0], size, layers }, null, 2));
     else console.log(analysisTable(result));
     if (values.plot) {
-      await writeFile(values.plot, result.svg!);
+      const ext = extname(values.plot).toLowerCase();
+      const bytes = ext === '.svg' ? Buffer.from(result.svg!)
+        // density 144: twice the SVG's own 72 dpi, so the text stays readable
+        : await OUTPUT_FORMATS[ext as keyof typeof OUTPUT_FORMATS](sharp(Buffer.from(result.svg!), { density: 144 }).flatten({ background: '#ffffff' })).toBuffer();
+      await writeFileAtomic(values.plot, bytes);
       console.error(`wrote ${values.plot}`);
     }
     return 0;

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { checkWritable, saveImage } from '../io/image.js';
+import { checkNotAnInput, checkWritable, saveImage } from '../io/image.js';
 import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.js';
 import { MODEL_NAMES } from '../models/model.js';
 import { PRESETS, SMOOTHING_MODES, type SmoothingMode } from '../style/presets.js';
@@ -106,6 +106,13 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (values.init) options.init = values.init as string;
     await checkWritable(out);
+    const inputs = [
+      ...(values.content ? [{ what: 'content', path: values.content as string }] : []),
+      ...stylePaths.map((path, i) => ({ what: stylePaths.length > 1 ? `style ${i + 1}` : 'style', path })),
+      ...(values.mask ? [{ what: 'mask', path: values.mask as string }] : []),
+      ...(values.init && values.init !== 'content' && values.init !== 'noise' ? [{ what: 'init', path: values.init as string }] : []),
+    ];
+    await checkNotAnInput(out, inputs);
   } catch (error) {
     console.error(`swagpu stylize: ${(error as Error).message}`);
     return 2;

@@ -6,9 +6,9 @@
  * bombs are refused), EXIF orientation is applied, grey/alpha/16-bit/CMYK inputs become 8-bit sRGB
  * RGB, and every failure names the file and the problem.
  */
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { access, constants, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
+import { access, constants, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 
 export interface RgbImage {
   /** Planar RGB, values in [0, 1], length 3·height·width. */
@@ -104,10 +104,48 @@ export function planarToInterleaved(image: RgbImage): Uint8Array {
 }
 
 /**
- * Fail early (before any GPU work) when an output file could not be written: its folder must exist, be a
- * folder, and be writable (EROFS/EACCES), and the path itself must not be a folder.
+ * Output formats, by file extension. Every one keeps the pixels exactly except JPEG, which the user asks
+ * for by name (quality 95). Refused: HEIC (sharp's libvips has no HEVC encoder; it would write AVIF
+ * under that name), GIF (256 colours), and anything without an extension.
+ */
+export const OUTPUT_FORMATS = {
+  '.png': (p: Sharp) => p.png(),
+  '.jpg': (p: Sharp) => p.jpeg({ quality: 95 }),
+  '.jpeg': (p: Sharp) => p.jpeg({ quality: 95 }),
+  '.webp': (p: Sharp) => p.webp({ lossless: true }),
+  '.tif': (p: Sharp) => p.tiff({ compression: 'deflate' }),
+  '.tiff': (p: Sharp) => p.tiff({ compression: 'deflate' }),
+} as const satisfies Record<string, (p: Sharp) => Sharp>;
+type OutputExtension = keyof typeof OUTPUT_FORMATS;
+
+/** The output format of `path` from its extension; an error naming the supported ones otherwise. */
+export function outputFormat(path: string): OutputExtension {
+  const supported = `supported: ${Object.keys(OUTPUT_FORMATS).join(', ')}`;
+  if (path.trim() === '') throw new Error(`output path is empty (give a file name ending in one of: ${Object.keys(OUTPUT_FORMATS).join(', ')})`);
+  const ext = extname(path).toLowerCase();
+  if (ext === '') throw new Error(`${path}: no file extension, so no image format (${supported})`);
+  if (!(ext in OUTPUT_FORMATS)) {
+    const why = ext === '.heic' || ext === '.heif' ? ' (HEIC needs an HEVC encoder this build of sharp lacks)' : ext === '.gif' ? ' (GIF keeps 256 colours)' : '';
+    throw new Error(`${path}: cannot write ${ext} images${why} (${supported})`);
+  }
+  return ext as OutputExtension;
+}
+
+/**
+ * Fail early (before any GPU work) when an output image could not be written: its format must be known
+ * (outputFormat) and checkWritablePath must pass.
  */
 export async function checkWritable(path: string): Promise<void> {
+  outputFormat(path);
+  await checkWritablePath(path);
+}
+
+/**
+ * Fail early when a file could not be written at `path`: its folder must exist, be a folder, and be
+ * writable (EROFS/EACCES), and the path itself must not be a folder.
+ */
+export async function checkWritablePath(path: string): Promise<void> {
+  if (path.trim() === '') throw new Error('output path is empty');
   const folder = dirname(resolve(path));
   const fail = (why: string) => new Error(`${path}: cannot write here (${why})`);
   try {
@@ -127,10 +165,61 @@ export async function checkWritable(path: string): Promise<void> {
   if (target?.isDirectory()) throw fail('it is a folder');
 }
 
-/** Write a planar RGB image as PNG (or JPEG/WebP by extension). */
+/**
+ * Refuse an output that is one of the inputs: the same path, a symlink to it, or a hard link (same
+ * device and inode). An output that does not exist yet cannot be an input.
+ */
+export async function checkNotAnInput(out: string, inputs: ReadonlyArray<{ what: string; path: string }>): Promise<void> {
+  const target = await stat(out).catch(() => null);
+  if (!target) return;
+  for (const input of inputs) {
+    const source = await stat(input.path).catch(() => null);
+    if (source && source.dev === target.dev && source.ino === target.ino) {
+      const real = await realpath(out).catch(() => out);
+      throw new Error(`${out}: this output is the ${input.what} image${real !== resolve(out) ? ` (${real})` : ''}; writing it would destroy the input: choose another --out`);
+    }
+  }
+}
+
+/**
+ * Writes `bytes` to `path` without ever leaving a half-written file there: they go to a temporary file
+ * in the same folder (same file system, so the rename is atomic), flushed to disk, then renamed over
+ * `path`. On any failure (a full disk) the temporary file is removed and `path` keeps its old content.
+ * A symlink at `path` is followed: the file it points to is replaced, as a plain write would.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const target = await realpath(path).catch(() => resolve(path));
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const previous = await stat(target).catch(() => null);
+  let handle;
+  try {
+    handle = await open(temporary, 'wx', previous ? previous.mode & 0o777 : 0o666);
+    await handle.writeFile(bytes);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temporary, target);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(temporary, { force: true }).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is exceeded' : (error as Error).message;
+    throw new Error(`${path}: could not write the image (${why}); ${await stat(path).then(() => 'the previous file there is unchanged', () => 'nothing was written')}`);
+  }
+}
+
+/** Encodes a planar RGB image in the format of `path`'s extension. */
+export async function encodeImageFile(path: string, image: RgbImage): Promise<Buffer> {
+  const encode = OUTPUT_FORMATS[outputFormat(path)];
+  return encode(sharp(planarToInterleaved(image), { raw: { width: image.width, height: image.height, channels: 3 } })).toBuffer();
+}
+
+/**
+ * Write a planar RGB image as PNG (or JPEG, lossless WebP, lossless TIFF, by extension), atomically
+ * (writeFileAtomic): a failed write leaves the previous file as it was.
+ */
 export async function saveImage(path: string, image: RgbImage): Promise<void> {
-  const bytes = planarToInterleaved(image);
-  await sharp(bytes, { raw: { width: image.width, height: image.height, channels: 3 } }).toFile(path);
+  await writeFileAtomic(path, await encodeImageFile(path, image));
 }
 
 /** Resize a planar RGB image (through sharp, 8-bit: used for inputs, never for results). */

@@ -61,6 +61,13 @@ describe('usage errors: exit code 2, the message names the flag', () => {
     ['stylize', ['--report-every', '0'], '--report-every'],
     ['stylize', ['--seed'], '--seed'],
     ['stylize', ['--out', `${join(dir, 'plain-file')}/out.png`], 'cannot write here'],
+    // the output format is checked before any GPU work (issue 20, 5.2)
+    ['stylize', ['--out', join(dir, 'x.bmp')], 'cannot write .bmp images (supported: .png, .jpg, .jpeg, .webp, .tif, .tiff)'],
+    ['stylize', ['--out', join(dir, 'x')], 'no file extension, so no image format (supported: .png'],
+    ['stylize', ['--out', ''], 'output path is empty (give a file name ending in one of: .png'],
+    ['stylize', ['--out', join(dir, 'x.heic')], 'cannot write .heic images'],
+    ['analyze', ['x.png', '--plot', join(dir, 'chart.bmp')], '--plot: '],
+    ['analyze', ['x.png', '--plot', join(dir, 'chart')], 'supported: .svg, .png'],
   ];
   for (const [command, args, named] of cases) {
     it(`${command} ${args.join(' ')}`, async () => {
@@ -75,6 +82,35 @@ describe('usage errors: exit code 2, the message names the flag', () => {
     const r = await swagpu(['stylize', '--out', join(readonly, 'out.png')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('not writable');
+  });
+});
+
+describe('an output that is an input is refused before any GPU work, and the input is left alone', () => {
+  it('--out the content, a symlink to it, the style, the mask, the init', async () => {
+    const { readFileSync, symlinkSync } = await import('node:fs');
+    const before = readFileSync(image);
+    const link = join(dir, 'link-to-cat.png');
+    symlinkSync(image, link);
+    const other = join(dir, 'other.png');
+    await sharp(image).toFile(other);
+    const cases: Array<[string[], string]> = [
+      [['--content', image, '--out', image], `${image}: this output is the content image`],
+      [['--content', image, '--out', link], `${link}: this output is the content image (${image})`],
+      [['--content', other, '--style', image, '--out', link], 'this output is the style image'],
+      [['--content', other, '--style', other, '--style', other, '--mask', image, '--out', image], 'this output is the mask image'],
+      [['--content', other, '--init', link, '--out', image], 'this output is the init image'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await swagpu(['stylize', ...args, '--size', '16', '--iters', '1']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toContain('iter 1');
+    }
+    expect(readFileSync(image).equals(before)).toBe(true);
+    const a = await swagpu(['analyze', image, '--plot', link]);
+    expect(a.code, a.stderr).toBe(2);
+    expect(a.stderr).toContain('this output is the analysed image');
+    expect(readFileSync(image).equals(before)).toBe(true);
   });
 });
 
