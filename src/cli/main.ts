@@ -30,7 +30,23 @@ function takeVerbose(argv: string[]): string[] {
   return [...head.filter((a) => a !== '--verbose'), ...(end < 0 ? [] : argv.slice(end))];
 }
 
+/**
+ * `swagpu info | head -1`: once the reader has gone, stdout writes fail with EPIPE, which Node reports as
+ * an unhandled 'error' event (a stack trace). A closed stdout means nobody wants the rest: exit quietly
+ * (status 0, as when the output was read to the end). A closed stderr only loses messages: the command
+ * goes on (a stylize run still saves its image).
+ */
+function quietOnClosedPipes(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`swagpu: cannot write to stdout (${error.code ?? error.message})\n`);
+    process.exit(1);
+  });
+  process.stderr.on('error', () => undefined);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipes();
   const [name, ...rest] = takeVerbose(argv);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
