@@ -110,6 +110,7 @@ export class Engine<I> {
     const limit = this.context.pool.maxBufferSize;
     checkModelFits(plan.model, content.width, content.height, limit, 'output');
     styles.forEach((s, i) => checkModelFits(plan.model, s.image.width, s.image.height, limit, styles.length > 1 ? `style ${i + 1}` : 'style'));
+    this.log(`stylizing ${content.width}x${content.height} (style ${styles.map((s) => `${s.image.width}x${s.image.height}`).join(', ')}), ${plan.recipe.iterations} iterations, ${plan.preset.name} on ${this.adapter.kind}`);
     const net = await this.loadModel(plan.model, plan.pooling);
     const result = await stylizeImage(this.context, net, content, styles, { ...plan.recipe, init, mask }, {
       signal: options.signal,

@@ -124,9 +124,16 @@ export async function run(argv: string[]): Promise<number> {
     ? new cliProgress.SingleBar({ format: 'stylize |{bar}| {value}/{total} it | loss {loss} | {speed} it/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
   bar?.start(iterations, 0, { loss: '-', speed: '-' });
+  // Ctrl-C (SIGINT) and SIGTERM (kill, a job scheduler, a container stopping) both stop at the next
+  // iteration and save the image so far; a second signal of the same kind ends the process as usual.
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy ??= signal;
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const result = await engine.stylize({
       ...options,
@@ -145,8 +152,13 @@ export async function run(argv: string[]): Promise<number> {
     await saveImage(target, result.image);
     const summary = { ...result, image: undefined, out: target, aborted };
     if (values.json) console.log(JSON.stringify(summary, null, 2));
-    else console.error(`${aborted ? 'interrupted: saved the current image to' : 'wrote'} ${target} (${result.iterations} iterations, ${result.evaluations} evaluations, ${result.seconds.toFixed(1)} s, loss ${result.loss.start.toExponential(3)} -> ${result.loss.end.toExponential(3)})`);
-    return aborted ? 130 : 0;
+    else {
+      // Stopped before the first iteration finished, there is no loss to show yet (not "NaN -> NaN").
+      const loss = Number.isFinite(result.loss.start) ? `loss ${result.loss.start.toExponential(3)} -> ${result.loss.end.toExponential(3)}` : 'no iteration finished, so no loss yet';
+      console.error(`${aborted ? `interrupted${stoppedBy ? ` (${stoppedBy})` : ''}: saved the current image to` : 'wrote'} ${target} (${result.iterations} iterations, ${result.evaluations} evaluations, ${result.seconds.toFixed(1)} s, ${loss})`);
+    }
+    // The shell's codes for death by signal: 130 for SIGINT, 143 for SIGTERM.
+    return aborted ? (stoppedBy === 'SIGTERM' ? 143 : 130) : 0;
   } catch (error) {
     bar?.stop();
     if (error instanceof NonFiniteLossError || error instanceof DeviceLostError) {
@@ -157,7 +169,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     engine.dispose();
   }
 }

@@ -310,11 +310,20 @@ async function optimizeAt(
   let firstLoss = NaN;
   let lastLoss = NaN;
   let done = 0;
+  // The last step's loss and terms, kept until the next step: an aborted run reads its loss from them.
+  let unread: { loss: Tensor; terms: Tensor[]; iteration: number } | null = null;
+  const release = () => {
+    if (!unread) return;
+    unread.loss.dispose();
+    for (const t of unread.terms) t.dispose();
+    unread = null;
+  };
   try {
     for (let local = 1; local <= iterations; local++) {
       if (hooks.signal?.aborted) break;
       const iteration = run.done + 1;
       const report = local === 1 || iteration % recipe.reportEvery === 0 || local === iterations;
+      release();
       const { loss, terms, evals } = optimizer.step(() => objective.evaluate(x));
       run.evaluations += evals;
       run.done = iteration;
@@ -342,9 +351,27 @@ async function optimizeAt(
           layers: objective.terms.map((t, i) => ({ ...t, value: weighted[i] })),
           elapsedSeconds: (performance.now() - run.started) / 1000, scale,
         }, () => readImage(x.buffer));
+        loss.dispose();
+        for (const t of terms) t.dispose();
+      } else {
+        unread = { loss, terms, iteration };
+        // Between reports, wait for this step on the GPU: the queue never runs ahead of it (memory stays
+        // flat whatever reportEvery is), and the await lets Node run its signal handlers, so the abort
+        // check above sees a Ctrl-C within one step.
+        await ctx.sync();
       }
-      loss.dispose();
-      for (const t of terms) t.dispose();
+    }
+    // Stopped between reports (aborted): the loss at the last step is the run's end, not the last report's.
+    const stopped = unread as { loss: Tensor; terms: Tensor[]; iteration: number } | null;
+    if (stopped) {
+      const [lossValue, ...termValues] = await Promise.all([stopped.loss.read(), ...stopped.terms.map((t) => t.read())]);
+      const weights = objective.weights();
+      const total = lossValue[0] / objective.lossScale;
+      if (Number.isFinite(total)) {
+        lastLoss = total;
+        last = termValues.map((v, i) => v[0] * weights[i]);
+      }
+      release();
     }
     run.scales.push({
       width: scale.width, height: scale.height, iterations: done, evaluations: run.evaluations - evaluationsBefore,
@@ -360,6 +387,7 @@ async function optimizeAt(
     }
     throw error;
   } finally {
+    release();
     optimizer.dispose();
     ctx.pool.release(imageCheck);
     objective.dispose();
