@@ -32,11 +32,26 @@ export function largestBuffer(model: ModelName, width: number, height: number): 
   return a.bytes >= WIDEST_GRAM[model].bytes ? a : WIDEST_GRAM[model];
 }
 
-/** The largest width × height with the aspect ratio of the given size whose largest buffer fits. */
-export function largestFittingSize(model: ModelName, width: number, height: number, maxBufferSize: number): { width: number; height: number } | null {
+/**
+ * The image itself [1, 3, H, W] and every image-sized buffer (its gradient, the optimiser's vectors) are
+ * bound whole by the image kernels (preprocess, clamp, resize, the optimiser's updates): unlike the
+ * activations, they must fit one storage binding.
+ */
+export function imageBuffer(width: number, height: number): Activation {
+  return { layer: 'image', shape: [1, 3, height, width], bytes: 3 * width * height * 4 };
+}
+
+/**
+ * The largest width × height with the aspect ratio of the given size whose largest buffer fits
+ * maxBufferSize and whose image fits one binding of maxBindingSize (when given).
+ */
+export function largestFittingSize(model: ModelName, width: number, height: number, maxBufferSize: number, maxBindingSize = Infinity): { width: number; height: number } | null {
   const long = Math.max(width, height);
   const at = (side: number) => ({ width: Math.max(1, Math.round((width * side) / long)), height: Math.max(1, Math.round((height * side) / long)) });
-  const fits = (side: number) => { const s = at(side); return largestBuffer(model, s.width, s.height).bytes <= maxBufferSize; };
+  const fits = (side: number) => {
+    const s = at(side);
+    return largestBuffer(model, s.width, s.height).bytes <= maxBufferSize && imageBuffer(s.width, s.height).bytes <= maxBindingSize;
+  };
   if (!fits(1)) return null;
   let lo = 1, hi = long;  // fits(lo) holds; find the largest side that fits, up to the given one
   while (lo < hi) {
@@ -48,12 +63,23 @@ export function largestFittingSize(model: ModelName, width: number, height: numb
 
 /**
  * Throws, before any GPU work, when `model` cannot take a width × height input on a device with this
- * maxBufferSize, naming the layer, the bytes, the limit and the largest size that fits.
+ * maxBufferSize (every activation is one buffer) and maxBindingSize (the image is bound whole: the
+ * device's maxStorageBufferBindingSize), naming the buffer, the bytes, the limit and the largest size
+ * that fits both.
  */
-export function checkModelFits(model: ModelName, width: number, height: number, maxBufferSize: number, what = 'image'): void {
+export function checkModelFits(model: ModelName, width: number, height: number, maxBufferSize: number, what = 'image', maxBindingSize = Infinity): void {
   const a = largestBuffer(model, width, height);
-  if (a.bytes <= maxBufferSize) return;
-  const fit = largestFittingSize(model, width, height, maxBufferSize);
-  throw new Error(`${what} ${width}x${height} is too large for ${model} on this device: its ${a.layer} [${a.shape}] needs a ${fmtBytes(a.bytes)} buffer, `
-    + `over the device's maxBufferSize (${fmtBytes(maxBufferSize)}); ${fit ? `the largest ${what} that fits is ${fit.width}x${fit.height} (size ${Math.max(fit.width, fit.height)})` : 'no size fits'}`);
+  const image = imageBuffer(width, height);
+  const fit = () => {
+    const f = largestFittingSize(model, width, height, maxBufferSize, maxBindingSize);
+    return f ? `the largest ${what} that fits is ${f.width}x${f.height} (size ${Math.max(f.width, f.height)})` : 'no size fits';
+  };
+  if (a.bytes > maxBufferSize) {
+    throw new Error(`${what} ${width}x${height} is too large for ${model} on this device: its ${a.layer} [${a.shape}] needs a ${fmtBytes(a.bytes)} buffer, `
+      + `over the device's maxBufferSize (${fmtBytes(maxBufferSize)}); ${fit()}`);
+  }
+  if (image.bytes > maxBindingSize) {
+    throw new Error(`${what} ${width}x${height} is too large for ${model} on this device: the image [${image.shape}] needs ${fmtBytes(image.bytes)} in one binding, `
+      + `over the device's maxStorageBufferBindingSize (${fmtBytes(maxBindingSize)}); ${fit()}`);
+  }
 }
