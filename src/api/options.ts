@@ -18,6 +18,8 @@ export type { LayerStats } from '../style/analysis.js';
 export const CPU_DEFAULTS = { size: 192, iterations: 120 } as const;
 /** Largest output long side accepted. */
 export const MAX_SIZE = 8192;
+/** Seeds are the noise generator's 32-bit state (stylize.ts noiseImage). */
+export const MAX_SEED = 0xffffffff;
 
 /** A style image with its blend weight (weights are normalised to sum 1). */
 export interface StyleInput<I> { image: I; weight?: number }
@@ -169,7 +171,7 @@ export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<Adapter
   for (const key of RECIPE_KEYS) if (options[key] !== undefined) (overrides as Record<string, unknown>)[key] = options[key];
   if (options.iterations !== undefined) checkNumber('iterations', options.iterations, { integer: true, min: 1 });
   if (options.reportEvery !== undefined) checkNumber('reportEvery', options.reportEvery, { integer: true, min: 1 });
-  if (options.seed !== undefined) checkNumber('seed', options.seed, { integer: true, min: 0 });
+  if (options.seed !== undefined) checkNumber('seed', options.seed, { integer: true, min: 0, max: MAX_SEED });
   if (options.styleScale !== undefined) checkNumber('styleScale', options.styleScale, { positive: true });
   if (options.learningRate !== undefined) checkNumber('learningRate', options.learningRate, { positive: true });
   if (typeof options.size === 'number') checkNumber('size', options.size, { integer: true, min: 1, max: MAX_SIZE });

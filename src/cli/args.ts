@@ -8,6 +8,13 @@ export function positiveInt(flag: string, value: string, max = Number.MAX_SAFE_I
   return n;
 }
 
+/** An integer from 0 to max, written in plain digits; errors quote the text as the user typed it. */
+export function nonNegativeInt(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n > max) throw new UsageError(`${flag}: expected an integer from 0 to ${max}, got '${value}'`);
+  return n;
+}
+
 export function nonNegativeNumber(flag: string, value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: expected a number >= 0, got '${value}'`);

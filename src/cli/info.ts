@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
     limits: limitsObject(gpu.limits),
     features: gpu.features.sort(),
     otherAdapters: others,
-    selectedBy: process.env.SWAGPU_ADAPTER ? `SWAGPU_ADAPTER=${process.env.SWAGPU_ADAPTER}` : 'auto (gpu > llvmpipe > swiftshader)',
+    selectedBy: process.env.SWAGPU_ADAPTER?.trim() ? `SWAGPU_ADAPTER=${process.env.SWAGPU_ADAPTER}` : 'auto (gpu > llvmpipe > swiftshader)',
   };
   if (json) {
     console.log(JSON.stringify(report, null, 2));

@@ -9,7 +9,8 @@ import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.
 import { MODEL_NAMES } from '../models/model.js';
 import { PRESETS, SMOOTHING_MODES, type SmoothingMode } from '../style/presets.js';
 import { DeviceLostError, NonFiniteLossError } from '../style/stylize.js';
-import { UsageError, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './args.js';
+import { UsageError, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './args.js';
+import { MAX_SEED } from '../api/options.js';
 
 const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
   --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default resnet50-swag, the paper's)
@@ -24,7 +25,7 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --optimizer NAME       lbfgs | adam
   --lr X                 learning rate (Adam; L-BFGS step scale)
   --content-weight X  --style-weight X  --tv-weight X
-  --init content|noise|FILE   --seed N
+  --init content|noise|FILE   --seed N (0 to 4294967295: the noise generator's 32-bit state)
   --style-blend W1,W2,... blend weights of the --style images (normalised to sum 1; default equal)
   --style-scale X        style long side = X × output long side (default: the style at --size)
   --original-colors      keep the content's colours (YUV chroma); transfer luminance only
@@ -81,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values['content-weight']) options.contentWeight = nonNegativeNumber('--content-weight', values['content-weight'] as string);
     if (values['style-weight']) options.styleWeight = nonNegativeNumber('--style-weight', values['style-weight'] as string);
     if (values['tv-weight']) options.tvWeight = nonNegativeNumber('--tv-weight', values['tv-weight'] as string);
-    if (values.seed) options.seed = Number(positiveInt('--seed', String(Number(values.seed) + 1)) - 1);
+    if (values.seed !== undefined) options.seed = nonNegativeInt('--seed', values.seed as string, MAX_SEED);
     if (values['report-every']) options.reportEvery = positiveInt('--report-every', values['report-every'] as string);
     if (values['save-every']) saveEvery = positiveInt('--save-every', values['save-every'] as string);
     if (values.size) options.size = positiveInt('--size', values.size as string, 8192);

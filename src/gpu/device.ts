@@ -53,6 +53,12 @@ const RAISED_LIMITS = [
 ] as const;
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+/** What each Node adapter needs, for the message when it is missing. */
+const NEEDS: Record<Exclude<AdapterKind, 'browser'>, string> = {
+  gpu: 'a hardware GPU with a Vulkan driver (none was found: Dawn\'s Vulkan backend saw only software adapters, or none)',
+  llvmpipe: 'Mesa llvmpipe through EGL: on Debian/Ubuntu `apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri`',
+  swiftshader: `SwiftShader's Vulkan driver (${SWIFTSHADER_ICD}) and the Vulkan loader: on Debian/Ubuntu \`apt-get install chromium libvulkan1\``,
+};
 const INSTALL_HINT =
   'No WebGPU adapter found. On Debian/Ubuntu install a CPU fallback: ' +
   '`apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri` (Mesa llvmpipe, fast) and/or ' +
@@ -176,7 +182,8 @@ async function openDevice(adapter: GPUAdapter, report: AdapterReport): Promise<G
 export type AdapterChoice = 'auto' | Exclude<AdapterKind, 'browser'>;
 
 function choiceFromEnv(): AdapterChoice {
-  const value = (isNode ? process.env.SWAGPU_ADAPTER : undefined) ?? 'auto';
+  // Unset or empty (`SWAGPU_ADAPTER=`) means auto.
+  const value = (isNode ? process.env.SWAGPU_ADAPTER?.trim() : undefined) || 'auto';
   if (value === 'auto' || (NODE_ADAPTER_KINDS as readonly string[]).includes(value)) return value as AdapterChoice;
   throw new Error(`SWAGPU_ADAPTER=${value} is not one of auto, ${NODE_ADAPTER_KINDS.join(', ')}`);
 }
@@ -198,7 +205,11 @@ export async function createGpu(choice: AdapterChoice = choiceFromEnv()): Promis
     const r = await requestNodeAdapter(kind);
     if (r) return openDevice(r.adapter, r.report);
   }
-  throw new Error(choice === 'auto' ? INSTALL_HINT : `SWAGPU_ADAPTER=${choice}: that adapter is not available here. ${INSTALL_HINT}`);
+  if (choice === 'auto') throw new Error(INSTALL_HINT);
+  // Say what is missing for the adapter asked for, and what this machine has instead.
+  const others = (await listNodeAdapters()).map((a) => a.kind);
+  throw new Error(`SWAGPU_ADAPTER=${choice}: that adapter is not available here; it needs ${NEEDS[choice]}. `
+    + (others.length > 0 ? `Available here: ${others.join(', ')} (unset SWAGPU_ADAPTER, or set it to auto, to use them).` : INSTALL_HINT));
 }
 
 const shared = new Map<string, Promise<Gpu>>();

@@ -22,16 +22,34 @@ import { join } from 'node:path';
 
 /** Lines Dawn prints that say nothing a swagpu user can act on (matched whole). */
 export const BENIGN_DRIVER_LINES: readonly RegExp[] = [
+  // Every adapter discovery on llvmpipe (GL), hardware Vulkan drivers, some SwiftShader builds.
   /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
+  // The 'gpu' probe of auto mode on a machine with no Vulkan driver at all (llvmpipe then serves):
+  // expected, and when a Vulkan adapter was asked for by name, swagpu's own error says what is missing.
+  /^Warning: vkCreateInstance: Found no drivers!$/,
+  /^Warning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER$/,
 ];
+/** Dawn's context lines under a warning ("    at CheckVkSuccessImpl (…VulkanError.cpp:106)", then a blank line). */
+const CONTEXT_LINE = /^(\s+at \S+ \(.*\)|)$/;
 
 export function isBenignDriverLine(line: string): boolean {
   return BENIGN_DRIVER_LINES.some((pattern) => pattern.test(line));
 }
 
-/** The captured text without the benign lines (what is still worth printing). */
+/** The captured text without the benign lines and their context lines (what is still worth printing). */
 export function filterDriverText(text: string): string {
-  return text.split('\n').filter((line, i, all) => !(isBenignDriverLine(line) || (line === '' && i === all.length - 1))).map((l) => `${l}\n`).join('');
+  const kept: string[] = [];
+  let inBenign = false;
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) {
+    if (isBenignDriverLine(line)) inBenign = true;
+    else if (!(inBenign && CONTEXT_LINE.test(line))) {
+      inBenign = false;
+      kept.push(`${line}\n`);
+    }
+  }
+  return kept.join('');
 }
 
 export function driverVerbose(): boolean {

@@ -108,6 +108,10 @@ function headerLength(first8: Uint8Array, fileSize: number, file: string): numbe
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** A non-negative integer, however large (JSON numbers past 2^53 are integers, just not exact ones). */
+const isWhole = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+/** A count as the user can check it: exact while it is exact, else its power of two. */
+const showCount = (v: number): string => (Number.isSafeInteger(v) ? String(v) : `about 2^${Math.round(Math.log2(v))}`);
 
 /** Parses and validates the JSON header against the size of the data buffer that follows it. */
 function parseHeaderJson(json: Uint8Array, dataStart: number, dataBytes: number, file: string): SafetensorsHeader {
@@ -146,14 +150,21 @@ function parseEntry(name: string, entry: unknown, dataBytes: number, file: strin
   if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) {
     throw fail(`unsupported dtype ${JSON.stringify(e.dtype)} (known: ${Object.keys(DTYPE_BYTES).join(', ')})`);
   }
-  if (!Array.isArray(e.shape) || !e.shape.every(isCount)) throw fail(`shape ${JSON.stringify(e.shape)} is not a list of sizes`);
+  if (!Array.isArray(e.shape) || !e.shape.every(isWhole)) throw fail(`shape ${JSON.stringify(e.shape)} is not a list of sizes`);
+  const huge = (e.shape as number[]).find((d) => !isCount(d));
+  if (huge !== undefined) throw fail(`shape has a dimension of ${showCount(huge)}, more elements than any file can hold (a corrupt header)`);
   const offsets = e.data_offsets;
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
-    throw fail(`data_offsets ${JSON.stringify(offsets)} is not [begin, end] with begin <= end`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isWhole)) {
+    throw fail(`data_offsets ${JSON.stringify(offsets)} is not [begin, end], two byte offsets (integers >= 0)`);
   }
+  const [begin, end] = offsets as [number, number];
+  // Past 2^53 a JSON number is not even exact: no file is that large, so the header is corrupt (not truncated).
+  if (!isCount(begin) || !isCount(end)) {
+    throw fail(`data_offsets [${showCount(begin)}, ${showCount(end)}] point ${showCount(Math.max(begin, end))} bytes into a data buffer of ${dataBytes} bytes: a corrupt header, not a truncated file`);
+  }
+  if (begin > end) throw fail(`data_offsets [${begin}, ${end}] end before they begin`);
   const dtype = e.dtype as SafetensorsDtype;
   const shape = e.shape as number[];
-  const [begin, end] = offsets as [number, number];
   if (end > dataBytes) {
     throw fail(`data_offsets [${begin}, ${end}] out of range: the data buffer has ${dataBytes} bytes (file truncated?)`);
   }
@@ -257,6 +268,24 @@ async function readExactly(handle: FileHandle, length: number, position: number)
   return out;
 }
 
+/** Opens a weights file for reading; a folder, a missing or an unreadable file is named in plain words. */
+async function openFile(path: string): Promise<FileHandle> {
+  const { open } = await import('node:fs/promises');
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SafetensorsError(path, code === 'ENOENT' ? 'no such weights file' : code === 'EACCES' ? 'no permission to read this weights file' : `cannot open this weights file (${code ?? (error as Error).message})`);
+  }
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw new SafetensorsError(path, 'is a folder, not a weights file: give the .safetensors file itself');
+  }
+  return handle;
+}
+
 async function readHeaderFrom(handle: FileHandle, file: string): Promise<SafetensorsHeader> {
   const { size } = await handle.stat();
   const first8 = size >= 8 ? await readExactly(handle, 8, 0) : new Uint8Array(8);
@@ -270,8 +299,7 @@ async function readHeaderFrom(handle: FileHandle, file: string): Promise<Safeten
  * @throws SafetensorsError naming the file and the problem.
  */
 export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
-  const { open } = await import('node:fs/promises');
-  const handle = await open(path, 'r');
+  const handle = await openFile(path);
   try {
     return await readHeaderFrom(handle, path);
   } finally {
@@ -285,8 +313,7 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
  * @throws SafetensorsError naming the file and the problem.
  */
 export async function openSafetensors(path: string): Promise<SafetensorsFile> {
-  const { open } = await import('node:fs/promises');
-  const handle = await open(path, 'r');
+  const handle = await openFile(path);
   let header: SafetensorsHeader;
   try {
     header = await readHeaderFrom(handle, path);

@@ -39,6 +39,16 @@ describe('the filter', () => {
     expect(isBenignDriverLine('Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 80 to 16 to fit dynamic offset allocation limit.')).toBe(true);
     expect(isBenignDriverLine('Warning: maxBufferSize artificially reduced from 80 to 16')).toBe(false);
   });
+
+  it('drops a failed Vulkan probe (no driver at all) with its context lines, and nothing after them', () => {
+    const probe = 'Warning: vkCreateInstance: Found no drivers!\n'
+      + 'Warning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER\n'
+      + '    at CheckVkSuccessImpl (/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan/VulkanError.cpp:106)\n'
+      + '\n';
+    expect(filterDriverText(probe)).toBe('');
+    expect(filterDriverText(`${probe}Warning: loader_get_json: Failed to open JSON file /x.json\n    at Somewhere (a.cpp:1)\n`))
+      .toBe('Warning: loader_get_json: Failed to open JSON file /x.json\n    at Somewhere (a.cpp:1)\n');
+  });
 });
 
 for (const adapter of ['llvmpipe', 'swiftshader'] as const) {

@@ -90,7 +90,12 @@ const BAD_FILES: [string, () => Uint8Array | Promise<Uint8Array>, RegExp][] = [
   ['unsupported dtype', () => rawSafetensors({ ...GOOD, a: { ...GOOD.a, dtype: 'Q4' } }, ZEROS), /tensor 'a': unsupported dtype "Q4"/],
   ['shape x dtype != byte length', () => rawSafetensors({ ...GOOD, a: { ...GOOD.a, shape: [2, 2] } }, ZEROS), /tensor 'a': shape \[2,2\] of F32 needs 16 bytes but data_offsets \[0, 24\] hold 24/],
   ['offsets out of range', () => rawSafetensors({ ...GOOD, b: { ...GOOD.b, data_offsets: [24, 400] } }, ZEROS), /tensor 'b': data_offsets \[24, 400\] out of range: the data buffer has 40 bytes/],
-  ['offsets reversed', () => rawSafetensors({ ...GOOD, b: { ...GOOD.b, data_offsets: [40, 24] } }, ZEROS), /tensor 'b': data_offsets \[40,24\] is not \[begin, end\] with begin <= end/],
+  ['offsets reversed', () => rawSafetensors({ ...GOOD, b: { ...GOOD.b, data_offsets: [40, 24] } }, ZEROS), /tensor 'b': data_offsets \[40, 24\] end before they begin/],
+  // Offsets of 2^60 are not exact JSON numbers, yet begin <= end holds: the problem is how far they point.
+  ['offsets of 2^60', () => rawSafetensors({ ...GOOD, b: { ...GOOD.b, data_offsets: [2 ** 60, 2 ** 60 + 16] } }, ZEROS), /tensor 'b': data_offsets \[about 2\^60, about 2\^60\] point about 2\^60 bytes into a data buffer of 40 bytes: a corrupt header, not a truncated file/],
+  ['an end offset of 2^60', () => rawSafetensors({ ...GOOD, b: { ...GOOD.b, data_offsets: [24, 2 ** 60] } }, ZEROS), /tensor 'b': data_offsets \[24, about 2\^60\] point about 2\^60 bytes into/],
+  ['a dimension of 2^60', () => rawSafetensors({ ...GOOD, b: { ...GOOD.b, shape: [2 ** 60] } }, ZEROS), /tensor 'b': shape has a dimension of about 2\^60, more elements than any file can hold/],
+  ['negative offsets', () => rawSafetensors({ ...GOOD, b: { ...GOOD.b, data_offsets: [-8, 40] } }, ZEROS), /tensor 'b': data_offsets \[-8,40\] is not \[begin, end\], two byte offsets \(integers >= 0\)/],
   ['overlapping tensors', () => rawSafetensors({ ...GOOD, b: { dtype: 'F32', shape: [4], data_offsets: [16, 32] } }, new Uint8Array(32)), /tensors 'a' and 'b' overlap: 'b' begins at 16, before 24/],
   ['a hole between tensors', () => rawSafetensors({ ...GOOD, b: { dtype: 'F32', shape: [2], data_offsets: [32, 40] } }, ZEROS), /8 unused bytes between 'a' and 'b'/],
   ['trailing bytes', () => rawSafetensors(GOOD, new Uint8Array(48)), /8 trailing bytes after the last tensor/],
@@ -109,6 +114,16 @@ describe('safetensors rejects bad files with a message naming the file and the p
     await expect(openSafetensors(path)).rejects.toThrow(withPath);
     await expect(readSafetensorsHeader(path)).rejects.toThrow(withPath);
     expect(() => parseSafetensors(bytes, path)).toThrow(withPath);
+  });
+});
+
+describe('a path that is not a weights file', () => {
+  it('a folder and a missing file are named in plain words (not EISDIR/ENOENT)', async () => {
+    const missing = join(dir, 'no-such.safetensors');
+    await expect(openSafetensors(dir)).rejects.toThrow(`${dir}: is a folder, not a weights file: give the .safetensors file itself`);
+    await expect(readSafetensorsHeader(dir)).rejects.toThrow(`${dir}: is a folder, not a weights file`);
+    await expect(openSafetensors(missing)).rejects.toThrow(`${missing}: no such weights file`);
+    await expect(readSafetensorsHeader(missing)).rejects.toThrow(`${missing}: no such weights file`);
   });
 });
 
