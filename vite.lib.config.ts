@@ -17,6 +17,7 @@ const isDependency = (id: string) => id.startsWith('node:') || deps.some((d) => 
 function nodeStubs(): Plugin {
   const stubs: Record<string, string[]> = {
     './weights-tfjs.js': ['readKerasResnet50'],
+    './driver-stderr.js': ['captureDriverStderr'],
     'node:fs': ['existsSync', 'readFileSync'],
     'node:fs/promises': ['open', 'rename', 'rm', 'readFile'],
   };

@@ -71,14 +71,21 @@ function swagpuWeights(): Plugin {
   };
 }
 
+/** Which file's relative import of a stubbed module is stubbed (another file's import of the same name is not). */
+const STUBBED_FROM: Record<string, RegExp> = {
+  './weights-tfjs.js': /src[\\/]models[\\/]weights\.ts$/,
+  './driver-stderr.js': /src[\\/]gpu[\\/]device\.ts$/,
+};
+
 /**
  * Node-only modules reachable through lazy imports of browser-safe files (the TF.js reader in
- * weights.ts; node:fs in device.ts and safetensors.ts, used on their Node paths only). Each is replaced
- * by a module whose functions throw if ever called in the browser.
+ * weights.ts, the driver-stderr filter in device.ts; node:fs in device.ts and safetensors.ts, used on their
+ * Node paths only). Each is replaced by a module whose functions throw if ever called in the browser.
  */
 function browserStubs(): Plugin {
   const stubs: Record<string, string[]> = {
     './weights-tfjs.js': ['readKerasResnet50'],
+    './driver-stderr.js': ['captureDriverStderr'],
     'node:fs': ['existsSync', 'readFileSync'],
     'node:fs/promises': ['open', 'rename', 'rm', 'readFile'],
   };
@@ -88,7 +95,7 @@ function browserStubs(): Plugin {
     enforce: 'pre',
     resolveId(source, importer) {
       if (!(source in stubs)) return null;
-      if (source.startsWith('./') && !(importer && /src[\\/]models[\\/]weights\.ts$/.test(importer))) return null;
+      if (source.startsWith('./') && !(importer && STUBBED_FROM[source].test(importer))) return null;
       return prefix + source;
     },
     load(id) {
