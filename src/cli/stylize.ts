@@ -13,6 +13,7 @@ import { UsageError, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, posi
 import { MAX_SEED } from '../api/options.js';
 
 const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
+  --out FILE             .png (default out.png), .webp, .tif/.tiff (lossless) or .jpg/.jpeg (quality 95)
   --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default resnet50-swag, the paper's)
   --model NAME           resnet50 | vgg19 (default: the preset's)
   --weights FILE         weights file (default: weights/<model>)
@@ -35,7 +36,9 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --mask FILE            region r of the mask (k-th darkest colour) takes the r-th --style
   --save-every N         write intermediate PNGs next to --out
   --report-every N       read the loss back every N iterations (default 10)
-  --json                 print a JSON summary at the end`;
+  --json                 print a JSON summary at the end
+  --verbose              also show the WebGPU driver's own warnings (filtered otherwise)
+Ctrl-C or SIGTERM stops within one step and saves the current image as NAME.partial.png.`;
 
 export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>;
