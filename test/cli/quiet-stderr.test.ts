@@ -60,10 +60,11 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
       expect(quiet.code, quiet.stderr).toBe(0);
       expect(quiet.stdout).toContain(`adapter: ${adapter}`);
       expect(quiet.stderr).toBe('');
-      // info also lists the other adapters, so llvmpipe's GL backend is opened on both: Dawn speaks.
+      // info also lists the other adapters, so llvmpipe's GL backend is opened on both: Dawn speaks
+      // (where llvmpipe is there to open; its 90/80 limits are what Dawn clamps).
       const verbose = await swagpu(['info', '--verbose'], env);
       expect(verbose.code, verbose.stderr).toBe(0);
-      expect(verbose.stderr).toMatch(DAWN);
+      if (/llvmpipe/.test(quiet.stdout)) expect(verbose.stderr).toMatch(DAWN);
       expect(verbose.stdout).toBe(quiet.stdout);
     });
 
@@ -74,7 +75,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
       const quiet = await onTty('');
       expect(quiet).toContain(`adapter: ${adapter}`);
       expect(quiet).not.toMatch(DAWN);
-      expect(await onTty('--verbose')).toMatch(DAWN);
+      if (/llvmpipe/.test(quiet)) expect(await onTty('--verbose')).toMatch(DAWN);
     });
 
     it.skipIf(!existsSync('weights/resnet50-keras.safetensors'))('a tiny stylize prints no driver warning', async () => {
