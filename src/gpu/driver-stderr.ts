@@ -16,7 +16,7 @@
  * terminal). Where that cannot be done safely, nothing is captured and the lines stay: sockets cannot be
  * reopened, and a regular file opened without O_APPEND (`2>log`) would lose its shared offset.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -84,56 +84,50 @@ function reopenFlags(): number | null {
   return null;
 }
 
-/** Makes a new file at `path` fd 2; false (and fd 2 untouched) if that could not be done. */
-function replaceFd2(path: string): boolean {
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
-  if (fd === 2) return true; // fd 2 was closed and this took its place
-  closeSync(2);
-  const again = openSync(`/proc/self/fd/${fd}`, constants.O_RDWR);
-  closeSync(fd);
-  if (again === 2) return true;
-  // Another thread opened a file in between and took number 2; nothing more can be done safely.
-  closeSync(again);
-  return false;
-}
-
 /**
  * Runs `call` (synchronous) with fd 2 captured, then re-prints what Dawn wrote there minus the benign
  * lines. Returns `call`'s value; its exceptions pass through after fd 2 is restored.
+ *
+ * Without dup2, fd 2 is swapped by closing it and opening a file: open() takes the lowest free number.
+ * Another thread opening a file in that instant could take number 2 instead; then nothing is captured.
  */
 export function captureDriverStderr<T>(call: () => T): T {
   const flags = driverVerbose() ? null : reopenFlags();
   if (flags === null) return call();
   let saved: number;
   try {
-    saved = openSync('/proc/self/fd/2', flags);
+    saved = openSync('/proc/self/fd/2', flags); // the same terminal, pipe or file, to come back to
   } catch {
-    return call();
+    return call(); // e.g. a pipe whose reader has gone (ENXIO)
   }
   const capturePath = join(tmpdir(), `swagpu-driver-stderr-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  let captured = false;
+  let capture = -1;
+  let swapped = false; // fd 2 was closed: it must be reopened on `saved` afterwards
+  let captured = false; // fd 2 is the capture file
   try {
-    captured = replaceFd2(capturePath);
+    capture = openSync(capturePath, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    closeSync(2);
+    swapped = true;
+    const fd = openSync(`/proc/self/fd/${capture}`, constants.O_WRONLY);
+    captured = fd === 2;
+    if (!captured) closeSync(fd);
   } catch {
-    captured = false;
+    // nothing captured; fd 2 is put back below if it was closed
   }
   try {
     return call();
   } finally {
     let text = '';
     if (captured) {
-      try {
-        const buffer = Buffer.alloc(1 << 16);
-        const n = readSync(2, buffer, 0, buffer.length, 0);
-        text = buffer.subarray(0, n).toString('utf8');
-      } catch {
-        text = '';
-      }
+      try { text = readFileSync(capturePath, 'utf8'); } catch { text = ''; }
       closeSync(2);
+    }
+    if (swapped) {
       const fd = openSync(`/proc/self/fd/${saved}`, flags);
-      if (fd !== 2) closeSync(fd); // cannot happen unless another thread raced us for number 2
+      if (fd !== 2) closeSync(fd); // number 2 was taken by another thread meanwhile
     }
     closeSync(saved);
+    if (capture >= 0) closeSync(capture);
     try { unlinkSync(capturePath); } catch { /* never created */ }
     const rest = filterDriverText(text);
     if (rest) process.stderr.write(rest);
