@@ -40,6 +40,11 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --verbose              also show the WebGPU driver's own warnings (filtered otherwise)
 Ctrl-C or SIGTERM stops within one step and saves the current image as NAME.partial.png.`;
 
+/** Where a stopped run (Ctrl-C, SIGTERM) keeps its image: out.png → out.partial.png. */
+const partialPath = (out: string) => out.replace(/(\.\w+)?$/, '.partial$1');
+/** Where a run stopped by a non-finite loss or a lost device keeps the last good image. */
+const lastGoodPath = (out: string) => out.replace(/(\.\w+)?$/, '.last-good$1');
+
 export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
@@ -110,13 +115,16 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (values.init) options.init = values.init as string;
     await checkWritable(out);
+    // No output may replace an input. The .partial/.last-good files written on a stop may replace the
+    // --init image (resuming from out.partial.png is the point), but not the content, styles or mask.
     const inputs = [
       ...(values.content ? [{ what: 'content', path: values.content as string }] : []),
       ...stylePaths.map((path, i) => ({ what: stylePaths.length > 1 ? `style ${i + 1}` : 'style', path })),
       ...(values.mask ? [{ what: 'mask', path: values.mask as string }] : []),
-      ...(values.init && values.init !== 'content' && values.init !== 'noise' ? [{ what: 'init', path: values.init as string }] : []),
     ];
-    await checkNotAnInput(out, inputs);
+    const init = values.init && values.init !== 'content' && values.init !== 'noise' ? [{ what: 'init', path: values.init as string }] : [];
+    await checkNotAnInput(out, [...inputs, ...init]);
+    for (const kept of [partialPath(out), lastGoodPath(out)]) await checkNotAnInput(kept, inputs);
   } catch (error) {
     console.error(`swagpu stylize: ${(error as Error).message}`);
     return 2;
@@ -152,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     bar?.stop();
     const aborted = result.aborted;
-    const target = aborted ? out.replace(/(\.\w+)?$/, '.partial$1') : out;
+    const target = aborted ? partialPath(out) : out;
     await saveImage(target, result.image);
     const summary = { ...result, image: undefined, out: target, aborted };
     if (values.json) console.log(JSON.stringify(summary, null, 2));
@@ -166,7 +174,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     bar?.stop();
     if (error instanceof NonFiniteLossError || error instanceof DeviceLostError) {
-      const target = out.replace(/(\.\w+)?$/, '.last-good$1');
+      const target = lastGoodPath(out);
       await saveImage(target, error.lastGood);
       console.error(`swagpu stylize: ${error.message}; the last good image is saved in ${target}`);
       return 1;

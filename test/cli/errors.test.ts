@@ -99,7 +99,10 @@ describe('an output that is an input is refused before any GPU work, and the inp
       [['--content', other, '--style', image, '--out', link], 'this output is the style image'],
       [['--content', other, '--style', other, '--style', other, '--mask', image, '--out', image], 'this output is the mask image'],
       [['--content', other, '--init', link, '--out', image], 'this output is the init image'],
+      // where a Ctrl-C would save (out.partial.png) is the content
+      [['--content', join(dir, 'run.partial.png'), '--out', join(dir, 'run.png')], `${join(dir, 'run.partial.png')}: this output is the content image`],
     ];
+    await sharp(image).toFile(join(dir, 'run.partial.png'));
     for (const [args, message] of cases) {
       const r = await swagpu(['stylize', ...args, '--size', '16', '--iters', '1']);
       expect(r.code, r.stderr).toBe(2);
