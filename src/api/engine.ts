@@ -109,7 +109,7 @@ export class Engine<I> {
     // Every activation is one GPU buffer (kernels band only the bindings): fail here, naming the size that fits.
     // The image kernels bind the image whole: it must also fit one storage binding.
     const limit = this.context.pool.maxBufferSize;
-    const binding = this.context.maxBindingBytes;
+    const binding = this.context.limits.maxStorageBufferBindingSize; // what checkBinding enforces
     checkModelFits(plan.model, content.width, content.height, limit, 'output', binding);
     styles.forEach((s, i) => checkModelFits(plan.model, s.image.width, s.image.height, limit, styles.length > 1 ? `style ${i + 1}` : 'style', binding));
     this.log(`stylizing ${content.width}x${content.height} (style ${styles.map((s) => `${s.image.width}x${s.image.height}`).join(', ')}), ${plan.recipe.iterations} iterations, ${plan.preset.name} on ${this.adapter.kind}`);
@@ -134,7 +134,7 @@ export class Engine<I> {
     const list = Array.isArray(input) ? input as readonly I[] : [input as I];
     const images: Image[] = [];
     for (const [i, item] of list.entries()) images.push(await this.platform.readImage(item, { kind: 'exact', width: size, height: size }, list.length > 1 ? `image ${i + 1}` : 'image'));
-    checkModelFits('resnet50', size, size, this.context.pool.maxBufferSize, 'image', this.context.maxBindingBytes);
+    checkModelFits('resnet50', size, size, this.context.pool.maxBufferSize, 'image', this.context.limits.maxStorageBufferBindingSize);
     const net = await this.loadModel('resnet50') as ResNet50;
     const results: Prediction[][] = [];
     for (const image of images) results.push((await classifyImage(this.context, net, image)).slice(0, top));
@@ -153,7 +153,7 @@ export class Engine<I> {
     const size = options.size ?? 224;
     if (size !== 'keep') checkNumber('size', size, { integer: true, min: 1, max: 4096 });
     const image = await this.platform.readImage(input, size === 'keep' ? { kind: 'none' } : { kind: 'exact', width: size, height: size }, 'image');
-    checkModelFits(model, image.width, image.height, this.context.pool.maxBufferSize, 'image', this.context.maxBindingBytes);
+    checkModelFits(model, image.width, image.height, this.context.pool.maxBufferSize, 'image', this.context.limits.maxStorageBufferBindingSize);
     const net = await this.loadModel(model, options.pooling ?? 'max');
     const layers = await analyzeImage(this.context, net, image, { mode: smoothing, temperature }, options.layers ?? net.taps);
     const result: AnalysisResult = { model, smoothing, temperature, width: image.width, height: image.height, layers };

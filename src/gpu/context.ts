@@ -117,6 +117,30 @@ export class GpuContext {
     return cached;
   }
 
+  /** Done-promise of the previous `pace()` submit (see there). */
+  private paced: Promise<void> | null = null;
+
+  /**
+   * Submit what is recorded and wait for the GPU, so that a loop calling this once per step never lets
+   * the queue run ahead (memory stays flat) and lets Node run timers and signal handlers at every step.
+   * On a hardware GPU it waits only for the previous submit, so the next step is recorded while this one
+   * runs; on a CPU adapter, where recording and running share the same cores, it waits for this one, so
+   * that a Ctrl-C is answered after the current step rather than the next. Throws the first error found.
+   */
+  async pace(): Promise<void> {
+    this.submit();
+    if (this.gpu.adapter.isCPU) {
+      await idleWait(this.idleWaits, () => this.device.queue.onSubmittedWorkDone());
+    } else {
+      const previous = this.paced;
+      this.paced = this.device.queue.onSubmittedWorkDone();
+      this.paced.catch(() => undefined); // a lost device is reported when awaited, or by the next read
+      if (previous) await previous;
+      else await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    this.throwIfFailed();
+  }
+
   /** Wait for pending compile checks and submitted work; throw the first error found. */
   async sync(): Promise<void> {
     this.submit();

@@ -355,10 +355,10 @@ async function optimizeAt(
         for (const t of terms) t.dispose();
       } else {
         unread = { loss, terms, iteration };
-        // Between reports, wait for this step on the GPU: the queue never runs ahead of it (memory stays
-        // flat whatever reportEvery is), and the await lets Node run its signal handlers, so the abort
-        // check above sees a Ctrl-C within one step.
-        await ctx.sync();
+        // Between reports, pace the GPU: the queue never runs more than a step ahead (memory stays flat
+        // whatever reportEvery is), and the await lets Node run its signal handlers, so the abort check
+        // above sees a Ctrl-C within a step or two.
+        await ctx.pace();
       }
     }
     // Stopped between reports (aborted): the loss at the last step is the run's end, not the last report's.
