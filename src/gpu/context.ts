@@ -136,8 +136,10 @@ export class GpuContext {
       this.paced = this.device.queue.onSubmittedWorkDone();
       this.paced.catch(() => undefined); // a lost device is reported when awaited, or by the next read
       if (previous) await previous;
-      else await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    // A turn of the event loop even when the GPU was already done (an awaited settled promise is only a
+    // microtask): signals are handled in its poll phase, before this check-phase callback.
+    await new Promise((resolve) => setImmediate(resolve));
     this.throwIfFailed();
   }
 
