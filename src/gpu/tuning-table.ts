@@ -117,10 +117,16 @@ export const TUNING_TABLE: TuningTable = checkTable(tableJson);
 /** The device layer's look-up: the repo's table for these adapter ids. */
 export const lookupTuning = (ids: AdapterIds): TuningChoice => chooseTuning(TUNING_TABLE, ids);
 
-/** One table entry for a measured adapter (what the kit and the bench page write). */
+/**
+ * One table entry for a measured adapter (what the kit and the bench page write): its vendor, architecture and device
+ * (the card's model); the description (which often carries the driver's version) only where the device is empty, as
+ * browsers may leave it.
+ */
 export function tableEntry(ids: AdapterIds, ops: Partial<TuningOps>, source: string): TuningEntry {
   const match: Partial<AdapterIds> = {};
-  for (const f of ID_FIELDS) if (ids[f]) match[f] = ids[f];
+  for (const f of ['vendor', 'architecture', 'device'] as const) if (ids[f]) match[f] = ids[f];
+  if (!ids.device && ids.description) match.description = ids.description;
+  if (Object.keys(match).length === 0) throw new Error('tuning table: this adapter reports no vendor, architecture, device or description to match it by');
   return { match, source, ...ops };
 }
 
