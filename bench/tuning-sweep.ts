@@ -26,7 +26,7 @@ export interface SweepRow { op: 'gemm' | 'conv'; variant: string; shape: string;
 export interface SweepResult { entry: TuningEntry; rows: SweepRow[]; skipped: string[]; winners: Record<'gemm' | 'conv', { variant: string; meanGflops: number }> }
 
 export const gemmName = (t: GemmTileSpec): string => t.block
-  ? `block ${t.block.WM * t.R}x${t.block.WN * 4 * t.Q} of ${t.R}x${4 * t.Q} BK ${t.block.BK}`
+  ? `block ${t.block.WM * t.R}x${t.block.WN * 4 * t.Q} of ${t.R}x${4 * t.Q} BK ${t.block.BK}${t.block.subgroups ? ' subgroups' : ''}`
   : `register ${t.R}x${4 * t.Q}${t.U && t.U > 1 ? ` u${t.U}` : ''}${t.subgroupA ? ' subgroupA' : ''}`;
 const convName = (t: ConvTileSpec): string => `IL ${t.IL} G ${t.G} WG ${t.WG} PX ${t.PX ?? 4}`;
 
@@ -37,8 +37,10 @@ export function gemmVariants(quick = false): GemmTileSpec[] {
   // R x 4Q per invocation, WM x WN invocations.
   for (const [R, Q, WM, WN] of [[4, 1, 16, 16], [8, 1, 16, 16], [8, 1, 8, 16], [4, 2, 16, 8], [8, 2, 16, 16], [8, 2, 8, 8], [4, 1, 8, 8]]) {
     for (const BK of [8, 16, 32]) block.push({ R, Q, block: { WM, WN, BK } });
+    // Subgroups sharing A's reads (run where the device has one subgroup size dividing WN; else skipped, and listed).
+    if (R === 8) block.push({ R, Q, block: { WM, WN, BK: 16, subgroups: true } });
   }
-  return quick ? [register[0], block[1], { R: 4, Q: 2, block: { WM: 8, WN: 8, BK: 8 } }] : [...register, ...block];
+  return quick ? [register[0], block[1], { R: 4, Q: 2, block: { WM: 8, WN: 8, BK: 8 } }, { R: 8, Q: 1, block: { WM: 8, WN: 8, BK: 8, subgroups: true } }] : [...register, ...block];
 }
 
 export function convVariants(quick = false): ConvTileSpec[] {

@@ -58,6 +58,7 @@ function checkOp(op: keyof TuningOps, value: unknown, where: string): void {
       const b = v.block as Record<string, unknown>;
       if (typeof b !== 'object' || b === null || !positiveInt(b.WM) || !positiveInt(b.WN) || !positiveInt(b.BK)) throw bad('block needs WM, WN and BK, positive integers');
       if (v.subgroupA) throw bad('cannot combine block with subgroupA');
+      if (b.subgroups !== undefined && typeof b.subgroups !== 'boolean') throw bad('block.subgroups must be true or false');
     }
   } else {
     if (!positiveInt(v.IL) || !positiveInt(v.WG) || ![1, 2, 4, 8].includes(v.G as number)) throw bad('needs IL and WG (positive integers) and G (1, 2, 4 or 8)');

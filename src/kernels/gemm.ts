@@ -48,7 +48,9 @@ export interface StridedPlanes { S: number; H: number; W: number }
  * subgroupA: A's loads split among the 4 lanes of a subgroup and broadcast (R a multiple of 16; only where the
  * device's subgroups have exactly 4 lanes, made of consecutive invocations, as SwiftShader's SIMD lanes are).
  * block: the workgroup-memory kernel of hardware GPUs (gemm.wgsl BLOCK): WM x WN invocations of R x 4Q make a
- * (WM·R) x (WN·4Q) block of C, with BK k steps per double-buffered tile (U and subgroupA do not apply).
+ * (WM·R) x (WN·4Q) block of C, with BK k steps per double-buffered tile (U and subgroupA do not apply); with
+ * block.subgroups, a subgroup's lanes share one row group and its A reads (devices with one subgroup size S,
+ * S dividing WN, R/4 <= S).
  * The type lives with the tuning table (gpu/tuning-table.ts), which holds the GPUs' tiles.
  */
 export type GemmTile = GemmTileSpec;
@@ -144,7 +146,9 @@ function blockLines(tile: GemmTile, WG: number, BM4: number, BN4: number, BK: nu
     PREFETCH: [...range(LA).map((i) => `let pa${i} = loadA(aBase, k1, m4b, ${at(i)});`), ...range(LB).map((i) => `let pb${i} = loadB(bBase, k1, j4b, ${at(i)});`)].join('\n    '),
     PUT: [...range(LA).map((i) => `As[nxt * ${BK * BM4}u + ${at(i)}] = pa${i};`), ...range(LB).map((i) => `Bs[nxt * ${BK * BN4}u + ${at(i)}] = pb${i};`)].join('\n      '),
     SHARED_STEP: [
-      ...range(R / 4).map((i) => `let u${i} = As[a + ${i}u];`),
+      ...(tile.block!.subgroups
+        ? ['let s = As[a + aLane];', ...range(R / 4).map((i) => `let u${i} = subgroupBroadcast(s, ${i}u);`)]
+        : range(R / 4).map((i) => `let u${i} = As[a + ${i}u];`)),
       ...range(Q).map((q) => `let v${q} = Bs[b + ${q}u];`),
       each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`, '\n      '),
     ].join('\n      '),
@@ -162,6 +166,10 @@ function blockPlan(ctx: GpuContext, tile: GemmTile, Mp: number, N: number, Z: nu
   if ((BK * BM4) % WG || (BK * BN4) % WG) throw new Error(`gemm: ${name}: the ${BK * BM4} and ${BK * BN4} vec4s of a k tile must divide among the ${WG} invocations (${shape})`);
   if (WG > lim.maxComputeInvocationsPerWorkgroup || WG > lim.maxComputeWorkgroupSizeX) throw new Error(`gemm: ${name} needs ${WG} invocations per workgroup, over this device's ${Math.min(lim.maxComputeInvocationsPerWorkgroup, lim.maxComputeWorkgroupSizeX)} (${shape})`);
   if (bytes > lim.maxComputeWorkgroupStorageSize) throw new Error(`gemm: ${name} needs ${bytes} bytes of workgroup memory, over this device's ${lim.maxComputeWorkgroupStorageSize} (${shape})`);
+  if (tile.block!.subgroups) {
+    const S = ctx.gpu.subgroupSize;
+    if (!S || WN % S || tile.R / 4 > S) throw new Error(`gemm: ${name} with subgroups needs a device whose subgroups all have one size S (this one: ${S ?? 'none or varying'}) dividing WN = ${WN}, and R/4 <= S (${shape})`);
+  }
   const groups = [Math.ceil(N / 4 / BN4), Math.ceil(Mp / 4 / BM4), Z];
   if (groups.some((g) => g > lim.maxComputeWorkgroupsPerDimension)) throw new Error(`gemm: ${name} needs [${groups}] workgroups, over this device's ${lim.maxComputeWorkgroupsPerDimension} per dimension (${shape})`);
   return { WG, BM4, BN4, BK, WN, LA: (BK * BM4) / WG, LB: (BK * BN4) / WG, groups };
@@ -202,7 +210,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   if (tile.block) {
     const plan = blockPlan(ctx, tile, Mp, N, Z, shape);
     const defines = {
-      BLOCK: true, SUBGROUP_A: false, REMAINDER: false, WG: plan.WG, RB: tile.R / 4, Q: tile.Q, U: 1, WN: plan.WN, BK: plan.BK, BM4: plan.BM4, BN4: plan.BN4,
+      BLOCK: true, SUBGROUP_A: false, BLOCK_SUBGROUPS: !!tile.block.subgroups, ENABLE_SUBGROUPS: !!tile.block.subgroups, REMAINDER: false, WG: plan.WG, RB: tile.R / 4, Q: tile.Q, U: 1, WN: plan.WN, BK: plan.BK, BM4: plan.BM4, BN4: plan.BN4,
       ...variants, ...blockLines(tile, plan.WG, plan.BM4, plan.BN4, plan.BK, plan.LA, plan.LB), UNROLLED: '', STEP: '',
     };
     ctx.launch({ name: 'gemm', source, defines }, { buffers, uniforms: uniforms(0), workgroups: plan.groups as [number, number, number] });
@@ -211,7 +219,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   // subgroupA: whole subgroups of 4 column blocks (the extra blocks load clamped columns and store nothing).
   const columnBlocks = tile.subgroupA ? Math.ceil(N / (16 * tile.Q)) * 4 : Math.ceil(N / (4 * tile.Q));
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z, ctx.gpu.adapter.tuning === 'swiftshader' ? 16 : 4);
-  const defines = { BLOCK: false, WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, ...variants, ...tileLines(tile),
+  const defines = { BLOCK: false, BLOCK_SUBGROUPS: false, ENABLE_SUBGROUPS: !!tile.subgroupA, WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, ...variants, ...tileLines(tile),
     // The block kernel's placeholders (its branch is dropped, but every {{NAME}} needs a value).
     WN: 0, BK: 0, BM4: 0, BN4: 0, FIRST: '', PREFETCH: '', PUT: '', SHARED_STEP: '' };
   ctx.launch({ name: 'gemm', source, defines }, { buffers, uniforms: uniforms(columnBlocks), workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z] });

@@ -55,7 +55,13 @@
 // Mp and columns past N, and k past K, load zeros, so edge blocks need no other care; the stores check Mstore and N.
 // Dispatch: (ceil(N4 / BN4), ceil(Mp4 / BM4), Z), workgroup (WM·WN, 1, 1). Constants: WM, WN, BK, BM4, BN4, LA, LB.
 
-#if SUBGROUP_A
+// BLOCK_SUBGROUPS (where every subgroup has the same, known size S, S divides WN and R/4 <= S): the invocations' places
+// in the block follow their subgroups, (subgroup number g) · S + lane, g handed out by a workgroup counter, so the S
+// lanes of a subgroup share their rows; then per k step lane l reads A's vec4 l % (R/4) from workgroup memory and the
+// others get it by subgroupBroadcast, 1 read instead of R/4. By construction, not by assuming how a driver groups
+// invocations into subgroups.
+
+#if ENABLE_SUBGROUPS
 enable subgroups;
 #endif
 
@@ -88,6 +94,9 @@ const BM4 = {{BM4}}u;
 const BN4 = {{BN4}}u;
 var<workgroup> As: array<vec4f, 2u * BK * BM4>;
 var<workgroup> Bs: array<vec4f, 2u * BK * BN4>;
+#if BLOCK_SUBGROUPS
+var<workgroup> subgroupCounter: atomic<u32>;
+#endif
 
 // Vec4 e of the k0 tile: A's (k0 + e / BM4, m4b + e % BM4), B's (k0 + e / BN4, j4b + e % BN4); zeros outside.
 fn loadA(aBase: u32, k0: u32, m4b: u32, e: u32) -> vec4f {
@@ -104,15 +113,27 @@ fn loadB(bBase: u32, k0: u32, j4b: u32, e: u32) -> vec4f {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32
+#if BLOCK_SUBGROUPS
+  , @builtin(subgroup_invocation_id) sgLane: u32, @builtin(subgroup_size) sgSize: u32
+#endif
+) {
   let z = wid.z;
+#if BLOCK_SUBGROUPS
+  var slot = 0u;
+  if (sgLane == 0u) { slot = atomicAdd(&subgroupCounter, 1u); }
+  let place = subgroupBroadcast(slot, 0u) * sgSize + sgLane;
+  let aLane = sgLane % RB;
+#else
+  let place = lid;
+#endif
   let aBase = z * p.aStride;
   let bBase = z * p.bStride;
   let m4b = wid.y * BM4;
   let j4b = wid.x * BN4;
-  // This invocation's tile inside the block: rows (lid / WN)·R, vec4 columns (lid % WN)·Q.
-  let ra = (lid / WN) * RB;
-  let cb = (lid % WN) * Q;
+  // This invocation's tile inside the block: rows (place / WN)·R, vec4 columns (place % WN)·Q.
+  let ra = (place / WN) * RB;
+  let cb = (place % WN) * Q;
   {{DECLARE}}
   let tiles = (p.K + BK - 1u) / BK;
   // Tile 0 into buffer 0.

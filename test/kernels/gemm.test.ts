@@ -68,11 +68,14 @@ describeEachAdapter('gemm', (getCtx) => {
     // 32x64 of 4x8 with BK 8, 64x128 of 8x8. Every case is smaller than one block in some dimension (edge blocks), and
     // K = 1, 5, 37 leave part of the last k tile empty.
     { R: 8, Q: 1, block: { WM: 16, WN: 16, BK: 16 } }, { R: 4, Q: 1, block: { WM: 16, WN: 16, BK: 16 } },
-    { R: 4, Q: 2, block: { WM: 8, WN: 8, BK: 8 } }, { R: 8, Q: 2, block: { WM: 8, WN: 16, BK: 8 } }] as GemmTile[]) {
-    const blockName = tile.block ? `, block ${tile.block.WM * tile.R}x${tile.block.WN * 4 * tile.Q} BK ${tile.block.BK}` : '';
+    { R: 4, Q: 2, block: { WM: 8, WN: 8, BK: 8 } }, { R: 8, Q: 2, block: { WM: 8, WN: 16, BK: 8 } },
+    // Block tiles whose subgroups share A's reads (devices with one subgroup size: SwiftShader's 4).
+    { R: 8, Q: 1, block: { WM: 8, WN: 8, BK: 8, subgroups: true } }, { R: 16, Q: 1, block: { WM: 8, WN: 8, BK: 16, subgroups: true } }] as GemmTile[]) {
+    const blockName = tile.block ? `, block ${tile.block.WM * tile.R}x${tile.block.WN * 4 * tile.Q} BK ${tile.block.BK}${tile.block.subgroups ? ' with subgroups' : ''}` : '';
     it(`tile ${tile.R}x${4 * tile.Q}${tile.U ? ` unrolled ${tile.U}` : ''}${tile.subgroupA ? ', A through subgroups' : ''}${blockName}: every case matches the reference`, async (test) => {
       const ctx = await getCtx();
       if (tile.subgroupA && ctx.gpu.subgroupSize !== 4) test.skip();
+      if (tile.block?.subgroups && !ctx.gpu.subgroupSize) test.skip();
       gemmTuning.override = tile;
       try {
         for (const c of tile.block && ctx.gpu.adapter.kind === 'swiftshader' ? SWIFTSHADER_BLOCK_CASES : CASES) await run(c);
@@ -108,6 +111,8 @@ describeEachAdapter('gemm', (getCtx) => {
       [{ R: 4, Q: 1, block: { WM: 16, WN: 16, BK: 8 } }, /gemm: block 64x64 \(16x16 invocations of 4x4, BK 8\): the 128 and 128 vec4s of a k tile must divide among the 256 invocations/],
       [{ R: 8, Q: 4, block: { WM: 16, WN: 16, BK: 32 } }, /gemm: block 128x256 .* needs 98304 bytes of workgroup memory, over this device's \d+/],
       [{ R: 4, Q: 1, block: { WM: 64, WN: 32, BK: 64 } }, /gemm: block 256x128 .* needs 2048 invocations per workgroup, over this device's \d+/],
+      // Subgroups: none (llvmpipe), or more rows per invocation than a 4-lane subgroup shares (SwiftShader).
+      [{ R: 32, Q: 1, block: { WM: 4, WN: 16, BK: 8, subgroups: true } }, /gemm: block 128x64 .* with subgroups needs a device whose subgroups all have one size S \(this one: (none or varying|4)\) dividing WN = 16, and R\/4 <= S/],
     ] as const) {
       gemmTuning.override = tile;
       try {
