@@ -39,4 +39,4 @@ it.skipIf(!AVAILABLE_ADAPTERS.includes('llvmpipe'))('builds the kit and runs it 
   expect(entry?.gemm?.R).toBeGreaterThan(0);
   expect(readFileSync(join(out, 'tuning-sweep.txt'), 'utf8')).toMatch(/^winners: gemm .* conv IL \d/m);
   expect(readFileSync(join(out, 'weight-routes.txt'), 'utf8')).toMatch(/bwd-weight 16x16 512->512 .*direct: [\d.]+ ms.*gemm Z=auto: [\d.]+ ms/);
-}, 600_000);
+}, 900_000); // ~10 min on this shared 2-core machine under load
