@@ -1,6 +1,7 @@
 /**
  * gemm: a batch of Z matrix products C[z] = α A[z]ᵀ·B[z] (A stored k-major) with an optional epilogue of a
- * bias per row, an addend (a residual connection) and ReLU, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
+ * bias per row, an addend (a residual connection) and ReLU, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl),
+ * or on hardware GPUs (the 'gpu' routes) a block of such tiles sharing A and B through workgroup memory (gemm.wgsl BLOCK). It is the inner loop of the Winograd
  * convolution (conv2d-winograd.ts), of 1x1 and im2col / col2im convolutions (conv2d.ts), of the Gram matrices (gram.ts) and of
  * matmul where it has the rows for it (matmul.ts; matmul.wgsl stays the kernel for any shape, e.g. the classifier's GEMV).
  */
