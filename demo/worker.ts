@@ -3,7 +3,7 @@
  * analyze() off the page's thread, through the library API (src/index.ts). Only browser-safe modules are imported here (see
  * demo/vite.config.ts for the Node-only module the bundle leaves out).
  */
-import { createEngine, planStylize, NonFiniteLossError, type Engine, type ImageInput, type ModelName } from '../src/index.js';
+import { createEngine, planStylize, NonFiniteLossError, type Engine, type EngineOptions, type ImageInput, type ModelName } from '../src/index.js';
 import { fetchWeights } from './weights-cache.js';
 import { planarToRGBA, type FromWorker, type ModelChoice, type ToWorker } from './protocol.js';
 
@@ -31,9 +31,12 @@ async function weightsBytes(model: ModelName): Promise<Uint8Array> {
   return bytes;
 }
 
+/** The page's ?tuning= (set by 'init'; the library checks it and names a bad value). */
+let tuning: string | undefined;
+
 function engine(): Promise<Engine<ImageInput>> {
   if (!enginePromise) {
-    enginePromise = createEngine({ weights: { resnet50: () => weightsBytes('resnet50'), vgg19: () => weightsBytes('vgg19') } });
+    enginePromise = createEngine({ tuning: tuning as EngineOptions['tuning'], weights: { resnet50: () => weightsBytes('resnet50'), vgg19: () => weightsBytes('vgg19') } });
     enginePromise.then((e) => {
       e.context.device.lost.then((info) => post({ type: 'device-lost', reason: info.reason, message: info.message }));
     }, () => { enginePromise = null; });
@@ -131,9 +134,10 @@ port.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
     case 'init':
+      tuning = message.tuning || undefined;
       engine().then((e) => {
         const a = e.adapter;
-        post({ type: 'ready', adapter: { vendor: a.vendor, architecture: a.architecture, description: a.description, isCPU: a.isCPU } });
+        post({ type: 'ready', adapter: { vendor: a.vendor, architecture: a.architecture, description: a.description, isCPU: a.isCPU, tuning: a.tuning, tuningForced: a.tuningSource !== 'adapter' } });
       }, (e) => fail(e));
       break;
     case 'load':

@@ -4,7 +4,7 @@
  */
 import { describe } from 'vitest';
 import { getContext, type GpuContext } from '../src/gpu/context.js';
-import { listNodeAdapters, type AdapterChoice } from '../src/gpu/device.js';
+import { listNodeAdapters, tuningFromEnv, type AdapterChoice } from '../src/gpu/device.js';
 
 /** Mulberry32: a tiny seeded PRNG, so every test input is reproducible. */
 export function rng(seed: number): () => number {
@@ -85,15 +85,21 @@ const adapters = await listNodeAdapters();
 /** CPU adapters found here; kernel suites run on each (their shader compilers differ, so do their bugs). */
 export const AVAILABLE_ADAPTERS = adapters.map((a) => a.kind) as Exclude<AdapterChoice, 'auto'>[];
 
+/** SWAGPU_TUNING: the route family forced on every adapter (null: each adapter's own). */
+export const FORCED_TUNING = tuningFromEnv();
+
 /**
  * `describe` a suite once per available adapter, passing its context. Suites for absent adapters are
  * skipped with their name saying so. SWAGPU_TEST_ADAPTERS=llvmpipe,... restricts the set.
+ * With SWAGPU_TUNING=gpu every adapter runs the hardware-GPU routes (.ci/run's second pass: llvmpipe), and the
+ * suite's name says so: `gemm [llvmpipe, gpu routes]`.
  */
 export function describeEachAdapter(name: string, body: (getCtx: () => Promise<GpuContext>, adapter: string) => void): void {
   const only = process.env.SWAGPU_TEST_ADAPTERS?.split(',');
   for (const kind of ['gpu', 'llvmpipe', 'swiftshader'] as const) {
     const present = AVAILABLE_ADAPTERS.includes(kind) && (!only || only.includes(kind));
-    (present ? describe : describe.skip)(`${name} [${kind}${present ? '' : ': not available'}]`, () => body(() => getContext(kind), kind));
+    const routes = FORCED_TUNING && FORCED_TUNING !== kind ? `, ${FORCED_TUNING} routes` : '';
+    (present ? describe : describe.skip)(`${name} [${kind}${routes}${present ? '' : ': not available'}]`, () => body(() => getContext(kind), kind));
   }
 }
 

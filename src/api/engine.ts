@@ -5,7 +5,7 @@
  * URLs/bytes; node.ts: also file paths and the auto-fetched ResNet-50), so this file stays browser-safe.
  */
 import { createContext, type GpuContext } from '../gpu/context.js';
-import type { AdapterChoice, AdapterReport } from '../gpu/device.js';
+import type { AdapterChoice, AdapterReport, Tuning } from '../gpu/device.js';
 import type { LoadedWeights } from '../models/weights.js';
 import type { FeatureModel } from '../models/model.js';
 import { MODEL_NAMES, type ModelName } from '../models/model.js';
@@ -26,6 +26,11 @@ export type WeightsSource = string | URL | Uint8Array | ArrayBuffer | (() => Pro
 export interface EngineOptions {
   /** Node: which adapter ('auto' = gpu, then llvmpipe, then swiftshader; default SWAGPU_ADAPTER or auto). Browsers: ignored. */
   adapter?: AdapterChoice;
+  /**
+   * Force a route family ('gpu', 'llvmpipe', 'swiftshader': whose kernels and tiles run) on whatever adapter opens,
+   * e.g. the GPU routes on a CPU adapter to check them. Default: SWAGPU_TUNING in Node, else the adapter's own.
+   */
+  tuning?: Tuning;
   /** Run on an existing GpuContext instead of opening a device (dispose() then leaves the device alone). */
   context?: GpuContext;
   /** Weights per model. Node default: weights/ (ResNet-50 fetched on first use); browsers must give them. */
@@ -180,7 +185,7 @@ export class Engine<I> {
 
 /** Opens a device (or takes `options.context`) and returns an Engine reading inputs through `platform`. */
 export async function createEngineWith<I>(platform: Platform<I>, options: EngineOptions = {}): Promise<Engine<I>> {
-  const context = options.context ?? await createContext(options.adapter);
+  const context = options.context ?? await createContext(options.adapter, { tuning: options.tuning });
   return new Engine(context, platform, options, !options.context);
 }
 

@@ -18,6 +18,9 @@ export async function run(argv: string[]): Promise<number> {
     features: gpu.features.sort(),
     otherAdapters: others,
     selectedBy: process.env.SWAGPU_ADAPTER?.trim() ? `SWAGPU_ADAPTER=${process.env.SWAGPU_ADAPTER}` : 'auto (gpu > llvmpipe > swiftshader)',
+    /** The route family the kernels take, and what chose it (the adapter, or SWAGPU_TUNING). */
+    tuning: gpu.adapter.tuning,
+    tuningSource: gpu.adapter.tuningSource,
   };
   if (json) {
     console.log(JSON.stringify(report, null, 2));
@@ -26,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`adapter: ${a.kind} (${a.isCPU ? 'CPU/software' : 'GPU'}) via ${a.backend}, ${a.featureLevel} mode`);
     console.log(`  ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')}`);
     console.log(`  selected by ${report.selectedBy}`);
+    console.log(`routes: ${a.tuning} (${a.tuningSource === 'adapter' ? "the adapter's own" : `forced by ${a.tuningSource}`}); tuning table: ${a.table.entry ?? 'no entry matches, fallback'}`);
     console.log('limits:');
     for (const [k, v] of Object.entries(report.limits)) console.log(`  ${k.padEnd(44)} ${v}`);
     console.log(`features: ${report.features.join(', ') || 'none'}`);

@@ -7,7 +7,7 @@
  * out-of-memory errors are caught with error scopes around each submit and re-thrown, naming the
  * kernels of that submit, at the next launch, submit or read.
  */
-import { createGpu, getGpu, type AdapterChoice, type Gpu } from './device.js';
+import { createGpu, getGpu, tuningFromEnv, type AdapterChoice, type Gpu, type GpuOptions } from './device.js';
 import { BufferPool, fmtBytes } from './buffer-pool.js';
 import { preprocessWgsl, type Defines } from './preprocess.js';
 import { idleWait } from './idle-wait.js';
@@ -355,12 +355,12 @@ export class GpuContext {
 
 const contexts = new Map<string, Promise<GpuContext>>();
 
-/** The shared context for an adapter choice (one device per process and choice). */
-export function getContext(choice?: AdapterChoice): Promise<GpuContext> {
-  const key = choice ?? 'default';
+/** The shared context for an adapter choice and route family (one device per process, choice and family). */
+export function getContext(choice?: AdapterChoice, options: GpuOptions = {}): Promise<GpuContext> {
+  const key = `${choice ?? 'default'}/${options.tuning ?? tuningFromEnv() ?? 'own'}`;
   let ctx = contexts.get(key);
   if (!ctx) {
-    ctx = getGpu(choice).then((gpu) => new GpuContext(gpu));
+    ctx = getGpu(choice, options).then((gpu) => new GpuContext(gpu));
     contexts.set(key, ctx);
     ctx.catch(() => contexts.delete(key));
   }
@@ -368,6 +368,6 @@ export function getContext(choice?: AdapterChoice): Promise<GpuContext> {
 }
 
 /** A context on a fresh device of its own (tests that destroy their device use this). */
-export async function createContext(choice?: AdapterChoice): Promise<GpuContext> {
-  return new GpuContext(await createGpu(choice));
+export async function createContext(choice?: AdapterChoice, options: GpuOptions = {}): Promise<GpuContext> {
+  return new GpuContext(await createGpu(choice, options));
 }

@@ -7,10 +7,19 @@
  *   3. SwiftShader through Dawn's Vulkan backend — the slow CPU fallback Chromium uses.
  * Nothing has to be set by hand: the environment Mesa and the Vulkan loader read is set here,
  * before Dawn loads.
+ *
+ * The route family (AdapterReport.tuning) follows the adapter unless forced: SWAGPU_TUNING=gpu|llvmpipe|swiftshader
+ * in Node, `tuning` in createGpu's options anywhere (the demo passes its page's ?tuning=). Forcing 'gpu' on llvmpipe
+ * is how CI executes, here, every route a hardware GPU takes. The per-op choices of the 'gpu' family come from the
+ * tuning table (tuning-table.ts), matched against the adapter's vendor, architecture and description.
  */
+import { lookupTuning, type TuningChoice } from './tuning-table.js';
 
 export type AdapterKind = 'gpu' | 'llvmpipe' | 'swiftshader' | 'browser';
 export const NODE_ADAPTER_KINDS: readonly Exclude<AdapterKind, 'browser'>[] = ['gpu', 'llvmpipe', 'swiftshader'];
+/** A route family: whose measurements choose the kernels' routes and tiles. */
+export type Tuning = Exclude<AdapterKind, 'browser'>;
+export const TUNINGS: readonly Tuning[] = NODE_ADAPTER_KINDS;
 
 export interface AdapterReport {
   kind: AdapterKind;
@@ -26,7 +35,11 @@ export interface AdapterReport {
    * own kind; in a browser, 'swiftshader' where the adapter says it is SwiftShader (Chromium's does, in
    * `info.architecture`), else 'gpu'.
    */
-  tuning: Exclude<AdapterKind, 'browser'>;
+  tuning: Tuning;
+  /** What set `tuning`: 'adapter' (its own kind, as above), 'SWAGPU_TUNING' or 'option' (forced). */
+  tuningSource: 'adapter' | 'SWAGPU_TUNING' | 'option';
+  /** The tuning table's choices for this adapter (the 'gpu' family; tuning-table.ts): which entry matched, or the fallback. */
+  table: TuningChoice;
   featureLevel: 'core' | 'compatibility';
 }
 
@@ -97,21 +110,39 @@ async function loadDawn(): Promise<DawnModule> {
   return dawn;
 }
 
-function describe(adapter: GPUAdapter, kind: AdapterKind, backend: string, featureLevel: 'core' | 'compatibility'): AdapterReport {
+/** A route family named by `source` (an environment variable, an option, a URL query), checked: a clear error otherwise. */
+export function parseTuning(value: string, source: string): Tuning {
+  if ((TUNINGS as readonly string[]).includes(value)) return value as Tuning;
+  throw new Error(`${source}=${JSON.stringify(value)} is not a route family: use one of ${TUNINGS.join(', ')} (or leave it unset: the adapter's own)`);
+}
+
+/** SWAGPU_TUNING in Node (unset or empty: null, the adapter's own family). */
+export function tuningFromEnv(): Tuning | null {
+  const value = isNode ? process.env.SWAGPU_TUNING : undefined;
+  return value ? parseTuning(value, 'SWAGPU_TUNING') : null;
+}
+
+/** How a device's route family is chosen: forced to `tuning`, else the adapter's own. */
+export interface TuningOverride { tuning: Tuning | null; source: 'SWAGPU_TUNING' | 'option' }
+
+function describe(adapter: GPUAdapter, kind: AdapterKind, backend: string, featureLevel: 'core' | 'compatibility', force: TuningOverride | null = null): AdapterReport {
   const info = adapter.info;
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
   const software = /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/.test(text);
   const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const own: Tuning = kind !== 'browser' ? kind : info.architecture === 'swiftshader' ? 'swiftshader' : 'gpu';
+  const ids = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
   return {
-    kind, backend, featureLevel,
-    vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+    kind, backend, featureLevel, ...ids,
     isCPU: software || fallback,
-    tuning: kind !== 'browser' ? kind : info.architecture === 'swiftshader' ? 'swiftshader' : 'gpu',
+    tuning: force?.tuning ?? own,
+    tuningSource: force?.tuning ? force.source : 'adapter',
+    table: lookupTuning(ids),
   };
 }
 
 /** Try one Node adapter kind; null when this machine does not have it. */
-async function requestNodeAdapter(kind: Exclude<AdapterKind, 'browser'>): Promise<{ adapter: GPUAdapter; report: AdapterReport } | null> {
+async function requestNodeAdapter(kind: Exclude<AdapterKind, 'browser'>, force: TuningOverride | null = null): Promise<{ adapter: GPUAdapter; report: AdapterReport } | null> {
   const dawnModule = await loadDawn();
   // Keep every Dawn instance alive for the life of the process: when one is garbage-collected, the
   // devices opened from it go with it and the process crashes inside Dawn.
@@ -125,29 +156,30 @@ async function requestNodeAdapter(kind: Exclude<AdapterKind, 'browser'>): Promis
       const gl = create(['backend=opengl']);
       const adapter = await quietDriver(() => gl.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions));
       if (!adapter) return null;
-      const report = describe(adapter, kind, 'opengl', 'compatibility');
+      const report = describe(adapter, kind, 'opengl', 'compatibility', force);
       return /llvmpipe/.test(report.device + report.description) ? { adapter, report } : null;
     }
     if (kind === 'swiftshader') {
       const vk = create(['backend=vulkan', 'adapter=SwiftShader']);
       const adapter = await quietDriver(() => vk.requestAdapter());
-      return adapter ? { adapter, report: describe(adapter, kind, 'vulkan', 'core') } : null;
+      return adapter ? { adapter, report: describe(adapter, kind, 'vulkan', 'core', force) } : null;
     }
     const vk = create(['backend=vulkan']);
     const adapter = await quietDriver(() => vk.requestAdapter({ powerPreference: 'high-performance' }));
     if (!adapter) return null;
-    const report = describe(adapter, kind, 'vulkan', 'core');
+    const report = describe(adapter, kind, 'vulkan', 'core', force);
     return report.isCPU ? null : { adapter, report };
   } catch {
     return null; // Dawn throws when a backend or named adapter is absent
   }
 }
 
-/** Which Node adapters this machine has, in preference order. */
+/** Which Node adapters this machine has, in preference order (their route family as SWAGPU_TUNING leaves it). */
 export async function listNodeAdapters(): Promise<AdapterReport[]> {
   const found: AdapterReport[] = [];
+  const force: TuningOverride = { tuning: tuningFromEnv(), source: 'SWAGPU_TUNING' };
   for (const kind of NODE_ADAPTER_KINDS) {
-    const r = await requestNodeAdapter(kind);
+    const r = await requestNodeAdapter(kind, force);
     if (r) found.push(r.report);
   }
   return found;
@@ -188,21 +220,32 @@ function choiceFromEnv(): AdapterChoice {
   throw new Error(`SWAGPU_ADAPTER=${value} is not one of auto, ${NODE_ADAPTER_KINDS.join(', ')}`);
 }
 
+export interface GpuOptions {
+  /** Force a route family on whatever adapter opens (default: SWAGPU_TUNING in Node, else the adapter's own). */
+  tuning?: Tuning | null;
+}
+
+/** The override a createGpu call applies: its option, else SWAGPU_TUNING (read, and checked, at every call). */
+function overrideOf(options: GpuOptions): TuningOverride {
+  return options.tuning ? { tuning: parseTuning(options.tuning, 'tuning'), source: 'option' } : { tuning: tuningFromEnv(), source: 'SWAGPU_TUNING' };
+}
+
 /**
  * Open a device. `choice` defaults to SWAGPU_ADAPTER or 'auto' (first of gpu, llvmpipe, swiftshader).
- * Throws with installation advice when nothing is available.
+ * Throws with installation advice when nothing is available, and names a bad SWAGPU_TUNING or `tuning`.
  */
-export async function createGpu(choice: AdapterChoice = choiceFromEnv()): Promise<Gpu> {
+export async function createGpu(choice: AdapterChoice = choiceFromEnv(), options: GpuOptions = {}): Promise<Gpu> {
+  const force = overrideOf(options);
   if (!isNode) {
     const nav = (globalThis as { navigator?: Navigator }).navigator;
     if (!nav?.gpu) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing).');
     const adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) throw new Error('WebGPU is present but no adapter was found (navigator.gpu.requestAdapter() returned null).');
-    return openDevice(adapter, describe(adapter, 'browser', 'browser', 'core'));
+    return openDevice(adapter, describe(adapter, 'browser', 'browser', 'core', force));
   }
   const kinds = choice === 'auto' ? NODE_ADAPTER_KINDS : [choice];
   for (const kind of kinds) {
-    const r = await requestNodeAdapter(kind);
+    const r = await requestNodeAdapter(kind, force);
     if (r) return openDevice(r.adapter, r.report);
   }
   if (choice === 'auto') throw new Error(INSTALL_HINT);
@@ -214,13 +257,14 @@ export async function createGpu(choice: AdapterChoice = choiceFromEnv()): Promis
 
 const shared = new Map<string, Promise<Gpu>>();
 
-/** One device per process and adapter choice, shared by everything that asks. */
-export function getGpu(choice: AdapterChoice = choiceFromEnv()): Promise<Gpu> {
-  let gpu = shared.get(choice);
+/** One device per process, adapter choice and route family, shared by everything that asks. */
+export function getGpu(choice: AdapterChoice = choiceFromEnv(), options: GpuOptions = {}): Promise<Gpu> {
+  const key = `${choice}/${overrideOf(options).tuning ?? 'own'}`;
+  let gpu = shared.get(key);
   if (!gpu) {
-    gpu = createGpu(choice);
-    shared.set(choice, gpu);
-    gpu.catch(() => shared.delete(choice));
+    gpu = createGpu(choice, options);
+    shared.set(key, gpu);
+    gpu.catch(() => shared.delete(key));
   }
   return gpu;
 }

@@ -59,11 +59,14 @@ export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fus
  * (see bench/RESULTS.md): 8 channel groups everywhere; SwiftShader interleaves lanes (IL 4: neighbouring
  * lanes read neighbouring addresses); llvmpipe gains from 8 pixels per invocation, ~1.5x forward and
  * 1.2-1.5x backward-input (re-measured on a quiet machine: the earlier "no gain" backward was load noise).
+ * Hardware GPUs take the tuning table's tile (src/gpu/tuning-table.json, filled by bench/gpu-kit.sh).
  */
 export function convTile(ctx: GpuContext): ConvTile {
   if (convTuning.override) return convTuning.override;
-  if (ctx.gpu.adapter.tuning === 'swiftshader') return { IL: 4, G: 8, WG: 64, PX: 4 };
-  return { IL: 1, G: 8, WG: 64, PX: 8 };
+  const tuning = ctx.gpu.adapter.tuning;
+  if (tuning === 'swiftshader') return { IL: 4, G: 8, WG: 64, PX: 4 };
+  // Hardware GPUs: the tuning table's choice for this card (its fallback where no entry matches).
+  return tuning === 'gpu' ? ctx.gpu.adapter.table.conv : { IL: 1, G: 8, WG: 64, PX: 8 };
 }
 
 const shapeOf = (s: readonly number[]): string => `[${s.join(',')}]`;

@@ -1,11 +1,13 @@
 /**
  * gemm: a batch of Z matrix products C[z] = α A[z]ᵀ·B[z] (A stored k-major) with an optional epilogue of a
- * bias per row, an addend (a residual connection) and ReLU, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl). It is the inner loop of the Winograd
+ * bias per row, an addend (a residual connection) and ReLU, on a register tile of R rows × 4·Q columns chosen per adapter (gemm.wgsl),
+ * or on hardware GPUs (the 'gpu' routes) a block of such tiles sharing A and B through workgroup memory (gemm.wgsl BLOCK). It is the inner loop of the Winograd
  * convolution (conv2d-winograd.ts), of 1x1 and im2col / col2im convolutions (conv2d.ts), of the Gram matrices (gram.ts) and of
  * matmul where it has the rows for it (matmul.ts; matmul.wgsl stays the kernel for any shape, e.g. the classifier's GEMV).
  */
 import source from './gemm.wgsl';
 import type { GpuContext } from '../gpu/context.js';
+import type { GemmTileSpec } from '../gpu/tuning-table.js';
 import { uniformBlock } from './launch.js';
 
 export interface GemmArgs {
@@ -46,8 +48,13 @@ export interface StridedPlanes { S: number; H: number; W: number }
  * Register tile: R rows (a multiple of 4) × Q vec4 columns per invocation; U k steps per loop iteration (default 1);
  * subgroupA: A's loads split among the 4 lanes of a subgroup and broadcast (R a multiple of 16; only where the
  * device's subgroups have exactly 4 lanes, made of consecutive invocations, as SwiftShader's SIMD lanes are).
+ * block: the workgroup-memory kernel of hardware GPUs (gemm.wgsl BLOCK): WM x WN invocations of R x 4Q make a
+ * (WM·R) x (WN·4Q) block of C, with BK k steps per double-buffered tile (U and subgroupA do not apply); with
+ * block.subgroups, a subgroup's lanes share one row group and its A reads (devices with one subgroup size S,
+ * S dividing WN, R/4 <= S).
+ * The type lives with the tuning table (gpu/tuning-table.ts), which holds the GPUs' tiles.
  */
-export interface GemmTile { R: number; Q: number; U?: number; subgroupA?: boolean }
+export type GemmTile = GemmTileSpec;
 
 /** Set by benches: a tile to use instead of the adapter's (null in normal use), workgroup size (0: gemmWorkgroup's choice). */
 export const gemmTuning: { override: GemmTile | null; WG: number } = { override: null, WG: 0 };
@@ -75,13 +82,15 @@ export function gemmWorkgroup(invocations: number, Z: number, minGroups = 4): nu
  * accumulator lane, so a longer iteration shares that cost among more FMAs), and where its subgroups are its 4 SIMD
  * lanes, 32 x 8 with A's loads shared among them (subgroupA: 16 gathered floats per 256 FMAs per lane where 16 x 16
  * gathers 32; 1.1-1.3x at the 1x1 and Winograd shapes); hardware GPUs (unmeasured) 8 x 16, the smallest
- * register footprint. The tile's R also sets Mp, the padded rows of every A layout (gemmRows).
+ * register footprint. Hardware GPUs: the tuning table's tile (src/gpu/tuning-table.json; unknown cards its fallback,
+ * a 128 x 64 block of 8 x 4 per invocation). The tile's R also sets Mp, the padded rows of every A layout (gemmRows).
  */
 export function gemmTile(ctx: GpuContext): GemmTile {
   if (gemmTuning.override) return gemmTuning.override;
   const kind = ctx.gpu.adapter.tuning;
   if (kind === 'swiftshader') return ctx.gpu.subgroupSize === 4 ? { R: 32, Q: 2, U: 4, subgroupA: true } : { R: 16, Q: 4, U: 4 };
-  return kind === 'llvmpipe' ? { R: 32, Q: 4 } : { R: 8, Q: 4 };
+  // Hardware GPUs: the tuning table's choice for this card (a block tile in its fallback), bench/gpu-kit.sh measures.
+  return kind === 'llvmpipe' ? { R: 32, Q: 4 } : ctx.gpu.adapter.table.gemm;
 }
 
 /**
@@ -92,6 +101,7 @@ export function gemmTile(ctx: GpuContext): GemmTile {
  * column blocks ran 0.6x 16 x 16.)
  */
 function launchTile(tile: GemmTile, N: number): GemmTile {
+  if (tile.block) return tile;
   const blocks = Math.ceil(N / (4 * tile.Q));
   if (!tile.subgroupA || blocks % 4 === 0 || blocks >= 16) return tile;
   return { R: tile.R / 2, Q: tile.Q * 2, U: tile.U };
@@ -122,6 +132,50 @@ function tileLines({ R, Q, U = 1, subgroupA = false }: GemmTile): Record<string,
   };
 }
 
+/**
+ * The block kernel's lines: FIRST (tile 0 into buffer 0), PREFETCH (the next tile's LA + LB vec4s into registers),
+ * PUT (those into the other buffer), SHARED_STEP (one k step from workgroup memory), DECLARE and STORE as above.
+ */
+function blockLines(tile: GemmTile, WG: number, BM4: number, BN4: number, BK: number, LA: number, LB: number): Record<string, string> {
+  const { R, Q } = tile;
+  const each = (f: (r: number, q: number) => string, sep = '\n  ') => Array.from({ length: R }, (_, r) => Array.from({ length: Q }, (_, q) => f(r, q))).flat().join(sep);
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const at = (i: number) => `lid + ${i * WG}u`;
+  return {
+    DECLARE: each((r, q) => `var c${r}_${q} = vec4f(0.0);`),
+    FIRST: [...range(LA).map((i) => `As[${at(i)}] = loadA(aBase, 0u, m4b, ${at(i)});`), ...range(LB).map((i) => `Bs[${at(i)}] = loadB(bBase, 0u, j4b, ${at(i)});`)].join('\n  '),
+    PREFETCH: [...range(LA).map((i) => `let pa${i} = loadA(aBase, k1, m4b, ${at(i)});`), ...range(LB).map((i) => `let pb${i} = loadB(bBase, k1, j4b, ${at(i)});`)].join('\n    '),
+    PUT: [...range(LA).map((i) => `As[nxt * ${BK * BM4}u + ${at(i)}] = pa${i};`), ...range(LB).map((i) => `Bs[nxt * ${BK * BN4}u + ${at(i)}] = pb${i};`)].join('\n      '),
+    SHARED_STEP: [
+      ...(tile.block!.subgroups
+        ? ['let s = As[a + aLane];', ...range(R / 4).map((i) => `let u${i} = subgroupBroadcast(s, ${i}u);`)]
+        : range(R / 4).map((i) => `let u${i} = As[a + ${i}u];`)),
+      ...range(Q).map((q) => `let v${q} = Bs[b + ${q}u];`),
+      each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`, '\n      '),
+    ].join('\n      '),
+    STORE: each((r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
+  };
+}
+
+/** The block kernel's shape and what it needs of the device, checked: a clear error naming the limit otherwise. */
+function blockPlan(ctx: GpuContext, tile: GemmTile, Mp: number, N: number, Z: number, shape: string) {
+  const { WM, WN, BK } = tile.block!;
+  const WG = WM * WN, BM4 = (WM * tile.R) / 4, BN4 = WN * tile.Q;
+  const name = `block ${WM * tile.R}x${4 * BN4} (${WM}x${WN} invocations of ${tile.R}x${4 * tile.Q}, BK ${BK})`;
+  const bytes = 2 * BK * (BM4 + BN4) * 16;
+  const lim = ctx.limits;
+  if ((BK * BM4) % WG || (BK * BN4) % WG) throw new Error(`gemm: ${name}: the ${BK * BM4} and ${BK * BN4} vec4s of a k tile must divide among the ${WG} invocations (${shape})`);
+  if (WG > lim.maxComputeInvocationsPerWorkgroup || WG > lim.maxComputeWorkgroupSizeX) throw new Error(`gemm: ${name} needs ${WG} invocations per workgroup, over this device's ${Math.min(lim.maxComputeInvocationsPerWorkgroup, lim.maxComputeWorkgroupSizeX)} (${shape})`);
+  if (bytes > lim.maxComputeWorkgroupStorageSize) throw new Error(`gemm: ${name} needs ${bytes} bytes of workgroup memory, over this device's ${lim.maxComputeWorkgroupStorageSize} (${shape})`);
+  if (tile.block!.subgroups) {
+    const S = ctx.gpu.subgroupSize;
+    if (!S || WN % S || tile.R / 4 > S) throw new Error(`gemm: ${name} with subgroups needs a device whose subgroups all have one size S (this one: ${S ?? 'none or varying'}) dividing WN = ${WN}, and R/4 <= S (${shape})`);
+  }
+  const groups = [Math.ceil(N / 4 / BN4), Math.ceil(Mp / 4 / BM4), Z];
+  if (groups.some((g) => g > lim.maxComputeWorkgroupsPerDimension)) throw new Error(`gemm: ${name} needs [${groups}] workgroups, over this device's ${lim.maxComputeWorkgroupsPerDimension} per dimension (${shape})`);
+  return { WG, BM4, BN4, BK, WN, LA: (BK * BM4) / WG, LB: (BK * BN4) / WG, groups };
+}
+
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false, cPlanes: planes = null } = args;
   const tile = launchTile(gemmTile(ctx), N);
@@ -148,20 +202,26 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   for (const [what, elements, buffer] of bindings) {
     if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
   }
+  const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
+  const uniforms = (columnBlocks: number) => uniformBlock([
+    ...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha },
+    ...[planes?.S ?? 1, planes?.H ?? 0, planes?.W ?? 0, outW].map((u32) => ({ u32 })),
+  ]);
+  const variants = { BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes, BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length };
+  if (tile.block) {
+    const plan = blockPlan(ctx, tile, Mp, N, Z, shape);
+    const defines = {
+      BLOCK: true, SUBGROUP_A: false, BLOCK_SUBGROUPS: !!tile.block.subgroups, ENABLE_SUBGROUPS: !!tile.block.subgroups, REMAINDER: false, WG: plan.WG, RB: tile.R / 4, Q: tile.Q, U: 1, WN: plan.WN, BK: plan.BK, BM4: plan.BM4, BN4: plan.BN4,
+      ...variants, ...blockLines(tile, plan.WG, plan.BM4, plan.BN4, plan.BK, plan.LA, plan.LB), UNROLLED: '', STEP: '',
+    };
+    ctx.launch({ name: 'gemm', source, defines }, { buffers, uniforms: uniforms(0), workgroups: plan.groups as [number, number, number] });
+    return;
+  }
   // subgroupA: whole subgroups of 4 column blocks (the extra blocks load clamped columns and store nothing).
   const columnBlocks = tile.subgroupA ? Math.ceil(N / (16 * tile.Q)) * 4 : Math.ceil(N / (4 * tile.Q));
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z, ctx.gpu.adapter.tuning === 'swiftshader' ? 16 : 4);
-  const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
-  const defines = {
-    WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, BIAS: !!bias, ADDEND: !!addend, RELU: relu, C_PLANES: !!planes,
-    BINDING_ADDEND: buffers.length - 1, BINDING_C: buffers.length, ...tileLines(tile),
-  };
-  ctx.launch({ name: 'gemm', source, defines }, {
-    buffers,
-    uniforms: uniformBlock([
-      ...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha },
-      ...[planes?.S ?? 1, planes?.H ?? 0, planes?.W ?? 0, outW].map((u32) => ({ u32 })),
-    ]),
-    workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z],
-  });
+  const defines = { BLOCK: false, BLOCK_SUBGROUPS: false, ENABLE_SUBGROUPS: !!tile.subgroupA, WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, ...variants, ...tileLines(tile),
+    // The block kernel's placeholders (its branch is dropped, but every {{NAME}} needs a value).
+    WN: 0, BK: 0, BM4: 0, BN4: 0, FIRST: '', PREFETCH: '', PUT: '', SHARED_STEP: '' };
+  ctx.launch({ name: 'gemm', source, defines }, { buffers, uniforms: uniforms(columnBlocks), workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z] });
 }

@@ -44,7 +44,24 @@
 // floats per 256 FMAs) ran 1.1-1.3x the 16 x 16 one without subgroups.
 // Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES, REMAINDER (U > 1: the K % U last steps), SUBGROUP_A.
 
-#if SUBGROUP_A
+// The block kernel (BLOCK: hardware GPUs, the 'gpu' routes; the layout, epilogue and store are the same): a workgroup
+// of WM x WN invocations computes a BM x BN block of C (BM = WM·R rows, BN = WN·4Q columns), each invocation its R x 4Q
+// register tile. Per BK k steps the workgroup loads A's BK x BM and B's BK x BN tiles from storage as vec4s (LA and LB
+// per invocation, consecutive invocations reading consecutive vec4s: coalesced), into workgroup memory, and every
+// invocation reads its R/4 + Q vec4s per k step from there (siboehm's kernels as wgpu-mm ports them, tfjs's
+// matmul_packed). Double-buffered: the next tile is loaded into registers (PREFETCH) before the FMAs on the current
+// one and written to the other buffer after them, so the storage loads' latency hides behind the FMAs and one
+// barrier per tile suffices (a buffer is rewritten only after the barrier that ends the tile that read it). Rows past
+// Mp and columns past N, and k past K, load zeros, so edge blocks need no other care; the stores check Mstore and N.
+// Dispatch: (ceil(N4 / BN4), ceil(Mp4 / BM4), Z), workgroup (WM·WN, 1, 1). Constants: WM, WN, BK, BM4, BN4, LA, LB.
+
+// BLOCK_SUBGROUPS (where every subgroup has the same, known size S, S divides WN and R/4 <= S): the invocations' places
+// in the block follow their subgroups, (subgroup number g) · S + lane, g handed out by a workgroup counter, so the S
+// lanes of a subgroup share their rows; then per k step lane l reads A's vec4 l % (R/4) from workgroup memory and the
+// others get it by subgroupBroadcast, 1 read instead of R/4. By construction, not by assuming how a driver groups
+// invocations into subgroups.
+
+#if ENABLE_SUBGROUPS
 enable subgroups;
 #endif
 
@@ -69,6 +86,84 @@ const WG = {{WG}}u;
 const RB = {{RB}}u;
 const Q = {{Q}}u;
 const U = {{U}}u;
+
+#if BLOCK
+const WN = {{WN}}u;
+const BK = {{BK}}u;
+const BM4 = {{BM4}}u;
+const BN4 = {{BN4}}u;
+var<workgroup> As: array<vec4f, 2u * BK * BM4>;
+var<workgroup> Bs: array<vec4f, 2u * BK * BN4>;
+#if BLOCK_SUBGROUPS
+var<workgroup> subgroupCounter: atomic<u32>;
+#endif
+
+// Vec4 e of the k0 tile: A's (k0 + e / BM4, m4b + e % BM4), B's (k0 + e / BN4, j4b + e % BN4); zeros outside.
+fn loadA(aBase: u32, k0: u32, m4b: u32, e: u32) -> vec4f {
+  let k = k0 + e / BM4;
+  let m4 = m4b + e % BM4;
+  if (k >= p.K || m4 >= p.Mp4) { return vec4f(0.0); }
+  return A[aBase + k * p.Mp4 + m4];
+}
+fn loadB(bBase: u32, k0: u32, j4b: u32, e: u32) -> vec4f {
+  let k = k0 + e / BN4;
+  let j = j4b + e % BN4;
+  if (k >= p.K || j >= p.N4) { return vec4f(0.0); }
+  return B[bBase + k * p.N4 + j];
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32
+#if BLOCK_SUBGROUPS
+  , @builtin(subgroup_invocation_id) sgLane: u32, @builtin(subgroup_size) sgSize: u32
+#endif
+) {
+  let z = wid.z;
+#if BLOCK_SUBGROUPS
+  var slot = 0u;
+  if (sgLane == 0u) { slot = atomicAdd(&subgroupCounter, 1u); }
+  let place = subgroupBroadcast(slot, 0u) * sgSize + sgLane;
+  let aLane = sgLane % RB;
+#else
+  let place = lid;
+#endif
+  let aBase = z * p.aStride;
+  let bBase = z * p.bStride;
+  let m4b = wid.y * BM4;
+  let j4b = wid.x * BN4;
+  // This invocation's tile inside the block: rows (place / WN)·R, vec4 columns (place % WN)·Q.
+  let ra = (place / WN) * RB;
+  let cb = (place % WN) * Q;
+  {{DECLARE}}
+  let tiles = (p.K + BK - 1u) / BK;
+  // Tile 0 into buffer 0.
+  {{FIRST}}
+  workgroupBarrier();
+  for (var t = 0u; t < tiles; t++) {
+    let cur = (t & 1u);
+    let k1 = (t + 1u) * BK;
+    let more = t + 1u < tiles;
+    // The next tile's loads, issued before the FMAs on this one (their values are only needed after them).
+    {{PREFETCH}}
+    let aOff = cur * BK * BM4 + ra;
+    let bOff = cur * BK * BN4 + cb;
+    for (var kk = 0u; kk < BK; kk++) {
+      let a = aOff + kk * BM4;
+      let b = bOff + kk * BN4;
+      {{SHARED_STEP}}
+    }
+    if (more) {
+      let nxt = 1u - cur;
+      {{PUT}}
+    }
+    workgroupBarrier();
+  }
+  let m0 = (m4b + ra) * 4u;
+  let j0 = j4b + cb;
+  let cBase = z * p.cStride;
+  {{STORE}}
+}
+#else
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u
@@ -108,6 +203,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let cBase = z * p.cStride;
   {{STORE}}
 }
+#endif
 
 // Row m0 + r, vec4 column j0 + q: α, bias, the addend (a residual connection), ReLU, and stored unless
 // past Mstore or N.

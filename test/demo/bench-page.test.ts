@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from 'vite';
 import type { Browser } from 'puppeteer';
 import { buildAndServe, hasChromium, hasResnetWeights, launch, openPage, waitForState } from './browser.js';
+import { checkTable, matchEntry, type TuningTable } from '../../src/gpu/tuning-table.js';
 
 interface Row { name: string; shape: string; ms: number; minMs: number; maxMs: number; runs: number; gflops: number | null; gbps: number | null; peerMs: number | null; speedup: number | null; dispatches?: number; peakBytes?: number }
 interface Report { adapter: string; tuning: string; peakGflops: number; timer: string; peer: string | null; skipped: string[]; error?: string; results: Row[] }
@@ -38,6 +39,25 @@ describe.skipIf(!hasChromium)('demo/bench.html', () => {
     expect(state, `${report?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
     return { page, problems, report };
   }
+
+  it('?sweep: the tuning sweep with the GPU routes writes the table with this adapter\'s entry, offered as tuning-table.json', async () => {
+    const { page, problems, log } = await openPage(browsers[0]);
+    await page.goto(`${url}bench.html?sweep&quick=1`, { waitUntil: 'load' });
+    const state = await waitForState(page, ['done', 'error'], 600_000);
+    const sweep = await page.evaluate(() => (window as unknown as { swagpuSweep: unknown }).swagpuSweep) as { table: TuningTable; error?: string; rows: Array<{ gflops: number }> };
+    expect(state, `${sweep?.error ?? ''}\n${log.slice(-20).join('\n')}`).toBe('done');
+    const table = checkTable(sweep.table);
+    const ids = await page.evaluate(async () => {
+      const info = (await navigator.gpu.requestAdapter())!.info;
+      return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+    });
+    expect(matchEntry(table, ids)?.source).toMatch(/^tuning sweep .* on browser \(browser\): gemm .* GFLOP\/s, conv IL \d/);
+    for (const r of sweep.rows) expect(positive(r.gflops)).toBe(true);
+    // The page shows the same table and a download link for it.
+    expect(JSON.parse(await page.$eval('#sweep-json', (el) => el.textContent ?? ''))).toEqual(sweep.table);
+    expect(await page.$eval('#sweep-download', (a) => [(a as HTMLAnchorElement).hidden, (a as HTMLAnchorElement).download, (a as HTMLAnchorElement).href.slice(0, 5)])).toEqual([false, 'tuning-table.json', 'blob:']);
+    expect(problems).toEqual({ console: [], page: [], requests: [] });
+  }, 600_000);
 
   it('runs the chosen kernel cases on WebGPU (SwiftShader) and reports peak, timer and timings', async () => {
     const { page, problems, report } = await runPage('runs=1&quick=1', 'mse bwd 64x64x64,conv2d 1x1 fwd 56x56 256->64');

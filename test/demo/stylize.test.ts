@@ -182,4 +182,36 @@ describe.skipIf(!hasChromium || !hasResnetWeights)('demo page on WebGPU (SwiftSh
     expect(await page.$eval('#lost-message', (el) => (el as HTMLElement).hidden)).toBe(true);
     noProblems();
   }, 180_000);
+
+  // The hardware-GPU routes (the tuning table's block-tiled gemm, ...) in the browser, forced on SwiftShader by the
+  // page's ?tuning=gpu, which the page passes down to the library (createEngine's `tuning`).
+  it('with ?tuning=gpu runs the GPU routes: the adapter says so, and a 48 px run lowers the loss', async () => {
+    const forced = await openPage(browser);
+    await forced.page.goto(`${url}?tuning=gpu`, { waitUntil: 'load' });
+    expect(await waitForState(forced.page, ['ready', 'error', 'no-webgpu'], 150_000), describeProblems(forced.problems, forced.log)).toBe('ready');
+    expect(await forced.page.evaluate(() => (window as unknown as { swagpuDemo: { tuning: string } }).swagpuDemo.tuning)).toBe('gpu');
+    expect(await forced.page.$eval('#adapter', (el) => el.textContent)).toContain('gpu routes forced (?tuning=)');
+    await setField(forced.page, 'preset', PRESET);
+    await setField(forced.page, 'size', '48');
+    await setField(forced.page, 'iterations', '2');
+    await setField(forced.page, 'reportEvery', '1');
+    await setField(forced.page, 'compare', false);
+    await forced.page.click('#run');
+    expect(await waitForState(forced.page, ['done', 'error', 'lost'], 500_000), describeProblems(forced.problems, forced.log)).toBe('done');
+    const series = (await losses(forced.page))[0];
+    expect(series.length).toBe(2);
+    expect(series.every(Number.isFinite)).toBe(true);
+    expect(series[1], `losses ${series}`).toBeLessThan(series[0]);
+    await forced.page.screenshot({ path: artifact('demo-gpu-routes.png') as `${string}.png` });
+    expect(forced.problems).toEqual({ console: [], page: [], requests: [] });
+    await forced.page.close();
+  }, 600_000);
+
+  it('refuses ?tuning=fast, naming the value', async () => {
+    const bad = await openPage(browser);
+    await bad.page.goto(`${url}?tuning=fast`, { waitUntil: 'load' });
+    expect(await waitForState(bad.page, ['ready', 'error', 'no-webgpu'], 60_000)).toBe('error');
+    expect(await bad.page.evaluate(() => document.body.textContent)).toContain('tuning="fast" is not a route family: use one of gpu, llvmpipe, swiftshader');
+    await bad.page.close();
+  }, 90_000);
 });

@@ -15,16 +15,18 @@ describe('adapters', () => {
     expect(kinds).toContain('llvmpipe');
     expect(kinds).toContain('swiftshader');
     for (const a of found.filter((x) => x.kind !== 'gpu')) expect(a.isCPU).toBe(true);
-    for (const a of found) expect(a.tuning).toBe(a.kind); // in Node each adapter's own measurements pick its routes
+    // In Node each adapter's own measurements pick its routes (unless SWAGPU_TUNING forces a family on all of them).
+    for (const a of found) expect(a.tuning).toBe(process.env.SWAGPU_TUNING || a.kind);
     expect(found.find((a) => a.kind === 'llvmpipe')!.backend).toBe('opengl');
   });
 
   it('`swagpu info --json` reports the chosen adapter, its limits and the others, with no env set by hand', async () => {
     const env = { ...process.env };
-    for (const k of ['SWAGPU_ADAPTER', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES', 'EGL_PLATFORM']) delete env[k];
+    for (const k of ['SWAGPU_ADAPTER', 'SWAGPU_TUNING', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES', 'EGL_PLATFORM']) delete env[k];
     const { stdout } = await run('node', ['bin/swagpu.js', 'info', '--json'], { env });
     const info = JSON.parse(stdout);
     expect(['gpu', 'llvmpipe']).toContain(info.adapter.kind);
+    expect([info.tuning, info.tuningSource]).toEqual([info.adapter.kind, 'adapter']);
     expect(info.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
     expect(info.otherAdapters.map((a: { kind: string }) => a.kind)).toContain('swiftshader');
   });

@@ -25,6 +25,12 @@ const CASES: Case[] = [
   { name: 'C as 7x11 planes, stride 3 (3x4 columns), rows stored < M', K: 5, M: 9, N: 12, Mstore: 4, cPlanes: { S: 3, H: 7, W: 11 } },
 ];
 
+// SwiftShader compiles a block kernel of 256 invocations for tens of seconds: there the block tiles run the cases
+// with the edges (odd K, rows and columns short of a block, a batch with its own A, alpha, bias, ReLU; the store is
+// the register tiles' own, tested there);
+// llvmpipe, and the forced-GPU pass (SWAGPU_TUNING=gpu, where the table's block tile is the default), run them all.
+const SWIFTSHADER_BLOCK_CASES = CASES.filter((_, i) => [0, 2].includes(i));
+
 describeEachAdapter('gemm', (getCtx) => {
   const run = async (c: Case) => {
     const ctx = await getCtx();
@@ -57,13 +63,22 @@ describeEachAdapter('gemm', (getCtx) => {
   // U > 1: K steps unrolled in the loop, the cases' K (1, 4, 5, 6, 7, 9, 13, 19, 21, 33, 37, 64) cover remainders 0-3.
   // subgroupA (devices with 4-lane subgroups: SwiftShader): cases with 4·k column blocks, with more than 16 padded
   // to whole subgroups, and narrower ones that run the R/2 x 2Q tile instead.
-  for (const tile of [{ R: 8, Q: 4 }, { R: 16, Q: 4 }, { R: 32, Q: 4 }, { R: 4, Q: 2 }, { R: 16, Q: 8 }, { R: 16, Q: 4, U: 4 }, { R: 8, Q: 2, U: 3 }, { R: 32, Q: 2, U: 4, subgroupA: true }, { R: 16, Q: 1, U: 3, subgroupA: true }] as GemmTile[]) {
-    it(`tile ${tile.R}x${4 * tile.Q}${tile.U ? ` unrolled ${tile.U}` : ''}${tile.subgroupA ? ', A through subgroups' : ''}: every case matches the reference`, async (test) => {
+  for (const tile of [{ R: 8, Q: 4 }, { R: 16, Q: 4 }, { R: 32, Q: 4 }, { R: 4, Q: 2 }, { R: 16, Q: 8 }, { R: 16, Q: 4, U: 4 }, { R: 8, Q: 2, U: 3 }, { R: 32, Q: 2, U: 4, subgroupA: true }, { R: 16, Q: 1, U: 3, subgroupA: true },
+    // Block tiles (workgroup memory, double-buffered; the 'gpu' routes): the table's fallback 128x64 of 8x4, 64x64 of 4x4,
+    // 32x64 of 4x8 with BK 8, 64x128 of 8x8. Every case is smaller than one block in some dimension (edge blocks), and
+    // K = 1, 5, 37 leave part of the last k tile empty.
+    { R: 8, Q: 1, block: { WM: 16, WN: 16, BK: 16 } }, { R: 4, Q: 1, block: { WM: 16, WN: 16, BK: 16 } },
+    { R: 4, Q: 2, block: { WM: 8, WN: 8, BK: 8 } }, { R: 8, Q: 2, block: { WM: 8, WN: 16, BK: 8 } },
+    // Block tiles whose subgroups share A's reads (devices with one subgroup size: SwiftShader's 4).
+    { R: 8, Q: 1, block: { WM: 8, WN: 8, BK: 8, subgroups: true } }, { R: 16, Q: 1, block: { WM: 8, WN: 8, BK: 16, subgroups: true } }] as GemmTile[]) {
+    const blockName = tile.block ? `, block ${tile.block.WM * tile.R}x${tile.block.WN * 4 * tile.Q} BK ${tile.block.BK}${tile.block.subgroups ? ' with subgroups' : ''}` : '';
+    it(`tile ${tile.R}x${4 * tile.Q}${tile.U ? ` unrolled ${tile.U}` : ''}${tile.subgroupA ? ', A through subgroups' : ''}${blockName}: every case matches the reference`, async (test) => {
       const ctx = await getCtx();
       if (tile.subgroupA && ctx.gpu.subgroupSize !== 4) test.skip();
+      if (tile.block?.subgroups && !ctx.gpu.subgroupSize) test.skip();
       gemmTuning.override = tile;
       try {
-        for (const c of CASES) await run(c);
+        for (const c of tile.block && ctx.gpu.adapter.kind === 'swiftshader' ? SWIFTSHADER_BLOCK_CASES : CASES) await run(c);
       } finally {
         gemmTuning.override = null;
       }
@@ -87,6 +102,21 @@ describeEachAdapter('gemm', (getCtx) => {
       gemmTuning.override = tile;
       try {
         expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 64 })).toThrow(/gemm: tile \d+x\d+ shares A's loads among 4-lane subgroups/);
+      } finally {
+        gemmTuning.override = null;
+      }
+    }
+    // Block tiles the device cannot run, or whose k tile does not divide among the invocations.
+    for (const [tile, message] of [
+      [{ R: 4, Q: 1, block: { WM: 16, WN: 16, BK: 8 } }, /gemm: block 64x64 \(16x16 invocations of 4x4, BK 8\): the 128 and 128 vec4s of a k tile must divide among the 256 invocations/],
+      [{ R: 8, Q: 4, block: { WM: 16, WN: 16, BK: 32 } }, /gemm: block 128x256 .* needs 98304 bytes of workgroup memory, over this device's \d+/],
+      [{ R: 4, Q: 1, block: { WM: 64, WN: 32, BK: 64 } }, /gemm: block 256x128 .* needs 2048 invocations per workgroup, over this device's \d+/],
+      // Subgroups: none (llvmpipe), or more rows per invocation than a 4-lane subgroup shares (SwiftShader).
+      [{ R: 32, Q: 1, block: { WM: 4, WN: 16, BK: 8, subgroups: true } }, /gemm: block 128x64 .* with subgroups needs a device whose subgroups all have one size S \(this one: (none or varying|4)\) dividing WN = 16, and R\/4 <= S/],
+    ] as const) {
+      gemmTuning.override = tile;
+      try {
+        expect(() => gemm(ctx, { a: big, b: big, c: big, K: 4, M: 8, N: 64 })).toThrow(message);
       } finally {
         gemmTuning.override = null;
       }

@@ -64,7 +64,7 @@ describeEachAdapter('im2col', (getCtx) => {
   it('applies only where outH·outW is a multiple of 4 and the patch matrix fits the scratch limits', async () => {
     const ctx = await getCtx();
     const geo = (x: number[], w: number[], stride: number, padding: number) => conv2dGeometry({ inShape: x, weightShape: w, stride, padding });
-    expect(im2colApplies(ctx, geo([1, 3, 224, 224], [64, 3, 7, 7], 2, 3))).toBe(ctx.gpu.adapter.kind !== 'llvmpipe'); // the stem
+    expect(im2colApplies(ctx, geo([1, 3, 224, 224], [64, 3, 7, 7], 2, 3))).toBe(ctx.gpu.adapter.tuning !== 'llvmpipe'); // the stem
     expect(im2colApplies(ctx, geo([1, 64, 56, 56], [128, 64, 3, 3], 2, 1))).toBe(true); // a strided 3x3: 28x28 out
     expect(im2colApplies(ctx, geo([1, 3, 37, 29], [8, 3, 7, 7], 2, 3))).toBe(false); // 19x15 out
     expect(im2colApplies(ctx, geo([1, 64, 16, 16], [64, 64, 1, 1], 1, 0))).toBe(false); // 1x1: the pointwise route
