@@ -34,9 +34,13 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --mask FILE            region r of the mask (k-th darkest colour) takes the r-th --style
   --save-every N         write intermediate PNGs next to --out
   --report-every N       read the loss back every N iterations (default 10)
-  --json                 print a JSON summary at the end`;
+  --max-memory MiB       GPU memory budget: recompute activations (checkpoints) to stay under it (default: unlimited)
+  --json                 print a JSON summary at the end (with peakBytes: the pooled GPU memory peak, weights included)`;
 
-export async function run(argv: string[]): Promise<number> {
+/** The flags as stylize options, handed to another command (batch) instead of running: `parsed(options, flags)`. */
+export type ParsedStylizeFlags = (options: StylizeOptions<NodeImageInput>, values: Record<string, string | boolean | string[] | undefined>) => Promise<number>;
+
+export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
@@ -51,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
         json: { type: 'boolean' }, help: { type: 'boolean' },
         'style-blend': { type: 'string' }, 'style-scale': { type: 'string' }, 'original-colors': { type: 'boolean' },
         'match-style-colors': { type: 'boolean' }, scales: { type: 'string' }, 'min-size': { type: 'string' }, mask: { type: 'string' },
+        'max-memory': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -105,11 +110,13 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--model ${options.model} does not fit preset ${preset.name} (its layers are ${preset.model}'s); choose --preset ${options.model === 'vgg19' ? 'vgg19' : 'resnet50-swag'}`);
     }
     if (values.init) options.init = values.init as string;
-    await checkWritable(out);
+    if (values['max-memory']) options.maxMemory = positiveInt('--max-memory', values['max-memory'] as string, 1 << 24);
+    if (!parsed) await checkWritable(out);
   } catch (error) {
     console.error(`swagpu stylize: ${(error as Error).message}`);
     return 2;
   }
+  if (parsed) return parsed(options, values);
 
   const engine = await createEngine({ weights: values.weights ? { [options.model ?? PRESETS[options.preset!].model]: values.weights as string } : undefined, log: (l) => console.error(`swagpu: ${l}`) });
   let iterations = options.iterations ?? 0;
