@@ -241,7 +241,7 @@ export interface MemoryPlan {
  * k, and none at all besides the taps (whole stretches between taps recomputed). Recomputing costs one
  * more forward pass whatever the plan, so the plan with the lowest estimated peak is the one taken.
  */
-function bestPlan(model: ModelName, width: number, height: number, run: RunShape): { checkpoints: string[]; estimate: MemoryEstimate } {
+export function bestPlan(model: ModelName, width: number, height: number, run: RunShape): { checkpoints: string[]; estimate: MemoryEstimate } {
   const taps = unitMemory(model, 1, 1).map((u) => u.tap);
   let best: { checkpoints: string[]; estimate: MemoryEstimate } | null = null;
   for (let k = 1; k <= taps.length; k++) {

@@ -1,6 +1,6 @@
 // Activation recomputation (engine/checkpoint.ts) keeps the objective exact: the first loss and the image
 // gradient of the SWAG objective on ResNet-50 (real weights) and of Gatys' on VGG-19 (seeded random weights)
-// are the same floats with and without recomputation, for a plan with a checkpoint after every unit and one
+// are the same floats with and without recomputation (the gradient to float summation order), for a plan with a checkpoint after every unit and one
 // with none besides the taps (whole stages recomputed). Recomputation also frees: at 96 px the evaluation's
 // pooled peak is lower with it.
 import { describe, expect, it } from 'vitest';
@@ -30,6 +30,17 @@ async function firstEvaluation(ctx: GpuContext, model: FeatureModel, preset: str
   return values;
 }
 
+/**
+ * The recomputed values are the same floats, but a tap read by the loss and by the next segment sums its
+ * two gradients in another order (inside the segment's backward, then with the loss's), so the image
+ * gradient may differ in the last bits: measured 5.8e-8 on gradients of 0.078 (7e-7 relative).
+ */
+function expectSameGradient(got: Float32Array, want: Float32Array): void {
+  const scale = Math.max(...want.map(Math.abs));
+  const worst = Math.max(...got.map((v, i) => Math.abs(v - want[i])));
+  expect(worst / scale, `max |Δ| ${worst} of max |g| ${scale}`).toBeLessThan(1e-5);
+}
+
 describe(`activation recomputation [${fastestAdapter()}]`, () => {
   it('ResNet-50 (SWAG preset): the same first loss and gradient with and without recomputation', async () => {
     const ctx = await getContext(fastestAdapter());
@@ -40,10 +51,7 @@ describe(`activation recomputation [${fastestAdapter()}]`, () => {
       const re = await firstEvaluation(ctx, net, 'resnet50-swag', 96, checkpoints);
       expect(re.loss, `checkpoints ${checkpoints.length}`).toBe(plain.loss);
       expect(Number.isFinite(re.loss)).toBe(true);
-      const scale = Math.max(...plain.grad.map(Math.abs));
-      const worst = Math.max(...re.grad.map((v, i) => Math.abs(v - plain.grad[i])));
-      const same = re.grad.filter((v, i) => v === plain.grad[i]).length;
-      console.log(`checkpoints ${checkpoints.length}: max |dgrad| ${worst} of ${scale}, ${same}/${re.grad.length} identical, peak ${re.peak} vs ${plain.peak}`);
+      expectSameGradient(re.grad, plain.grad);
       expect(re.peak, `peak with ${checkpoints.length} checkpoints`).toBeLessThan(plain.peak);
     }
     expect(plain.grad.some((v) => v !== 0)).toBe(true);
@@ -56,7 +64,7 @@ describe(`activation recomputation [${fastestAdapter()}]`, () => {
     for (const checkpoints of [['pool1', 'relu3_2'], []]) {
       const re = await firstEvaluation(ctx, net, 'vgg19', 48, checkpoints);
       expect(re.loss).toBe(plain.loss);
-      expect(re.grad).toEqual(plain.grad);
+      expectSameGradient(re.grad, plain.grad);
     }
     expect(plain.grad.some((v) => v !== 0)).toBe(true);
   }, 120_000);
