@@ -69,6 +69,9 @@ export function checkModelFits(model: ModelName, width: number, height: number, 
 export interface UnitMemory { tap: string; saved: number; output: number; input: number; backward: number }
 
 const f32 = (elements: number) => sizeClass(elements * 4);
+/** Kernel temporaries (Winograd tiles, im2col / col2im patch matrices) exist only up to 128 MiB; past that the direct kernel runs. */
+const SCRATCH_CAP = 128 * 2 ** 20;
+const scratch = (...elements: number[]) => (elements.every((e) => e * 4 <= SCRATCH_CAP) ? elements.reduce((a, e) => a + f32(e), 0) : 0);
 const half = (n: number) => Math.floor((n - 1) / 2) + 1;
 
 /** The units of `model` for a width × height input, in network order. */
@@ -96,7 +99,7 @@ export function unitMemory(model: ModelName, width: number, height: number): Uni
       } else {
         const out = f32(layer * h * w);
         // 3x3 convs run as Winograd F(2x2,3x3) where it fits: transformed input and products (4x the tiles).
-        push(`relu${block}_${conv++}`, [out], layer, 2 * f32(4 * Math.max(c, layer) * h * w));
+        push(`relu${block}_${conv++}`, [out], layer, scratch(4 * c * h * w, 4 * layer * h * w));
       }
     }
     return units;
@@ -105,7 +108,7 @@ export function unitMemory(model: ModelName, width: number, height: number): Uni
   const sh = half(h), sw = half(w);
   const stem = f32(64 * sh * sw);
   // The 7x7/2 stem's input gradient goes through col2im: a patch-gradient matrix of 3·49 x outH·outW.
-  const stemScratch = f32(3 * 49 * sh * sw);
+  const stemScratch = scratch(3 * 49 * sh * sw);
   h = sh; w = sw;
   push('stem', [stem], 64, stemScratch);
   RESNET50_STAGES.forEach(({ blocks, width: mid }, k) => {
@@ -121,7 +124,7 @@ export function unitMemory(model: ModelName, width: number, height: number): Uni
         tensors.push(f32(out * h * w)); // shortcut conv
       }
       tensors.push(f32(mid * h * w), f32(mid * h * w), f32(out * h * w));
-      push(`stage${k + 1}_block${i + 1}`, tensors, out, 2 * f32(4 * mid * h * w));
+      push(`stage${k + 1}_block${i + 1}`, tensors, out, scratch(4 * mid * h * w, 4 * mid * h * w));
     }
   });
   return units;
