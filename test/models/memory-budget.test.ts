@@ -9,7 +9,8 @@
 //   peak drops and the first loss is the same.
 // - A budget too small even with recomputation is refused before any GPU work, naming the estimate,
 //   the budget and the largest size that fits, and that size is accepted.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { memoryTable } from '../../src/models/memory-table.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/node.js';
 import { bestPlan, estimatePeak, largestFittingSize, largestSizeWithin, planMemory, runShapeOf, weightBytes } from '../../src/models/memory.js';
@@ -21,6 +22,10 @@ const MiB = 2 ** 20;
 const swag = (m = 10) => runShapeOf('resnet50', { ...getPreset('resnet50-swag'), lbfgsHistory: m });
 
 describe('memory plan (no GPU)', () => {
+  it("README's memory table is what the accounting computes", () => {
+    expect(readFileSync('README.md', 'utf8')).toContain(memoryTable());
+  });
+
   it('no recomputation when the plain estimate fits or there is no budget; checkpoints when it does not', () => {
     const run = swag();
     const plain = estimatePeak('resnet50', 512, 512, run, null).bytes;
