@@ -10,7 +10,7 @@
 // - A budget too small even with recomputation is refused before any GPU work, naming the estimate,
 //   the budget and the largest size that fits, and that size is accepted.
 import { existsSync, readFileSync } from 'node:fs';
-import { memoryTable } from '../../src/models/memory-table.js';
+import { memoryTable } from '../../src/api/memory-table.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/node.js';
 import { bestPlan, estimatePeak, largestFittingSize, largestSizeWithin, planMemory, runShapeOf, weightBytes } from '../../src/models/memory.js';

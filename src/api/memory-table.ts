@@ -4,7 +4,7 @@
  * the --max-memory check uses). test/models/memory-budget.test.ts checks the README against this.
  */
 import { getPreset } from '../style/presets.js';
-import { largestSizeWithin, runShapeOf } from './memory.js';
+import { largestSizeWithin, runShapeOf } from '../models/memory.js';
 
 export const TABLE_BUDGETS_GIB = [2, 4, 8, 16] as const;
 
