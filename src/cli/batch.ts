@@ -123,7 +123,7 @@ async function runBatch(
       const eta = Number.isFinite(item.etaSeconds) ? `, ETA ${fmtSeconds(item.etaSeconds)}` : '';
       const what = status === 'done' ? `wrote ${pathOf(item.name)} (${item.result!.seconds.toFixed(1)} s)` : status === 'skipped' ? `skipped ${item.name} (${pathOf(item.name)} exists; --force redoes it)`
         : status === 'interrupted' ? `interrupted at ${item.name} (not written)` : `failed ${item.name}: ${error}`;
-      if (!json || status === 'failed') console.error(`[${item.index}/${item.total}] ${what}${eta}`);
+      console.error(`[${item.index}/${item.total}] ${what}${eta}`);
       results.push({
         content: item.content, style: item.style, out: pathOf(item.name), status, ...(error ? { error } : {}),
         ...(item.result ? { seconds: item.result.seconds, loss: item.result.loss, peakBytes: item.result.peakBytes, iterations: item.result.iterations } : {}),

@@ -147,7 +147,7 @@ export function createObjective(
       return spec.styleLayers.map((t) => ops.gram(smoothNormalised(f.get(t)!, smoothing(t))));
     };
     const grams = (s: WeightedStyle) => options.styleCache
-      ? options.styleCache.grams(s.image, `${model.name}:${JSON.stringify(spec)}`, compute(s)) : compute(s)();
+      ? options.styleCache.grams(s.image, `${model.name}:${JSON.stringify([spec.styleLayers, spec.smoothing, spec.smoothLayers, spec.temperature])}`, compute(s)) : compute(s)();
     const used = regions ? styles : styles.filter((s) => s.weight > 0);
     const perStyle = used.map(grams);
     const style: Tensor[][] = [];
