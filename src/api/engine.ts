@@ -110,11 +110,12 @@ export class Engine<I> {
     const mask = options.mask === undefined ? undefined : await this.platform.readImage(options.mask, exact, 'mask');
     // Every activation is one GPU buffer (kernels band only the bindings): fail here, naming the size that fits.
     const limit = this.context.pool.maxBufferSize;
-    checkModelFits(plan.model, content.width, content.height, limit, 'output');
-    styles.forEach((s, i) => checkModelFits(plan.model, s.image.width, s.image.height, limit, styles.length > 1 ? `style ${i + 1}` : 'style'));
-    // The memory plan: recompute activations when the estimate is over the budget; fail naming the size that fits.
+    // The memory plan: recompute activations when the estimate is over the budget; over it even then, fail naming
+    // the largest size that fits both the budget and maxBufferSize (so this check comes first).
     const budgetBytes = options.maxMemory === undefined ? null : Math.floor(options.maxMemory * 2 ** 20);
     const memory = planMemory(plan.model, content.width, content.height, runShapeOf(plan.model, plan.recipe), budgetBytes ?? undefined, limit);
+    checkModelFits(plan.model, content.width, content.height, limit, 'output');
+    styles.forEach((s, i) => checkModelFits(plan.model, s.image.width, s.image.height, limit, styles.length > 1 ? `style ${i + 1}` : 'style'));
     const pool = this.context.pool.stats;
     pool.peakBytes = pool.bytesInUse; // this call's peak (the weights count: they are loaded, or load, below)
     const net = await this.loadModel(plan.model, plan.pooling);
