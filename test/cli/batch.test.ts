@@ -5,6 +5,7 @@
 //   written, the exit code is 1;
 // - resume: a second run skips every pair already written (their files untouched), --force redoes them;
 // - no temporary file is left behind (outputs are written to a temp file and renamed);
+// - stylize --json reports peakBytes and the memory plan (--max-memory under the plain estimate recomputes);
 // - library: each style's Grams are computed once for all its contents, and a batch pair's image is the
 //   same floats as a single stylize call of that pair (the shared targets change nothing).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { swagpu } from './run.js';
 import { createEngine } from '../../src/node.js';
 import { StyleCache } from '../../src/style/style-cache.js';
 import type { BatchItem } from '../../src/api/batch.js';
+import { bestPlan, estimatePeak, runShapeOf } from '../../src/models/memory.js';
+import { getPreset } from '../../src/style/presets.js';
 
 const hasWeights = existsSync('weights/resnet50-keras.safetensors');
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-batch-'));
@@ -64,6 +67,24 @@ describe.skipIf(!hasWeights)('swagpu batch', () => {
     const bad = await swagpu(['batch', contentDir, styleDir, '--out-dir', outDir, '--iters', 'many']);
     expect([bad.code, /--iters/.test(bad.stderr)]).toEqual([2, true]);
   }, 60_000);
+});
+
+describe.skipIf(!hasWeights)('swagpu stylize --json --max-memory', () => {
+  it('reports peakBytes and the memory plan; a budget under the plain estimate recomputes, within the budget', async () => {
+    const run = runShapeOf('resnet50', getPreset('resnet50-swag'));
+    const plain = estimatePeak('resnet50', 48, 48, run, null).bytes;
+    const budgetMiB = Math.floor((plain - 1) / 2 ** 20);
+    expect(bestPlan('resnet50', 48, 48, run).estimate.bytes).toBeLessThanOrEqual(budgetMiB * 2 ** 20);
+    const out = join(dir, 'budget.png');
+    const r = await swagpu(['stylize', '--content', 'assets/images/content/chelsea.png', '--size', '48', '--square', '--iters', '2', '--max-memory', String(budgetMiB), '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { peakBytes: number; memory: { estimatedBytes: number; budgetBytes: number; checkpoints: string[] | null } };
+    expect(summary.memory.budgetBytes).toBe(budgetMiB * 2 ** 20);
+    expect(summary.memory.checkpoints?.length).toBeGreaterThan(0);
+    expect(summary.peakBytes).toBeGreaterThan(112 * 2 ** 20); // the weights are in the pool
+    expect(summary.peakBytes).toBeLessThanOrEqual(summary.memory.estimatedBytes);
+    expect(existsSync(out)).toBe(true);
+  }, 180_000);
 });
 
 describe.skipIf(!hasWeights)('engine.batch', () => {
