@@ -6,7 +6,7 @@
  * so a killed batch never leaves a truncated PNG that a resume would take for done. An image that cannot
  * be read is reported and its pairs skipped; the exit code is then 1, after every other pair ran.
  */
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { checkWritable, saveImage } from '../io/image.js';
 import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.js';
@@ -21,7 +21,7 @@ const USAGE = `usage: swagpu batch CONTENT_DIR STYLE_DIR --out-dir D [--force] [
   --force         redo pairs whose output already exists (default: skip them, so a batch resumes)
   --json          print the results as JSON: [{content, style, out, status, error?, seconds, loss, peakBytes}]
   Every 'swagpu stylize' option applies to each pair (--size, --iters, --preset, --max-memory, ...),
-  except --content, --style, --out, --mask and --save-every. Images: ${'.png .jpg .jpeg .webp .gif .tif .tiff .avif'}.`;
+  except --content, --style, --out, --mask and --save-every. Images: .png .jpg .jpeg .webp .gif .tif .tiff .avif.`;
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 
@@ -86,7 +86,6 @@ async function runBatch(
   let contents, styles;
   try {
     [contents, styles] = [await listImages(contentDir, 'CONTENT_DIR'), await listImages(styleDir, 'STYLE_DIR')];
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(outDir, { recursive: true }).catch((error: Error) => { throw new UsageError(`--out-dir ${outDir}: ${error.message}`); });
     await checkWritable(join(outDir, 'x.png'));
   } catch (error) {
