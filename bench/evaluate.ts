@@ -60,6 +60,8 @@ export interface Evaluation {
   model: FeatureModel;
   preset: Preset;
   size: number;
+  /** Recomputed activations from these checkpoints (engine/checkpoint.ts); null: all kept. */
+  checkpoints: string[] | null;
   /** Records forward + losses + backward into x.grad; the caller syncs. */
   run(): void;
   /** The last loss, read back (for a sanity check: finite). */
@@ -72,15 +74,15 @@ export interface Evaluation {
  * size×size image from the embedded default pair (src/style/objective.ts, as stylize uses it), and
  * return one evaluation to time.
  */
-export function styleEvaluation(ctx: GpuContext, model: FeatureModel, size: number): Evaluation {
+export function styleEvaluation(ctx: GpuContext, model: FeatureModel, size: number, checkpoints: string[] | null = null): Evaluation {
   const preset = model.name === 'resnet50' ? RESNET50_SWAG : VGG19_GATYS;
   const content = defaultContent(size, size);
-  const objective = createObjective(ctx, model, content, defaultStyle(size, size), preset);
+  const objective = createObjective(ctx, model, content, defaultStyle(size, size), preset, { checkpoints });
   const x = keep(imageTensor(ctx, content, 'image', true));
   let last: { loss: Tensor; terms: Tensor[] } | null = null;
   const drop = () => { if (last) for (const t of [last.loss, ...last.terms]) t.dispose(); };
   return {
-    model, preset, size,
+    model, preset, size, checkpoints,
     run: () => { drop(); last = objective.evaluate(x); },
     loss: async () => (last ? (await last.loss.read())[0] : NaN),
     dispose: () => {
@@ -130,7 +132,7 @@ export async function timeEvaluation(ctx: GpuContext, ev: Evaluation, runs: numb
     t = await timeGpu(ctx, ev.run, runs, 0, timer);
   }
   return {
-    name: `${ev.model.name} eval`, shape: `${ev.size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
+    name: `${ev.model.name} eval${ev.checkpoints ? ' recomputed' : ''}`, shape: `${ev.size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
     peerMs, speedup: peerMs ? peerMs / t.ms : null, dispatches, peakBytes,
   };
 }

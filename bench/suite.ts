@@ -9,6 +9,8 @@ import { loadModel, type ModelName } from '../src/models/load.js';
 import type { FeatureModel } from '../src/models/model.js';
 import { kernelCases, matchesOnly, timeKernelCase } from './kernels.js';
 import { randomVgg19, styleEvaluation, timeEvaluation } from './evaluate.js';
+import { bestPlan, runShapeOf } from '../src/models/memory.js';
+import { RESNET50_SWAG, VGG19_GATYS } from '../src/style/presets.js';
 import { measurePeak } from './peak.js';
 import { measureNativePeak } from './native-peak.js';
 import { tfjsPeer } from './peer-tfjs-node.js';
@@ -113,7 +115,9 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   const evalRuns = opts.runs ?? (opts.quick ? 3 : 5);
   for (const modelName of ['resnet50', 'vgg19'] as ModelName[]) {
     const wanted = sizes.filter((s) => matchesOnly(opts.only, `${modelName} eval`, `${s}px`));
-    if (wanted.length === 0) continue;
+    const size = sizes[sizes.length - 1];
+    const recompute = matchesOnly(opts.only, `${modelName} eval recomputed`, `${size}px`);
+    if (wanted.length === 0 && !recompute) continue;
     const model = await benchModel(ctx, modelName);
     for (const size of wanted) {
       const ev = styleEvaluation(ctx, model, size);
@@ -126,6 +130,16 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
         peerRun?.dispose();
         ev.dispose();
       }
+    }
+    // The same evaluation with recomputed activations (the lowest-peak checkpoint plan of models/memory.ts) at
+    // the largest size: its peak bytes against the row above, and what the extra forward pass costs.
+    if (!recompute) continue;
+    const preset = modelName === 'resnet50' ? RESNET50_SWAG : VGG19_GATYS;
+    const ev = styleEvaluation(ctx, model, size, bestPlan(modelName, size, size, runShapeOf(modelName, preset)).checkpoints);
+    try {
+      emit(await timeEvaluation(ctx, ev, evalRuns, timer, null));
+    } finally {
+      ev.dispose();
     }
   }
   return {

@@ -42,6 +42,8 @@ let runId = 0;
 let currentRun = { id: -1, jobs: [] as RunJob[], iterations: 0 };
 const sources: Record<Slot, Source> = { content: { kind: 'default', slot: 'content' }, style: { kind: 'default', slot: 'style' } };
 let targetSlot: Slot = 'content';
+/** Content images chosen together with the first (several files at once): one result per content, in a grid. */
+let moreContents: Source[] = [];
 let vggAvailable = false;
 /** Sizes of the weights files the server has (weights/index.json), when it says. */
 const weightsBytes = new Map<string, number>();
@@ -142,6 +144,7 @@ function onSettingsChanged(event: Event): void {
 
 function setSource(slot: Slot, source: Source): void {
   sources[slot] = source;
+  if (slot === 'content') moreContents = [];
   $(`name-${slot}`).textContent = source.kind === 'file' ? source.name : 'default';
   drawThumbnail($<HTMLCanvasElement>(`thumb-${slot}`), source);
 }
@@ -151,6 +154,16 @@ async function acceptFile(slot: Slot, file: File | null): Promise<void> {
   try {
     setSource(slot, await decodeImage(file, file.name || 'pasted image'));
     showError(null);
+  } catch (e) {
+    showError((e as Error).message);
+  }
+}
+
+async function acceptMoreContents(files: File[]): Promise<void> {
+  try {
+    moreContents = await Promise.all(files.map((f) => decodeImage(f, f.name)));
+    const first = sources.content;
+    $('name-content').textContent = `${first.kind === 'file' ? first.name : 'default'} + ${moreContents.length} more`;
   } catch (e) {
     showError((e as Error).message);
   }
@@ -176,7 +189,8 @@ function wireImages(): void {
     });
     $<HTMLInputElement>(`file-${slot}`).addEventListener('change', (e) => {
       const input = e.target as HTMLInputElement;
-      void acceptFile(slot, input.files?.[0] ?? null);
+      const files = [...(input.files ?? [])];
+      void acceptFile(slot, files[0] ?? null).then(() => (slot === 'content' && files.length > 1 ? acceptMoreContents(files.slice(1)) : undefined));
       input.value = '';
     });
     $(`reset-${slot}`).addEventListener('click', () => setSource(slot, { kind: 'default', slot }));
@@ -278,15 +292,20 @@ function run(): void {
   const content = renderSource(sources.content, settings.size);
   const style = renderSource(sources.style, settings.size);
   demo.lastContent = { width: content.width, height: content.height, pixels: Array.from(planarToRGBA(content)) };
-  const jobs = buildJobs(settings);
+  // Several content images: every job for each of them (content-major), shown as a grid of results.
+  const contents = moreContents.map((s) => renderSource(s, settings.size));
+  const name = (s: Source) => (s.kind === 'file' ? s.name : 'default');
+  const jobs = contents.length === 0 ? buildJobs(settings) : [sources.content, ...moreContents].flatMap((s, i) =>
+    buildJobs(settings).map((j) => ({ ...j, label: `${name(s)}: ${j.label}`, ...(i > 0 ? { content: i - 1 } : {}) })));
+  const sizeOf = (j: RunJob) => (j.content === undefined ? content : contents[j.content]);
   currentRun = { id: ++runId, jobs, iterations: settings.iterations };
   demo.series = jobs.map((j) => ({ label: j.label, points: [] }));
   $('results').innerHTML = '';
-  jobs.forEach((j, i) => putPixels(resultPanel(i, j.label, content.width, content.height), planarToRGBA(content), content.width, content.height));
+  jobs.forEach((j, i) => { const c = sizeOf(j); putPixels(resultPanel(i, j.label, c.width, c.height), planarToRGBA(c), c.width, c.height); });
   drawLossChart();
   for (const id of ['stat-iter', 'stat-loss', 'stat-rate', 'stat-eta']) $(id).textContent = '–';
   setState('running');
-  send({ type: 'run', runId: currentRun.id, model: settings.model, content, style, jobs }, [content.data.buffer, style.data.buffer]);
+  send({ type: 'run', runId: currentRun.id, model: settings.model, content, style, jobs, contents }, [content.data.buffer, style.data.buffer, ...contents.map((c) => c.data.buffer)]);
 }
 
 function analyze(): void {

@@ -19,6 +19,8 @@ export interface RunJob {
   /** A preset name from src/style/presets.ts; the worker builds the recipe with recipeFromPreset. */
   preset: string;
   overrides: Partial<RecipeMessage>;
+  /** Which content image (index into the run's `contents`; absent: `content`). Several contents make a grid. */
+  content?: number;
 }
 
 export type ToWorker =
@@ -26,7 +28,7 @@ export type ToWorker =
   | { type: 'init'; tuning?: string }
   /** `bytes`: the file's size from weights/index.json, when known; a cached copy of another size is refetched. */
   | { type: 'load'; model: ModelChoice; url: string; bytes?: number; pooling?: 'max' | 'avg' }
-  | { type: 'run'; runId: number; model: ModelChoice; content: PlanarImage; style: PlanarImage; jobs: RunJob[] }
+  | { type: 'run'; runId: number; model: ModelChoice; content: PlanarImage; style: PlanarImage; jobs: RunJob[]; contents?: PlanarImage[] }
   | { type: 'analyze'; runId: number; content: PlanarImage }
   | { type: 'pause' }
   | { type: 'resume' }

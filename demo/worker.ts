@@ -65,7 +65,7 @@ function setPaused(value: boolean): void {
 }
 
 async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
-  const { runId, content, style, jobs } = message;
+  const { runId, style, jobs } = message;
   const source = sources.get(message.model);
   if (!source) throw new Error(`model ${message.model} is not loaded`);
   const eng = await engine();
@@ -75,6 +75,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   try {
     for (let job = 0; job < jobs.length && !signal.aborted; job++) {
       const { label } = jobs[job];
+      const content = jobs[job].content === undefined ? message.content : message.contents![jobs[job].content!];
       // The page already sized the images ('keep'); everything else is the preset plus the form's overrides.
       const options = { ...jobs[job].overrides, preset: jobs[job].preset, content, style, size: 'keep' as const, pooling: source.pooling };
       const iterations = planStylize(options, eng.adapter).recipe.iterations;

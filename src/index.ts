@@ -24,6 +24,7 @@ export {
   type StylizeOptions, type StylizeOutput, type StylizeProgress, type StylizePlan,
 } from './api/options.js';
 export { DeviceLostError, NonFiniteLossError, type Progress, type StylizeResult, type LayerLoss, type ScaleInfo, type ScaleResult } from './style/stylize.js';
+export type { BatchItem, BatchOptions, NamedInput } from './api/batch.js';
 export { PRESETS, SMOOTHING_MODES, getPreset, type Preset, type SmoothingMode, type OptimizerName } from './style/presets.js';
 export { MODEL_NAMES, type ModelName } from './models/model.js';
 export { defaultContent, defaultStyle } from './style/default-images.js';

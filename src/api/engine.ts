@@ -17,7 +17,9 @@ import { analysisSvg } from '../style/plot.js';
 import { defaultContent, defaultStyle } from '../style/default-images.js';
 import { stylize as stylizeImage, type WeightedStyle } from '../style/stylize.js';
 import { toImageData, type Image, type Resize } from './images.js';
-import { checkModelFits } from '../models/memory.js';
+import { checkModelFits, planMemory, runShapeOf } from '../models/memory.js';
+import type { StyleCache } from '../style/style-cache.js';
+import { runBatch, type BatchItem, type BatchOptions } from './batch.js';
 import { checkNumber, planStylize, type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type StylizeOptions, type StylizeOutput } from './options.js';
 
 /** Where a model's weights come from: a URL or (Node) a file path, bytes, or a function giving bytes. */
@@ -94,7 +96,7 @@ export class Engine<I> {
    * summary; with `signal` aborted, with the image so far and `aborted: true`.
    * @throws NonFiniteLossError when the loss stops being finite (its `lastGood` holds the last good image).
    */
-  async stylize(options: StylizeOptions<I> = {}): Promise<StylizeOutput> {
+  async stylize(options: StylizeOptions<I> = {}, extras: { styleCache?: StyleCache } = {}): Promise<StylizeOutput> {
     this.check();
     const plan = planStylize(options, this.adapter);
     for (const note of plan.notes) this.log(note);
@@ -114,19 +116,39 @@ export class Engine<I> {
     // Every activation is one GPU buffer (kernels band only the bindings): fail here, naming the size that fits.
     // The image kernels bind the image whole: it must also fit one storage binding.
     const limit = this.context.pool.maxBufferSize;
+    // The memory plan: recompute activations when the estimate is over the budget; over it even then, fail naming
+    // the largest size that fits both the budget and maxBufferSize (so this check comes first).
+    const budgetBytes = options.maxMemory === undefined ? null : Math.floor(options.maxMemory * 2 ** 20);
+    const memory = planMemory(plan.model, content.width, content.height, runShapeOf(plan.model, plan.recipe), budgetBytes ?? undefined, limit);
     const binding = this.context.limits.maxStorageBufferBindingSize; // what checkBinding enforces
     checkModelFits(plan.model, content.width, content.height, limit, 'output', binding);
     styles.forEach((s, i) => checkModelFits(plan.model, s.image.width, s.image.height, limit, styles.length > 1 ? `style ${i + 1}` : 'style', binding));
     this.log(`stylizing ${content.width}x${content.height} (style ${styles.map((s) => `${s.image.width}x${s.image.height}`).join(', ')}), ${plan.recipe.iterations} iterations, ${plan.preset.name} on ${this.adapter.kind}`);
+    const pool = this.context.pool.stats;
+    pool.peakBytes = pool.bytesInUse; // this call's peak (the weights count: they are loaded, or load, below)
     const net = await this.loadModel(plan.model, plan.pooling);
-    const result = await stylizeImage(this.context, net, content, styles, { ...plan.recipe, init, mask }, {
+    const result = await stylizeImage(this.context, net, content, styles, { ...plan.recipe, init, mask, checkpoints: memory.checkpoints }, {
       signal: options.signal,
+      styleCache: extras.styleCache,
       onProgress: options.onProgress && (async (p, snapshot) => {
         const preview = options.preview ? toImageData(await snapshot()) : undefined;
         await options.onProgress!({ ...p, preview, snapshot });
       }),
     });
-    return { ...result, aborted: options.signal?.aborted === true, preset: plan.preset.name, model: plan.model, adapter: this.adapter };
+    return {
+      ...result, aborted: options.signal?.aborted === true, preset: plan.preset.name, model: plan.model, adapter: this.adapter,
+      peakBytes: pool.peakBytes, memory: { estimatedBytes: memory.estimate.bytes, budgetBytes, checkpoints: memory.checkpoints },
+    };
+  }
+
+  /**
+   * Every content × style pair (api/batch.ts), as an async iterator: one result per pair, in order
+   * (styles outer, contents inner), each style's targets computed once; a pair whose image is bad is
+   * yielded as failed and the batch goes on.
+   */
+  batch(options: BatchOptions<I>): AsyncGenerator<BatchItem> {
+    this.check();
+    return runBatch((o, extras) => this.stylize(o, extras), options);
   }
 
   /** ImageNet top-k with ResNet-50: one image, or several (all read before the model loads). */

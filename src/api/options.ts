@@ -74,6 +74,13 @@ export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
   preview?: boolean;
   /** Stop early: the call resolves with the current image and `aborted: true`. */
   signal?: AbortSignal;
+  /**
+   * GPU memory budget in MiB (pooled buffers, weights included). Over it by the estimate of
+   * models/memory.ts, activations are recomputed in the backward pass from checkpoints (same loss, one
+   * more forward pass per evaluation); over it even then, the call fails naming the largest size that
+   * fits. Default: unlimited (WebGPU does not tell how much memory a device has), no recomputation.
+   */
+  maxMemory?: number;
 }
 
 export interface StylizeProgress extends Progress {
@@ -84,6 +91,10 @@ export interface StylizeProgress extends Progress {
 }
 
 export interface StylizeOutput extends StylizeResult {
+  /** Pooled GPU memory peak of this call in bytes, weights included (not the cached conv weight layouts). */
+  peakBytes: number;
+  /** The memory plan: the estimate it was chosen by, the budget, the checkpoints (null: no recomputation). */
+  memory: { estimatedBytes: number; budgetBytes: number | null; checkpoints: string[] | null };
   /** True when the signal stopped the run (`image` is the image at that point). */
   aborted: boolean;
   preset: string;
@@ -174,6 +185,7 @@ export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<Adapter
   if (options.seed !== undefined) checkNumber('seed', options.seed, { integer: true, min: 0, max: MAX_SEED });
   if (options.styleScale !== undefined) checkNumber('styleScale', options.styleScale, { positive: true });
   if (options.learningRate !== undefined) checkNumber('learningRate', options.learningRate, { positive: true });
+  if (options.maxMemory !== undefined) checkNumber('maxMemory', options.maxMemory, { positive: true });
   if (typeof options.size === 'number') checkNumber('size', options.size, { integer: true, min: 1, max: MAX_SIZE });
   else if (options.size !== undefined && options.size !== 'keep') throw new Error(`size must be a positive integer or 'keep', got ${String(options.size)}`);
   const recipe = recipeFromPreset(preset, overrides);

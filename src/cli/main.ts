@@ -5,6 +5,7 @@
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   info: { summary: 'print the WebGPU adapter and its limits', load: () => import('./info.js') },
   stylize: { summary: 'style transfer (SWAG on ResNet-50 by default)', load: () => import('./stylize.js') },
+  batch: { summary: 'stylize every content x style pair of two folders (resumable)', load: () => import('./batch.js') },
   classify: { summary: 'ImageNet top-k labels with ResNet-50', load: () => import('./classify.js') },
   analyze: { summary: "the paper's Gram max/entropy analysis per layer", load: () => import('./analyze.js') },
   weights: { summary: 'fetch or convert pretrained weights', load: () => import('./weights.js') },

@@ -36,7 +36,8 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --mask FILE            region r of the mask (k-th darkest colour) takes the r-th --style
   --save-every N         write intermediate PNGs next to --out
   --report-every N       read the loss back every N iterations (default 10)
-  --json                 print a JSON summary at the end
+  --max-memory MiB       GPU memory budget: recompute activations (checkpoints) to stay under it (default: unlimited)
+  --json                 print a JSON summary at the end (with peakBytes: the pooled GPU memory peak, weights included)
   --verbose              also show the WebGPU driver's own warnings (filtered otherwise)
 Ctrl-C or SIGTERM stops within one step and saves the current image as NAME.partial.png.`;
 
@@ -45,7 +46,10 @@ const partialPath = (out: string) => out.replace(/(\.\w+)?$/, '.partial$1');
 /** Where a run stopped by a non-finite loss or a lost device keeps the last good image. */
 const lastGoodPath = (out: string) => out.replace(/(\.\w+)?$/, '.last-good$1');
 
-export async function run(argv: string[]): Promise<number> {
+/** The flags as stylize options, handed to another command (batch) instead of running: `parsed(options, flags)`. */
+export type ParsedStylizeFlags = (options: StylizeOptions<NodeImageInput>, values: Record<string, string | boolean | string[] | undefined>) => Promise<number>;
+
+export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
@@ -60,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
         json: { type: 'boolean' }, help: { type: 'boolean' },
         'style-blend': { type: 'string' }, 'style-scale': { type: 'string' }, 'original-colors': { type: 'boolean' },
         'match-style-colors': { type: 'boolean' }, scales: { type: 'string' }, 'min-size': { type: 'string' }, mask: { type: 'string' },
+        'max-memory': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -114,21 +119,25 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--model ${options.model} does not fit preset ${preset.name} (its layers are ${preset.model}'s); choose --preset ${options.model === 'vgg19' ? 'vgg19' : 'resnet50-swag'}`);
     }
     if (values.init) options.init = values.init as string;
-    await checkWritable(out);
-    // No output may replace an input. The .partial/.last-good files written on a stop may replace the
-    // --init image (resuming from out.partial.png is the point), but not the content, styles or mask.
-    const inputs = [
-      ...(values.content ? [{ what: 'content', path: values.content as string }] : []),
-      ...stylePaths.map((path, i) => ({ what: stylePaths.length > 1 ? `style ${i + 1}` : 'style', path })),
-      ...(values.mask ? [{ what: 'mask', path: values.mask as string }] : []),
-    ];
-    const init = values.init && values.init !== 'content' && values.init !== 'noise' ? [{ what: 'init', path: values.init as string }] : [];
-    await checkNotAnInput(out, [...inputs, ...init]);
-    for (const kept of [partialPath(out), lastGoodPath(out)]) await checkNotAnInput(kept, inputs);
+    if (values['max-memory']) options.maxMemory = positiveInt('--max-memory', values['max-memory'] as string, 1 << 24);
+    if (!parsed) {
+      await checkWritable(out);
+      // No output may replace an input. The .partial/.last-good files written on a stop may replace the
+      // --init image (resuming from out.partial.png is the point), but not the content, styles or mask.
+      const inputs = [
+        ...(values.content ? [{ what: 'content', path: values.content as string }] : []),
+        ...stylePaths.map((path, i) => ({ what: stylePaths.length > 1 ? `style ${i + 1}` : 'style', path })),
+        ...(values.mask ? [{ what: 'mask', path: values.mask as string }] : []),
+      ];
+      const init = values.init && values.init !== 'content' && values.init !== 'noise' ? [{ what: 'init', path: values.init as string }] : [];
+      await checkNotAnInput(out, [...inputs, ...init]);
+      for (const kept of [partialPath(out), lastGoodPath(out)]) await checkNotAnInput(kept, inputs);
+    }
   } catch (error) {
     console.error(`swagpu stylize: ${(error as Error).message}`);
     return 2;
   }
+  if (parsed) return parsed(options, values);
 
   const engine = await createEngine({ weights: values.weights ? { [options.model ?? PRESETS[options.preset!].model]: values.weights as string } : undefined, log: (l) => console.error(`swagpu: ${l}`) });
   let iterations = options.iterations ?? 0;

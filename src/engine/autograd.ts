@@ -57,9 +57,13 @@ function topoSort(root: Tensor): Tensor[] {
   return order;
 }
 
-/** Backpropagate from a scalar loss: fills `.grad` of every leaf with requiresGrad that the loss depends on. */
-export function backward(loss: Tensor, opts: { seed?: number } = {}): void {
-  if (loss.size !== 1) throw new Error(`backward: loss must be a scalar (one element), got shape ${fmtShape(loss.shape)}`);
+/**
+ * Backpropagate from a scalar loss: fills `.grad` of every leaf with requiresGrad that the loss depends on.
+ * With `gradient` (dLoss/dOutput, same size; not consumed) `loss` may be any output: the vector-Jacobian
+ * product that recomputed segments need (checkpoint.ts).
+ */
+export function backward(loss: Tensor, opts: { seed?: number; gradient?: Tensor } = {}): void {
+  if (!opts.gradient && loss.size !== 1) throw new Error(`backward: loss must be a scalar (one element), got shape ${fmtShape(loss.shape)}`);
   if (!loss.requiresGrad) throw new Error('backward: the loss does not require grad (no input requires grad, or it was computed under noGrad)');
   const ctx = loss.ctx;
   const grads = new Map<Tensor, Tensor>(); // tensor -> dLoss/dTensor, summed so far
@@ -90,8 +94,9 @@ export function backward(loss: Tensor, opts: { seed?: number } = {}): void {
   };
 
   noGrad(() => {
-    const seed = Tensor.empty(ctx, loss.shape, { label: 'backward seed' });
-    fill(ctx, seed.use('backward seed'), 1, opts.seed ?? 1);
+    if (opts.gradient) hold(opts.gradient); // held once more: never summed into in place, never freed here
+    const seed = opts.gradient ?? Tensor.empty(ctx, loss.shape, { label: 'backward seed' });
+    if (!opts.gradient) fill(ctx, seed.use('backward seed'), 1, opts.seed ?? 1);
     addGrad(loss, seed, 'backward');
     for (const t of topoSort(loss).reverse()) {
       const node = t.node;

@@ -100,3 +100,14 @@ export function noGrad<T>(fn: () => T): T {
     recording = before;
   }
 }
+
+/** Run fn recording again, inside a noGrad (a recomputed segment's backward: checkpoint.ts). */
+export function withGrad<T>(fn: () => T): T {
+  const before = recording;
+  recording = true;
+  try {
+    return fn();
+  } finally {
+    recording = before;
+  }
+}

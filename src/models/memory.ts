@@ -5,7 +5,8 @@
  * `largestFittingSize` turns into the largest image size, with the aspect ratio kept.
  */
 import type { ModelName } from './model.js';
-import { fmtBytes } from '../gpu/buffer-pool.js';
+import { fmtBytes, sizeClass } from '../gpu/buffer-pool.js';
+import { RESNET50_STAGES, VGG19_CONFIG } from './weights.js';
 
 export interface Activation { layer: string; shape: [number, number, number, number]; bytes: number }
 
@@ -82,4 +83,241 @@ export function checkModelFits(model: ModelName, width: number, height: number, 
     throw new Error(`${what} ${width}x${height} is too large for ${model} on this device: the image [${image.shape}] needs ${fmtBytes(image.bytes)} in one binding, `
       + `over the device's maxStorageBufferBindingSize (${fmtBytes(maxBindingSize)}); ${fit()}`);
   }
+}
+
+// ---- GPU memory accounting (issue 25): the pooled peak of a style transfer, and the checkpoint plan for a budget ----
+
+/**
+ * One unit of a network (engine/checkpoint.ts) as memory: the bytes of the tensors its forward records
+ * (kept for the backward pass unless recomputed), its output, and the transient bytes of its backward
+ * (gradients in flight and kernel scratch), all in the pool's size classes.
+ */
+export interface UnitMemory { tap: string; saved: number; output: number; input: number; backward: number }
+
+const f32 = (elements: number) => sizeClass(elements * 4);
+/** Kernel temporaries (Winograd tiles, im2col / col2im patch matrices) exist only up to 128 MiB; past that the direct kernel runs. */
+const SCRATCH_CAP = 128 * 2 ** 20;
+const scratch = (...elements: number[]) => (elements.every((e) => e * 4 <= SCRATCH_CAP) ? elements.reduce((a, e) => a + f32(e), 0) : 0);
+const half = (n: number) => Math.floor((n - 1) / 2) + 1;
+
+/** The units of `model` for a width × height input, in network order. */
+export function unitMemory(model: ModelName, width: number, height: number): UnitMemory[] {
+  const units: UnitMemory[] = [];
+  let h = height, w = width, c = 3;
+  const push = (tap: string, tensors: number[], outC: number, scratch = 0) => {
+    const output = tensors[tensors.length - 1];
+    const input = f32(c * h * w);
+    // Backward: dL/dy and its ReLU-masked copy, a gradient per recorded tensor of the widest size, dL/dx, kernel scratch.
+    const widest = Math.max(...tensors);
+    units.push({ tap, saved: tensors.reduce((a, b) => a + b, 0), output, input, backward: 2 * output + widest + input + scratch });
+    c = outC;
+  };
+  if (model === 'vgg19') {
+    let block = 1, conv = 1;
+    for (const layer of VGG19_CONFIG) {
+      if (layer === 'M') {
+        const input = c * h * w;
+        h = Math.floor(h / 2); w = Math.floor(w / 2);
+        const out = f32(c * h * w);
+        // Max pool: output and argmax; the stored input is the previous unit's output.
+        push(`pool${block}`, [out, out], c, f32(input) - out);
+        block++; conv = 1;
+      } else {
+        const out = f32(layer * h * w);
+        // 3x3 convs run as Winograd F(2x2,3x3) where it fits: transformed input and products (4x the tiles).
+        push(`relu${block}_${conv++}`, [out], layer, scratch(4 * c * h * w, 4 * layer * h * w));
+      }
+    }
+    return units;
+  }
+  // ResNet-50 (Keras v1: the stride on the first 1x1 conv and the shortcut).
+  const sh = half(h), sw = half(w);
+  const stem = f32(64 * sh * sw);
+  // The 7x7/2 stem's input gradient goes through col2im: a patch-gradient matrix of 3·49 x outH·outW.
+  const stemScratch = scratch(3 * 49 * sh * sw);
+  h = sh; w = sw;
+  push('stem', [stem], 64, stemScratch);
+  RESNET50_STAGES.forEach(({ blocks, width: mid }, k) => {
+    const out = 4 * mid;
+    for (let i = 0; i < blocks; i++) {
+      const tensors: number[] = [];
+      if (i === 0) {
+        const inC = c;
+        h = half(h); w = half(w);
+        // Stage 1: max pool 3x3/2 (output and argmax); later stages: the input subsampled for the stride-2 1x1 convs.
+        if (k === 0) tensors.push(f32(inC * h * w), f32(inC * h * w));
+        else tensors.push(f32(inC * h * w));
+        tensors.push(f32(out * h * w)); // shortcut conv
+      }
+      tensors.push(f32(mid * h * w), f32(mid * h * w), f32(out * h * w));
+      push(`stage${k + 1}_block${i + 1}`, tensors, out, scratch(4 * mid * h * w, 4 * mid * h * w));
+    }
+  });
+  return units;
+}
+
+/** What a run keeps besides the network's activations: loss terms (targets, Grams) and the optimiser's vectors. */
+export interface RunShape {
+  /** Taps the loss reads, and which of them are smoothed (softmax copies). */
+  contentLayers: readonly string[];
+  styleLayers: readonly string[];
+  smoothed: readonly string[];
+  optimizer: 'lbfgs' | 'adam';
+  /** L-BFGS history m (default 10). */
+  lbfgsHistory?: number;
+}
+
+/** Bytes of the frozen weights in the pool (BatchNorm folded: conv weights + biases; ResNet-50 also its FC). */
+export function weightBytes(model: ModelName): number {
+  let total = 0;
+  const conv = (o: number, i: number, k: number) => { total += f32(o * i * k * k) + f32(o); };
+  if (model === 'vgg19') {
+    let c = 3;
+    for (const layer of VGG19_CONFIG) if (layer !== 'M') { conv(layer, c, 3); c = layer; }
+    return total;
+  }
+  conv(64, 3, 7);
+  let c = 64;
+  RESNET50_STAGES.forEach(({ blocks, width: mid }) => {
+    for (let i = 0; i < blocks; i++) {
+      conv(mid, c, 1); conv(mid, mid, 3); conv(4 * mid, mid, 1);
+      if (i === 0) conv(4 * mid, c, 1);
+      c = 4 * mid;
+    }
+  });
+  return total + f32(1000 * 2048) + f32(1000);
+}
+
+export interface MemoryEstimate {
+  /** Estimated pooled peak in bytes (weights included). */
+  bytes: number;
+  weights: number;
+  /** Activations kept through the backward pass (all of them, or the checkpoints and taps). */
+  activations: number;
+  /** Loss targets, Grams and their gradients, the optimiser's vectors. */
+  other: number;
+}
+
+/**
+ * The pooled peak of a style transfer at width × height: weights + targets + optimiser state + the
+ * activations kept for the backward pass + the largest backward working set. Without checkpoints every
+ * unit's recorded tensors are kept; with them, the checkpoint and tap outputs, plus the activations of the
+ * one segment being recomputed. Checked against measured peaks in test/models/memory-budget.test.ts.
+ */
+export function estimatePeak(model: ModelName, width: number, height: number, run: RunShape, checkpoints: readonly string[] | null): MemoryEstimate {
+  const units = unitMemory(model, width, height);
+  const taps = new Set([...run.contentLayers, ...run.styleLayers]);
+  const deepest = Math.max(...units.map((u, i) => (taps.has(u.tap) ? i : -1)));
+  const used = units.slice(0, deepest + 1);
+  const image = f32(3 * width * height);
+  const shapeOf = new Map(used.map((u) => [u.tap, u.output]));
+  const channels = (tap: string) => channelCount(model, tap);
+  // Loss side: per style tap the target Gram, the evaluated Gram and its gradient; smoothed taps' softmax
+  // copies and their gradients; content targets; and the image, its preprocessed copy and its gradient.
+  let loss = 0;
+  for (const t of run.styleLayers) loss += 3 * f32(channels(t) ** 2);
+  for (const t of run.smoothed) if (taps.has(t)) loss += 2 * shapeOf.get(t)!;
+  for (const t of run.contentLayers) loss += 2 * shapeOf.get(t)!;
+  loss += 3 * image;
+  const m = run.lbfgsHistory ?? 10;
+  const optimizer = run.optimizer === 'adam' ? 2 * image : (3 + 2 * m) * image;
+  let activations: number;
+  let working: number;
+  if (!checkpoints) {
+    activations = used.reduce((a, u) => a + u.saved, 0);
+    working = Math.max(...used.map((u) => u.backward));
+  } else {
+    const kept = new Set([...taps, ...checkpoints]);
+    activations = 0;
+    working = 0;
+    let segment = 0;
+    let segmentWorking = 0;
+    used.forEach((u, i) => {
+      segment += u.saved;
+      segmentWorking = Math.max(segmentWorking, u.backward);
+      if (kept.has(u.tap) || i === deepest) {
+        activations += u.output;
+        working = Math.max(working, segment - u.output + segmentWorking);
+        segment = 0;
+        segmentWorking = 0;
+      }
+    });
+  }
+  const weights = weightBytes(model);
+  return { bytes: weights + activations + working + loss + optimizer, weights, activations, other: loss + optimizer + working };
+}
+
+function channelCount(model: ModelName, tap: string): number {
+  if (model === 'vgg19') {
+    const block = Number(/(\d)/.exec(tap)![1]);
+    return [64, 128, 256, 512, 512][block - 1];
+  }
+  if (tap === 'stem') return 64;
+  const k = Number(/stage(\d)/.exec(tap)![1]);
+  return 256 * 2 ** (k - 1);
+}
+
+export interface MemoryPlan {
+  /** Unit outputs to keep when recomputing (engine/checkpoint.ts); null: no recomputation. */
+  checkpoints: string[] | null;
+  /** Estimated pooled peak with this plan, and without recomputation. */
+  estimate: MemoryEstimate;
+  plain: MemoryEstimate;
+}
+
+/**
+ * Checkpoint plans of Chen et al. 2016 at block granularity: a checkpoint after every k-th unit, for each
+ * k, and none at all besides the taps (whole stretches between taps recomputed). Recomputing costs one
+ * more forward pass whatever the plan, so the plan with the lowest estimated peak is the one taken.
+ */
+export function bestPlan(model: ModelName, width: number, height: number, run: RunShape): { checkpoints: string[]; estimate: MemoryEstimate } {
+  const taps = unitMemory(model, 1, 1).map((u) => u.tap);
+  let best: { checkpoints: string[]; estimate: MemoryEstimate } | null = null;
+  for (let k = 1; k <= taps.length; k++) {
+    const checkpoints = k === taps.length ? [] : taps.filter((_, i) => (i + 1) % k === 0);
+    const estimate = estimatePeak(model, width, height, run, checkpoints);
+    if (!best || estimate.bytes < best.estimate.bytes) best = { checkpoints, estimate };
+  }
+  return best!;
+}
+
+/**
+ * The plan for a memory budget (bytes; undefined: unlimited): no recomputation when the estimate fits,
+ * else the checkpoints with the lowest estimated peak. Throws when even that is over the budget, naming
+ * the estimate, the budget and the largest size that fits it (and the device's maxBufferSize).
+ */
+export function planMemory(model: ModelName, width: number, height: number, run: RunShape, budget: number | undefined, maxBufferSize = Infinity, what = 'output'): MemoryPlan {
+  const plain = estimatePeak(model, width, height, run, null);
+  if (budget === undefined || plain.bytes <= budget) return { checkpoints: null, estimate: plain, plain };
+  const best = bestPlan(model, width, height, run);
+  if (best.estimate.bytes <= budget) return { ...best, plain };
+  const fit = largestSizeWithin(model, width, height, run, budget, maxBufferSize);
+  throw new Error(`${what} ${width}x${height} needs about ${fmtBytes(best.estimate.bytes)} of GPU memory for ${model} even with recomputed activations `
+    + `(${fmtBytes(plain.bytes)} without), over the --max-memory budget of ${fmtBytes(budget)}; `
+    + `${fit ? `the largest ${what} that fits is ${fit.width}x${fit.height} (size ${Math.max(fit.width, fit.height)})` : 'no size fits (the weights alone need ' + fmtBytes(plain.weights) + ')'}`);
+}
+
+/** The largest width × height (aspect kept, up to the given size) within the budget with the best plan, and within maxBufferSize. */
+export function largestSizeWithin(model: ModelName, width: number, height: number, run: RunShape, budget: number, maxBufferSize = Infinity, recompute = true): { width: number; height: number } | null {
+  const long = Math.max(width, height);
+  const at = (side: number) => ({ width: Math.max(1, Math.round((width * side) / long)), height: Math.max(1, Math.round((height * side) / long)) });
+  const fits = (side: number) => {
+    const s = at(side);
+    if (largestBuffer(model, s.width, s.height).bytes > maxBufferSize) return false;
+    const bytes = recompute ? bestPlan(model, s.width, s.height, run).estimate.bytes : estimatePeak(model, s.width, s.height, run, null).bytes;
+    return bytes <= budget;
+  };
+  if (!fits(1)) return null;
+  let lo = 1, hi = long;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid; else hi = mid - 1;
+  }
+  return at(lo);
+}
+
+/** The RunShape of a loss spec and optimiser (what planMemory needs from a recipe). */
+export function runShapeOf(model: ModelName, recipe: { contentLayers: readonly string[]; styleLayers: readonly string[]; smoothing: string; smoothLayers: readonly string[] | 'all'; optimizer: 'lbfgs' | 'adam'; lbfgsHistory?: number }): RunShape {
+  const smoothed = recipe.smoothing === 'none' ? [] : recipe.smoothLayers === 'all' ? unitMemory(model, 1, 1).map((u) => u.tap) : recipe.smoothLayers;
+  return { contentLayers: recipe.contentLayers, styleLayers: recipe.styleLayers, smoothed, optimizer: recipe.optimizer, lbfgsHistory: recipe.lbfgsHistory };
 }

@@ -19,6 +19,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { Tensor } from '../engine/tensor.js';
 import { keep } from '../engine/scope.js';
 import * as ops from '../engine/ops.js';
+import { runUnits, type Checkpoints, type Unit } from '../engine/checkpoint.js';
 import { RESNET50_STAGES, type LoadedWeights, type Variant, type Preprocess } from './weights.js';
 import type { FeatureModel } from './model.js';
 
@@ -102,30 +103,37 @@ export class ResNet50 implements FeatureModel {
   }
 
   /**
-   * Run the trunk on a preprocessed NCHW image, only as deep as the deepest requested tap.
-   * Returns the requested taps by name (other intermediates belong to the caller's scope).
+   * The trunk as a chain of units, one per tap (checkpoint.ts): the stem (conv + BN + ReLU), then each
+   * bottleneck block (the first one also runs the max pool).
    */
-  features(x: Tensor, wanted: readonly string[]): Map<string, Tensor> {
+  get units(): readonly Unit[] {
+    return this.unitList ??= this.buildUnits();
+  }
+
+  private unitList: readonly Unit[] | null = null;
+
+  private buildUnits(): readonly Unit[] {
+    const block = (b: Block) => (h: Tensor) => {
+      const shortcut = b.shortcut ? this.conv(h, b.shortcut, false) : h;
+      // relu(conv3(·) + shortcut) as one op: the 1x1 conv's gemm adds the shortcut and applies the ReLU in its store.
+      return this.conv(this.conv(this.conv(h, b.conv1, true), b.conv2, true), b.conv3, true, shortcut);
+    };
+    const units: Unit[] = [{ tap: 'stem', run: (h) => this.conv(h, this.stem, true) }];
+    this.blocks.flat().forEach((b, i) => units.push({
+      tap: this.taps[i + 1],
+      run: i === 0 ? (h) => block(b)(ops.maxPool2d(h, { kernel: 3, stride: 2, padding: 1 })) : block(b),
+    }));
+    return units;
+  }
+
+  /**
+   * Run the trunk on a preprocessed NCHW image, only as deep as the deepest requested tap.
+   * Returns the requested taps by name (other intermediates belong to the caller's scope, or with
+   * `checkpoints` are recomputed in the backward pass: checkpoint.ts).
+   */
+  features(x: Tensor, wanted: readonly string[], checkpoints: Checkpoints = null): Map<string, Tensor> {
     for (const t of wanted) if (!this.taps.includes(t)) throw new Error(`resnet50: unknown tap '${t}' (known: ${this.taps.join(', ')})`);
-    const deepest = Math.max(...wanted.map((t) => this.taps.indexOf(t)));
-    const out = new Map<string, Tensor>();
-    let h = this.conv(x, this.stem, true);
-    if (wanted.includes('stem')) out.set('stem', h);
-    if (deepest === 0) return out;
-    h = ops.maxPool2d(h, { kernel: 3, stride: 2, padding: 1 });
-    let index = 1;
-    for (let k = 0; k < this.blocks.length; k++) {
-      for (let i = 0; i < this.blocks[k].length; i++, index++) {
-        const block = this.blocks[k][i];
-        const shortcut = block.shortcut ? this.conv(h, block.shortcut, false) : h;
-        // relu(conv3(·) + shortcut) as one op: the 1x1 conv's gemm adds the shortcut and applies the ReLU in its store.
-        h = this.conv(this.conv(this.conv(h, block.conv1, true), block.conv2, true), block.conv3, true, shortcut);
-        const name = this.taps[index];
-        if (wanted.includes(name)) out.set(name, h);
-        if (index === deepest) return out;
-      }
-    }
-    return out;
+    return runUnits(x, this.units, wanted, checkpoints);
   }
 
   /** Full network: logits [N, 1000]. */

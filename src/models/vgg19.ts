@@ -10,6 +10,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { Tensor } from '../engine/tensor.js';
 import { keep } from '../engine/scope.js';
 import * as ops from '../engine/ops.js';
+import { runUnits, type Checkpoints, type Unit } from '../engine/checkpoint.js';
 import { VGG19_CONFIG, vgg19ConvIndices, type LoadedWeights, type Preprocess } from './weights.js';
 import type { FeatureModel } from './model.js';
 
@@ -49,17 +50,17 @@ export class VGG19 implements FeatureModel {
     });
   }
 
-  features(x: Tensor, wanted: readonly string[]): Map<string, Tensor> {
+  /** One unit per layer (conv + ReLU, or pool), each ending at its tap (checkpoint.ts). */
+  get units(): readonly Unit[] {
+    return this.layers.map((layer) => ({
+      tap: layer.tap,
+      run: layer.kind === 'conv' ? (h: Tensor) => ops.conv2d(h, layer.w, layer.b, { stride: 1, padding: 1, relu: true })
+        : this.pooling === 'max' ? (h: Tensor) => ops.maxPool2d(h, { kernel: 2, stride: 2, padding: 0 }) : (h: Tensor) => ops.avgPool2d(h, { kernel: 2, stride: 2, padding: 0 }),
+    }));
+  }
+
+  features(x: Tensor, wanted: readonly string[], checkpoints: Checkpoints = null): Map<string, Tensor> {
     for (const t of wanted) if (!this.taps.includes(t)) throw new Error(`vgg19: unknown tap '${t}' (known: ${this.taps.join(', ')})`);
-    const deepest = Math.max(...wanted.map((t) => this.taps.indexOf(t)));
-    const out = new Map<string, Tensor>();
-    let h = x;
-    for (let i = 0; i <= deepest; i++) {
-      const layer = this.layers[i];
-      if (layer.kind === 'conv') h = ops.conv2d(h, layer.w, layer.b, { stride: 1, padding: 1, relu: true });
-      else h = this.pooling === 'max' ? ops.maxPool2d(h, { kernel: 2, stride: 2, padding: 0 }) : ops.avgPool2d(h, { kernel: 2, stride: 2, padding: 0 });
-      if (wanted.includes(layer.tap)) out.set(layer.tap, h);
-    }
-    return out;
+    return runUnits(x, this.units, wanted, checkpoints);
   }
 }

@@ -9,6 +9,8 @@ import { backward } from '../engine/autograd.js';
 import { keep, noGrad, scope } from '../engine/scope.js';
 import * as ops from '../engine/ops.js';
 import type { FeatureModel } from '../models/model.js';
+import type { Checkpoints } from '../engine/checkpoint.js';
+import type { StyleCache } from './style-cache.js';
 import { contentLoss, contentTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing } from './losses.js';
 import type { SmoothingMode } from './presets.js';
 import { resizeRegions, type Regions } from './regions.js';
@@ -108,6 +110,10 @@ export function normalizeStyles(style: Image | readonly WeightedStyle[]): Weight
 export interface ObjectiveOptions {
   /** Spatial control (regions.ts): region r of the output takes style r. Planes at the content's size. */
   regions?: Regions;
+  /** Recompute activations in the backward pass, keeping only these unit outputs and the taps (engine/checkpoint.ts). */
+  checkpoints?: Checkpoints;
+  /** Style Grams shared across objectives (batch); they stay the cache's to free. */
+  styleCache?: StyleCache;
 }
 
 /**
@@ -136,10 +142,12 @@ export function createObjective(
   const targets = noGrad(() => scope(() => {
     // With regions the content pass also visits the style taps: their sizes fix the masks.
     const c = model.features(ops.preprocess(imageTensor(ctx, content, 'content'), model.preprocess), regions ? taps : spec.contentLayers);
-    const grams = (s: WeightedStyle) => {
+    const compute = (s: WeightedStyle) => () => {
       const f = model.features(ops.preprocess(imageTensor(ctx, s.image, 'style'), model.preprocess), spec.styleLayers);
       return spec.styleLayers.map((t) => ops.gram(smoothNormalised(f.get(t)!, smoothing(t))));
     };
+    const grams = (s: WeightedStyle) => options.styleCache
+      ? options.styleCache.grams(s.image, `${model.name}:${JSON.stringify([spec.styleLayers, spec.smoothing, spec.smoothLayers, spec.temperature])}`, compute(s)) : compute(s)();
     const used = regions ? styles : styles.filter((s) => s.weight > 0);
     const perStyle = used.map(grams);
     const style: Tensor[][] = [];
@@ -179,7 +187,7 @@ export function createObjective(
   ];
   /** The loss terms of x (unweighted) and the feature map, inside the caller's scope. */
   const lossTerms = (x: Tensor) => {
-    const features = model.features(ops.preprocess(x, model.preprocess), taps);
+    const features = model.features(ops.preprocess(x, model.preprocess), taps, options.checkpoints ?? null);
     const smoothedCache = new Map<string, Tensor>();
     const smoothed = (t: string) => {
       let v = smoothedCache.get(t);
@@ -222,7 +230,7 @@ export function createObjective(
       });
     },
     dispose() {
-      for (const t of [...targets.content, ...targets.style.flat(), ...targets.masks.flat()]) t.dispose();
+      for (const t of [...targets.content, ...targets.style.flat(), ...targets.masks.flat()]) if (!options.styleCache?.owns(t)) t.dispose();
     },
   };
 }

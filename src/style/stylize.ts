@@ -24,6 +24,8 @@
 import type { GpuContext } from '../gpu/context.js';
 import { keep, noGrad } from '../engine/scope.js';
 import type { FeatureModel } from '../models/model.js';
+import type { Checkpoints } from '../engine/checkpoint.js';
+import type { StyleCache } from './style-cache.js';
 import { vectorReduce } from '../kernels/optim.js';
 import type { Tensor } from '../engine/tensor.js';
 import * as ops from '../engine/ops.js';
@@ -61,6 +63,8 @@ export interface StyleRecipe extends LossSpec, StyleControls {
   seed: number;
   /** Read the loss back (and call onProgress) every this many iterations. */
   reportEvery: number;
+  /** Recompute activations, keeping only these unit outputs (models/memory.ts planMemory); absent: keep all. */
+  checkpoints?: Checkpoints;
 }
 
 export interface LayerLoss extends TermInfo { value: number }
@@ -129,6 +133,8 @@ export interface StylizeHooks {
   /** Called every `reportEvery` iterations; `preview()` reads the current image back (clamped). */
   onProgress?: (p: Progress, preview: () => Promise<Image>) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Style Grams kept across calls (batch); not used with matchStyleColors (its styles depend on the content). */
+  styleCache?: StyleCache;
 }
 
 /** The loss or the image stopped being finite; `lastGood` is the image at the previous report. */
@@ -295,7 +301,9 @@ async function optimizeAt(
   ctx: GpuContext, model: FeatureModel, problem: Problem, recipe: StyleRecipe, iterations: number, x: Tensor, hooks: StylizeHooks, run: RunState,
 ): Promise<void> {
   const { content, scale } = problem;
-  const objective = createObjective(ctx, model, content, problem.styles, recipe, { regions: problem.regions });
+  const objective = createObjective(ctx, model, content, problem.styles, recipe, {
+    regions: problem.regions, checkpoints: recipe.checkpoints, styleCache: recipe.matchStyleColors ? undefined : hooks.styleCache,
+  });
   await objective.calibrate(x);
   const optimizer = createOptimizer(ctx, recipe.optimizer, x, { learningRate: recipe.learningRate, history: recipe.lbfgsHistory });
   const readImage = (buffer: GPUBuffer) => readClamped(ctx, buffer, content.width, content.height);

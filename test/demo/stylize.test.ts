@@ -115,6 +115,30 @@ describe.skipIf(!hasChromium || !hasResnetWeights)('demo page on WebGPU (SwiftSh
     noProblems();
   }, 280_000);
 
+  it('several content files make a grid: one result per content image', async () => {
+    await ensureIdle(page);
+    await setField(page, 'size', '32');
+    await setField(page, 'iterations', '1');
+    await setField(page, 'compare', false);
+    const input = await page.$('#file-content');
+    await (input as unknown as { uploadFile(...paths: string[]): Promise<void> }).uploadFile('assets/images/content/chelsea.png', 'assets/images/content/coffee.png');
+    await page.waitForFunction(() => /chelsea\.png \+ 1 more/.test(document.querySelector('#name-content')?.textContent ?? ''), { timeout: 20_000 });
+    await page.click('#run');
+    const done = await waitForState(page, ['done', 'error', 'lost'], 240_000);
+    expect(done, describeProblems(problems, log)).toBe('done');
+    await page.screenshot({ path: artifact('demo-grid.png') as `${string}.png` });
+    const figures = await page.$$eval('#results figure', (fs) => fs.map((f) => ({
+      label: f.querySelector('.label')!.textContent, width: (f.querySelector('canvas') as HTMLCanvasElement).width,
+      height: (f.querySelector('canvas') as HTMLCanvasElement).height,
+    })));
+    expect(figures.map((f) => f.label!.split(':')[0])).toEqual(['chelsea.png', 'coffee.png']);
+    // chelsea is 451x300, coffee 600x400: 32x21 each at 32 px.
+    expect(figures.map((f) => [f.width, f.height])).toEqual([[32, 21], [32, 21]]);
+    expect((await losses(page)).map((l) => l.length > 0 && l.every(Number.isFinite))).toEqual([true, true]);
+    await page.click('#reset-content');
+    noProblems();
+  }, 280_000);
+
   it('pauses, resumes and stops', async () => {
     await ensureIdle(page);
     await setField(page, 'iterations', '20');
