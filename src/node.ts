@@ -15,7 +15,7 @@ import type { AnalysisResult, AnalyzeOptions, ClassifyOptions, Prediction, Styli
 import { loadImage, planarToInterleaved } from './io/image.js';
 import { weightsFile } from './models/load.js';
 import { loadWeights } from './models/weights.js';
-import { readWeightsSource } from './index.js';
+import { readGalleryImage as browserReadGalleryImage, readWeightsSource } from './index.js';
 
 export * from './index.js';
 export { saveImage, checkWritable, MAX_INPUT_PIXELS } from './io/image.js';
@@ -28,6 +28,12 @@ export const nodePlatform: Platform<NodeImageInput> = {
   async readImage(input, resize) {
     return typeof input === 'string' ? loadImage(input, resize) : readImageInput(input, resize);
   },
+  async readGalleryImage(image, resize, what) {
+    // A file: URL next to the package's own code (src/ or dist/lib/); a bundler may have made it http(s).
+    if (image.url.protocol === 'file:') return loadImage(fileURLToPath(image.url), resize);
+    return browserReadGalleryImage(image, resize, what);
+  },
+  readsPaths: true,
   async readWeights(model, source, log) {
     if (source === undefined) return loadWeights(await weightsFile(model, { log }));
     if (typeof source === 'string' && !/^https?:\/\//.test(source)) return loadWeights(source);

@@ -7,7 +7,7 @@ import type { AdapterReport } from '../gpu/device.js';
 import type { ModelName } from '../models/model.js';
 import type { Prediction } from '../models/classify.js';
 import type { LayerStats } from '../style/analysis.js';
-import { getPreset, type OptimizerName, type Preset, type SmoothingMode } from '../style/presets.js';
+import { DEFAULT_PRESET, getPreset, type OptimizerName, type Preset, type SmoothingMode } from '../style/presets.js';
 import { recipeFromPreset, type Progress, type StyleControls, type StyleRecipe, type StylizeResult } from '../style/stylize.js';
 import type { Image, RgbaImage, Resize } from './images.js';
 
@@ -28,14 +28,25 @@ export interface StyleInput<I> { image: I; weight?: number }
  * floats or RGBA bytes everywhere, and also a file path in Node.
  */
 export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
-  /** Content image; fixes the output's aspect ratio. Default: the embedded landscape. */
-  content?: I;
-  /** One style image, or several blended (`[{ image, weight }]`). Default: the embedded swirl texture. */
-  style?: I | ReadonlyArray<StyleInput<I>>;
+  /**
+   * Content image, or a built-in photo's name (style/gallery.ts: 'chelsea', 'coffee', 'astronaut'); fixes the
+   * output's aspect ratio. Default: 'chelsea'.
+   */
+  content?: I | string;
+  /**
+   * One style image, or several blended (`[{ image, weight }]`); each may be a built-in painting's name
+   * ('starry-night', 'great-wave', 'shipwreck', 'woman-with-hat'). Default: 'starry-night'.
+   */
+  style?: I | string | ReadonlyArray<StyleInput<I | string>>;
   /** Region mask: region r (k-th darkest colour) takes style r; needs one style per region. */
   mask?: I;
-  /** 'resnet50-swag' (default, the paper's), 'resnet50' (no smoothing), 'vgg19' (Gatys). */
+  /**
+   * 'swag' (default: ResNet-50, SWAG smoothing, normalised losses; content 1 / style 1 = balanced),
+   * 'resnet50-swag' (the paper's literal recipe), 'resnet50' (its baseline, no smoothing), 'vgg19' (Gatys).
+   */
   preset?: string;
+  /** Normalised losses (losses.ts): each term over its target's mean square. Default: the preset's. */
+  normalize?: boolean;
   /** Must match the preset's model (its layers are that model's). */
   model?: ModelName;
   smoothing?: SmoothingMode;
@@ -151,7 +162,7 @@ export interface StylizePlan<I> {
 const RECIPE_KEYS = [
   'smoothing', 'temperature', 'iterations', 'optimizer', 'learningRate', 'lbfgsHistory', 'contentWeight', 'styleWeight', 'tvWeight',
   'contentLayers', 'styleLayers', 'styleLayerWeights', 'smoothLayers', 'seed', 'reportEvery',
-  'styleScale', 'originalColors', 'matchStyleColors', 'scales', 'minSize',
+  'styleScale', 'originalColors', 'matchStyleColors', 'scales', 'minSize', 'normalize',
 ] as const satisfies ReadonlyArray<keyof StyleRecipe & keyof StylizeOptions<unknown>>;
 
 /**
@@ -160,7 +171,7 @@ const RECIPE_KEYS = [
  * forced square is dropped unless `square` is set.
  */
 export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<AdapterReport, 'isCPU' | 'kind'>): StylizePlan<I> {
-  const preset = getPreset(options.preset ?? 'resnet50-swag');
+  const preset = getPreset(options.preset ?? DEFAULT_PRESET);
   const model = options.model ?? preset.model;
   if (model !== preset.model) {
     throw new Error(`model ${model} does not fit preset ${preset.name} (its layers are ${preset.model}'s); choose preset ${model === 'vgg19' ? 'vgg19' : 'resnet50-swag'}`);

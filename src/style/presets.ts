@@ -67,6 +67,11 @@ export const RESNET50_SWAG: Preset = {
   init: 'content',
 };
 
+/** The default preset's style-layer weights (shares; measured, see SWAG_DEFAULT). */
+export const SWAG_STYLE_LAYER_WEIGHTS = [0.2, 0.2, 0.2, 0.2, 0.2];
+/** The default preset's content layer (measured, see SWAG_DEFAULT). */
+export const SWAG_CONTENT_LAYERS = ['stage3_block6'];
+
 /** The paper's failing baseline: the same recipe on ResNet-50 without smoothing. */
 export const RESNET50_PLAIN: Preset = {
   ...RESNET50_SWAG,
@@ -100,7 +105,30 @@ export const VGG19_GATYS: Preset = {
   pooling: 'max',
 };
 
+/**
+ * swagpu's default: ResNet-50 with SWAG's softmax smoothing on stages 3-4 (as the paper) and normalised
+ * losses (losses.ts), so content weight 1 and style weight 1 mean "balanced" on every image and size, and
+ * `--content-weight 2` means twice the content's share. Layers and per-layer weights were fixed by
+ * measurement (docs/ANALYSIS.md, "The default preset"): SWAG_STYLE_LAYER_WEIGHTS.
+ */
+export const SWAG_DEFAULT: Preset = {
+  ...RESNET50_SWAG,
+  name: 'swag',
+  source: 'swagpu: Wang et al. 2021 (ResNet-50, softmax smoothing) with normalised losses, tuned on assets/images',
+  contentLayers: SWAG_CONTENT_LAYERS,
+  styleLayerWeights: SWAG_STYLE_LAYER_WEIGHTS,
+  contentWeight: 1,
+  styleWeight: 1,
+  normalize: true,
+  iterations: 300,
+  square: false,
+};
+
+/** The preset used when none is named (CLI, library, demo). */
+export const DEFAULT_PRESET = SWAG_DEFAULT.name;
+
 export const PRESETS: Record<string, Preset> = {
+  [SWAG_DEFAULT.name]: SWAG_DEFAULT,
   [RESNET50_SWAG.name]: RESNET50_SWAG,
   [RESNET50_PLAIN.name]: RESNET50_PLAIN,
   [VGG19_GATYS.name]: VGG19_GATYS,
