@@ -14,8 +14,12 @@ import type { Image, RgbaImage, Resize } from './images.js';
 export type { Prediction } from '../models/classify.js';
 export type { LayerStats } from '../style/analysis.js';
 
-/** Sizes and counts that finish in a few minutes on a CPU (software) adapter. */
-export const CPU_DEFAULTS = { size: 192, iterations: 120 } as const;
+/**
+ * Sizes and counts that finish in a few minutes on a CPU (software) adapter: `npx swagpu stylize` with no flags
+ * on the 2-core reference machine (llvmpipe) writes 256 px in under 3 minutes (measured, docs/ANALYSIS.md). Coarse
+ * to fine over `scales` sizes (stylize.ts) unless the options choose scales or minSize themselves.
+ */
+export const CPU_DEFAULTS = { size: 256, iterations: 60, scales: 2 } as const;
 /** Largest output long side accepted. */
 export const MAX_SIZE = 8192;
 
@@ -58,7 +62,7 @@ export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
   size?: number | 'keep';
   /** Force size × size, as the paper does (the default for the paper's preset on a GPU). */
   square?: boolean;
-  /** Iterations (default: the preset's; 120 on CPU adapters when size is not given either). */
+  /** Iterations (default: the preset's; CPU_DEFAULTS on CPU adapters when size is not given either). */
   iterations?: number;
   optimizer?: OptimizerName;
   learningRate?: number;
@@ -190,9 +194,11 @@ export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<Adapter
   const cpu = adapter.isCPU;
   let size = options.size;
   if (cpu && size === undefined && options.iterations === undefined) {
-    notes.push(`${adapter.kind} is a CPU adapter: using size ${CPU_DEFAULTS.size} and ${CPU_DEFAULTS.iterations} iterations instead of the preset's ${preset.size} px x ${preset.iterations} (give size/iterations to override)`);
+    const multi = options.scales === undefined && options.minSize === undefined;
+    notes.push(`${adapter.kind} is a CPU adapter: using size ${CPU_DEFAULTS.size} and ${CPU_DEFAULTS.iterations} iterations${multi ? ` over ${CPU_DEFAULTS.scales} scales` : ''} instead of the preset's ${preset.size} px x ${preset.iterations} (give size/iterations to override)`);
     size = CPU_DEFAULTS.size;
     recipe.iterations = CPU_DEFAULTS.iterations;
+    if (multi) recipe.scales = CPU_DEFAULTS.scales;
   }
   size ??= cpu ? CPU_DEFAULTS.size : preset.size;
   const { init: _init, mask: _mask, ...rest } = recipe;
