@@ -4,6 +4,24 @@
  * paste. Everything is turned into a planar RGB float image at the run size just before a run.
  */
 import { galleryImage, type GalleryImage } from '../src/style/gallery.js';
+
+/** Literal URLs, so that Vite copies each built-in image into the page's assets (keys: GalleryImage.file). */
+const ASSET_URLS: Record<string, string> = {
+  'content/chelsea.png': new URL('../assets/images/content/chelsea.png', import.meta.url).href,
+  'content/coffee.png': new URL('../assets/images/content/coffee.png', import.meta.url).href,
+  'content/astronaut.jpg': new URL('../assets/images/content/astronaut.jpg', import.meta.url).href,
+  'style/starry_night.jpg': new URL('../assets/images/style/starry_night.jpg', import.meta.url).href,
+  'style/great_wave_hokusai.jpg': new URL('../assets/images/style/great_wave_hokusai.jpg', import.meta.url).href,
+  'style/shipwreck_turner.jpg': new URL('../assets/images/style/shipwreck_turner.jpg', import.meta.url).href,
+  'style/woman_with_hat_matisse.jpg': new URL('../assets/images/style/woman_with_hat_matisse.jpg', import.meta.url).href,
+};
+
+/** The served URL of a built-in image. */
+export function galleryAssetUrl(image: GalleryImage): string {
+  const url = ASSET_URLS[image.file];
+  if (!url) throw new Error(`demo/images.ts: no asset URL for ${image.file} (add it to ASSET_URLS)`);
+  return url;
+}
 import { planarToRGBA, rgbaToPlanar, type PlanarImage } from './protocol.js';
 
 export type Slot = 'content' | 'style';
@@ -20,8 +38,9 @@ export function gallerySource(name: string): Promise<Source> {
   let p = decoded.get(name);
   if (!p) {
     p = (async () => {
-      const response = await fetch(entry.url);
-      if (!response.ok) throw new Error(`${entry.url.href}: HTTP ${response.status}`);
+      const url = galleryAssetUrl(entry);
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
       return { kind: 'gallery' as const, name, bitmap: await createImageBitmap(await response.blob()) };
     })();
     decoded.set(name, p);

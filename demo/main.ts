@@ -6,7 +6,7 @@ import { DEFAULT_PRESET, PRESETS } from '../src/style/presets.js';
 import { DEFAULT_CONTENT, DEFAULT_STYLE, GALLERY } from '../src/style/gallery.js';
 import { analysisSvg } from '../src/style/plot.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
-import { decodeImage, drawThumbnail, gallerySource, imageFromTransfer, putPixels, renderSource, type Slot, type Source } from './images.js';
+import { decodeImage, drawThumbnail, galleryAssetUrl, gallerySource, imageFromTransfer, putPixels, renderSource, type Slot, type Source } from './images.js';
 import { lossChartSvg, type LossSeries } from './loss-chart.js';
 import { loadSettings, presetFields, readForm, saveSettings, styleWeightFor, writeForm, type Settings } from './settings.js';
 import { planarToRGBA, type FromWorker, type ModelChoice, type RunJob, type ToWorker } from './protocol.js';
@@ -166,7 +166,7 @@ function fillGallery(): void {
     b.dataset.name = g.name;
     b.title = `${g.title} — ${g.credit} (${g.licence})`;
     const img = document.createElement('img');
-    img.src = g.url.href;
+    img.src = galleryAssetUrl(g);
     img.alt = g.title;
     b.append(img, g.name);
     b.addEventListener('click', () => void useGallery(g.kind, g.name));

@@ -8,7 +8,8 @@
  *   await saveImage('out.png', result.image);
  */
 import sharp from 'sharp';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { galleryUrl } from './style/gallery.js';
 import { createEngineWith, defaultEngine, type Engine, type EngineOptions, type Platform } from './api/engine.js';
 import { readImageInput, type Image, type ImageInput } from './api/images.js';
 import type { AnalysisResult, AnalyzeOptions, ClassifyOptions, Prediction, StylizeOptions, StylizeOutput } from './api/options.js';
@@ -28,10 +29,11 @@ export const nodePlatform: Platform<NodeImageInput> = {
   async readImage(input, resize) {
     return typeof input === 'string' ? loadImage(input, resize) : readImageInput(input, resize);
   },
-  async readGalleryImage(image, resize, what) {
-    // A file: URL next to the package's own code (src/ or dist/lib/); a bundler may have made it http(s).
-    if (image.url.protocol === 'file:') return loadImage(fileURLToPath(image.url), resize);
-    return browserReadGalleryImage(image, resize, what);
+  async readGalleryImage(image, resize, what, base) {
+    // The package's own file (src/ and dist/lib/ both find it), or an imagesBase given as a folder path or URL.
+    const url = galleryUrl(image, typeof base === 'string' && !/^[a-z]+:/i.test(base) ? pathToFileURL(base.endsWith('/') ? base : `${base}/`) : base);
+    if (url.protocol === 'file:') return loadImage(fileURLToPath(url), resize);
+    return browserReadGalleryImage(image, resize, what, url);
   },
   readsPaths: true,
   async readWeights(model, source, log) {

@@ -30,6 +30,11 @@ export interface EngineOptions {
   context?: GpuContext;
   /** Weights per model. Node default: weights/ (ResNet-50 fetched on first use); browsers must give them. */
   weights?: Partial<Record<ModelName, WeightsSource>>;
+  /**
+   * Folder URL of the built-in images (style/gallery.ts; it holds content/ and style/). Default: the package's
+   * assets/images, found relative to the library's own file. Browsers whose bundler moves the library set it.
+   */
+  imagesBase?: string | URL;
   /** Status lines (weights download, CPU defaults taking over). Default: none. */
   log?: (line: string) => void;
 }
@@ -38,7 +43,7 @@ export interface EngineOptions {
 export interface Platform<I> {
   readImage(input: I, resize: Resize, what: string): Promise<Image>;
   /** A built-in image (style/gallery.ts): Node reads the file, browsers fetch and decode it. */
-  readGalleryImage(image: GalleryImage, resize: Resize, what: string): Promise<Image>;
+  readGalleryImage(image: GalleryImage, resize: Resize, what: string, base?: string | URL): Promise<Image>;
   /** Whether a string input is a file path (Node); elsewhere a string must name a built-in image. */
   readsPaths: boolean;
   readWeights(model: ModelName, source: WeightsSource | undefined, log: (line: string) => void): Promise<LoadedWeights>;
@@ -130,7 +135,7 @@ export class Engine<I> {
   private readInput(input: I | string, resize: Resize, what: string): Promise<Image> {
     if (typeof input === 'string') {
       const builtIn = galleryImage(input);
-      if (builtIn) return this.platform.readGalleryImage(builtIn, resize, `${what} (${builtIn.name})`);
+      if (builtIn) return this.platform.readGalleryImage(builtIn, resize, `${what} (${builtIn.name})`, this.options.imagesBase);
       if (!this.platform.readsPaths) throw new Error(`${what}: '${input}' is not a built-in image (known: ${galleryNames().join(', ')})`);
     }
     return this.platform.readImage(input as I, resize, what);

@@ -3,10 +3,12 @@
  * licences in assets/images/README.md), usable by name wherever an image is taken (`--style starry-night`,
  * `stylize({ style: 'great-wave' })`). The default pair is DEFAULT_CONTENT × DEFAULT_STYLE.
  *
- * Each `url` is written `new URL('literal', import.meta.url)` so that every consumer finds the file: Node
- * running src/ (a file: URL into assets/images), the Node library build (dist/lib/, two levels deep like
- * src/style/), and Vite (the demo and the browser library build copy the file as an asset and rewrite the
- * URL). Node reads file: URLs from disk (src/node.ts); browsers fetch and decode them (src/index.ts).
+ * `galleryUrl` finds a file relative to this module: src/style/ and the library builds (dist/lib/) both sit two
+ * levels below the package root, so `../../assets/images/FILE` is the package's own copy. Node reads it from
+ * disk (src/node.ts); browsers fetch and decode it (src/index.ts; EngineOptions.imagesBase moves it, e.g. when
+ * a bundler relocates the library). The URL is built from a variable, not `new URL('literal', import.meta.url)`,
+ * so library builds do not inline every image as base64; the demo lists its own literal URLs (demo/images.ts)
+ * so that Vite copies the files.
  */
 
 export interface GalleryImage {
@@ -17,22 +19,30 @@ export interface GalleryImage {
   /** Who made it, and when (paintings). */
   credit: string;
   licence: string;
-  url: URL;
+  /** Path under assets/images. */
+  file: string;
 }
 
 export const GALLERY: readonly GalleryImage[] = [
-  { name: 'chelsea', kind: 'content', title: 'Chelsea the cat', credit: 'scikit-image sample data', licence: 'CC0', url: new URL('../../assets/images/content/chelsea.png', import.meta.url) },
-  { name: 'coffee', kind: 'content', title: 'A cup of coffee', credit: 'scikit-image sample data', licence: 'CC0', url: new URL('../../assets/images/content/coffee.png', import.meta.url) },
-  { name: 'astronaut', kind: 'content', title: 'Astronaut Eileen Collins', credit: 'NASA, via scikit-image', licence: 'public domain', url: new URL('../../assets/images/content/astronaut.jpg', import.meta.url) },
-  { name: 'starry-night', kind: 'style', title: 'The Starry Night', credit: 'Vincent van Gogh, 1889', licence: 'public domain', url: new URL('../../assets/images/style/starry_night.jpg', import.meta.url) },
-  { name: 'great-wave', kind: 'style', title: 'The Great Wave off Kanagawa', credit: 'Katsushika Hokusai, c. 1831', licence: 'public domain', url: new URL('../../assets/images/style/great_wave_hokusai.jpg', import.meta.url) },
-  { name: 'shipwreck', kind: 'style', title: 'The Shipwreck', credit: 'J. M. W. Turner, 1805', licence: 'public domain', url: new URL('../../assets/images/style/shipwreck_turner.jpg', import.meta.url) },
-  { name: 'woman-with-hat', kind: 'style', title: 'Woman with a Hat', credit: 'Henri Matisse, 1905', licence: 'public domain in the United States (published before 1930)', url: new URL('../../assets/images/style/woman_with_hat_matisse.jpg', import.meta.url) },
+  { name: 'chelsea', kind: 'content', title: 'Chelsea the cat', credit: 'scikit-image sample data', licence: 'CC0', file: 'content/chelsea.png' },
+  { name: 'coffee', kind: 'content', title: 'A cup of coffee', credit: 'scikit-image sample data', licence: 'CC0', file: 'content/coffee.png' },
+  { name: 'astronaut', kind: 'content', title: 'Astronaut Eileen Collins', credit: 'NASA, via scikit-image', licence: 'public domain', file: 'content/astronaut.jpg' },
+  { name: 'starry-night', kind: 'style', title: 'The Starry Night', credit: 'Vincent van Gogh, 1889', licence: 'public domain', file: 'style/starry_night.jpg' },
+  { name: 'great-wave', kind: 'style', title: 'The Great Wave off Kanagawa', credit: 'Katsushika Hokusai, c. 1831', licence: 'public domain', file: 'style/great_wave_hokusai.jpg' },
+  { name: 'shipwreck', kind: 'style', title: 'The Shipwreck', credit: 'J. M. W. Turner, 1805', licence: 'public domain', file: 'style/shipwreck_turner.jpg' },
+  { name: 'woman-with-hat', kind: 'style', title: 'Woman with a Hat', credit: 'Henri Matisse, 1905', licence: 'public domain in the United States (published before 1930)', file: 'style/woman_with_hat_matisse.jpg' },
 ];
 
 /** The default content and style when none is given (CLI, library, demo). */
 export const DEFAULT_CONTENT = 'chelsea';
 export const DEFAULT_STYLE = 'starry-night';
+
+const moduleUrl = import.meta.url;
+
+/** Where a built-in image is: under `base` (a folder URL ending in /) or the package's assets/images. */
+export function galleryUrl(image: GalleryImage, base?: string | URL): URL {
+  return base === undefined ? new URL(`../../assets/images/${image.file}`, moduleUrl) : new URL(image.file, base);
+}
 
 /** The built-in image of that name, or undefined. */
 export function galleryImage(name: string): GalleryImage | undefined {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONTENT, DEFAULT_STYLE, GALLERY, galleryImage, galleryNames } from '../../src/style/gallery.js';
+import { DEFAULT_CONTENT, DEFAULT_STYLE, GALLERY, galleryImage, galleryNames, galleryUrl } from '../../src/style/gallery.js';
 import { nodePlatform } from '../../src/node.js';
 import { browserPlatform } from '../../src/index.js';
 import { colorDistance, colorTransfer, edgeCorrelation } from '../../src/style/metrics.js';
@@ -18,8 +18,9 @@ describe('built-in images', () => {
     const files = JSON.parse(readFileSync('package.json', 'utf8')).files as string[];
     expect(files).toContain('assets/images');
     for (const g of GALLERY) {
-      expect(g.url.protocol).toBe('file:');
-      const path = relative(process.cwd(), fileURLToPath(g.url));
+      const url = galleryUrl(g);
+      expect(url.protocol).toBe('file:');
+      const path = relative(process.cwd(), fileURLToPath(url));
       expect(existsSync(path), path).toBe(true);
       expect(path.startsWith('assets/images/'), path).toBe(true);
       expect(readme, `${path} in assets/images/README.md`).toContain(path.slice('assets/images/'.length));
@@ -39,9 +40,12 @@ describe('built-in images', () => {
     expect(mean).toBeLessThan(0.9);
   });
 
-  it('the browser platform takes names only, and says which', () => {
+  it('the browser platform takes names only; imagesBase moves the folder; every built-in image is in the demo', async () => {
     expect(browserPlatform.readsPaths).toBe(false);
     expect(nodePlatform.readsPaths).toBe(true);
+    await expect(nodePlatform.readGalleryImage(galleryImage('shipwreck')!, { kind: 'long-side', size: 16 }, 'style', '/nonexistent-dir')).rejects.toThrow(/nonexistent-dir/);
+    const demo = readFileSync('demo/images.ts', 'utf8');
+    for (const g of GALLERY) expect(demo, `demo/images.ts ASSET_URLS lists ${g.file}`).toContain(`'../assets/images/${g.file}'`);
   });
 });
 
