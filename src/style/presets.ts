@@ -86,6 +86,7 @@ export const RESNET50_SWAG: Preset = {
  *   (coffee × woman_with_hat at ×300: 0.50 / 0.72 / 0.98). Colour saturates by ×75, the edges keep improving: ×75.
  */
 export const SWAG_STYLE_LAYER_WEIGHTS = [52, 15, 7.5, 0.0075, 0.0075];
+/** The default preset's content layer (measured, see SWAG_STYLE_LAYER_WEIGHTS). */
 export const SWAG_CONTENT_LAYERS = ['stage1_block3'];
 
 /** The paper's failing baseline: the same recipe on ResNet-50 without smoothing. */
