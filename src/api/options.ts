@@ -19,7 +19,7 @@ export type { LayerStats } from '../style/analysis.js';
  * on the 2-core reference machine (llvmpipe) writes 256 px in under 3 minutes (measured, docs/ANALYSIS.md). Coarse
  * to fine over `scales` sizes (stylize.ts) unless the options choose scales or minSize themselves.
  */
-export const CPU_DEFAULTS = { size: 256, iterations: 60, scales: 2 } as const;
+export const CPU_DEFAULTS = { size: 256, iterations: 45, scales: 3 } as const;
 /** Largest output long side accepted. */
 export const MAX_SIZE = 8192;
 
