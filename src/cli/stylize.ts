@@ -25,7 +25,7 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --smoothing MODE       ${SMOOTHING_MODES.join(' | ')}
   --temperature T        softmax temperature (default 1)
   --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for resnet50-swag)
-  --size N               long side in pixels (default: preset's; 256 on CPU adapters, over 2 scales)
+  --size N               long side in pixels (default: preset's; 256 on CPU adapters, coarse to fine over 3 scales)
   --square               force N x N, as the paper does
   --iters N              iterations (default: preset's; fewer on CPU adapters)
   --optimizer NAME       lbfgs | adam

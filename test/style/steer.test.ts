@@ -3,7 +3,7 @@
 // - the default preset (swag) keeps the content's edges (edge correlation >= 0.45) while carrying the painting's
 //   colours (colour transfer >= 0.25) and texture (the normalised style loss at least a third lower);
 // - content weight 0.1 → 10 raises the edge correlation by >= 0.1 and lowers the colour transfer.
-// Also: planStylize's defaults (the swag preset, normalised, 256 px over 2 scales on CPU adapters).
+// Also: planStylize's defaults (the swag preset, normalised, 256 px over 3 scales on CPU adapters).
 import { describe, expect, it } from 'vitest';
 import { getContext, type GpuContext } from '../../src/gpu/context.js';
 import { loadModel } from '../../src/models/load.js';
@@ -28,14 +28,15 @@ async function run(ctx: GpuContext, model: FeatureModel, contentWeight?: number)
 }
 
 describe('planStylize defaults', () => {
-  it('the swag preset, normalised; on a CPU adapter 256 px over 2 scales', () => {
+  it('the swag preset, normalised; on a CPU adapter 256 px over 3 scales', () => {
     const cpu = planStylize({}, { isCPU: true, kind: 'llvmpipe' });
     expect(cpu.preset.name).toBe('swag');
     expect(cpu.recipe.normalize).toBe(true);
     expect([cpu.recipe.contentWeight, cpu.recipe.styleWeight]).toEqual([1, 1]);
     expect(cpu.content).toEqual({ kind: 'long-side', size: 256 });
-    expect(cpu.recipe.scales).toBe(2);
-    expect(planStylize({ scales: 3 }, { isCPU: true, kind: 'llvmpipe' }).recipe.scales).toBe(3);
+    expect(cpu.recipe.scales).toBe(3);
+    expect(cpu.recipe.iterations).toBe(45);
+    expect(planStylize({ scales: 1 }, { isCPU: true, kind: 'llvmpipe' }).recipe.scales).toBe(1);
     expect(planStylize({ preset: 'resnet50-swag' }, { isCPU: false, kind: 'gpu' }).recipe.normalize).toBe(false);
     expect(planStylize({ preset: 'resnet50-swag', normalize: true }, { isCPU: false, kind: 'gpu' }).recipe.normalize).toBe(true);
   });
