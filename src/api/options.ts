@@ -27,9 +27,10 @@ export const MAX_SIZE = 8192;
 export interface StyleInput<I> { image: I; weight?: number }
 
 /**
- * Options of `stylize`. Every field is optional: the defaults are the preset's (the paper's SWAG recipe
- * on ResNet-50), on the embedded procedural content/style pair. `I` is the image type: planar RGB
- * floats or RGBA bytes everywhere, and also a file path in Node.
+ * Options of `stylize`. Every field is optional: the defaults are the preset's (`swag`: SWAG on ResNet-50 with
+ * normalised losses), on the built-in pair chelsea × starry-night (style/gallery.ts). `I` is the image type:
+ * planar RGB floats or RGBA bytes everywhere, and also a file path in Node; a string naming a built-in image
+ * works everywhere.
  */
 export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
   /**

@@ -24,7 +24,7 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --weights FILE         weights file (default: weights/<model>)
   --smoothing MODE       ${SMOOTHING_MODES.join(' | ')}
   --temperature T        softmax temperature (default 1)
-  --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for resnet50-swag)
+  --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for the ResNet-50 presets)
   --size N               long side in pixels (default: preset's; 256 on CPU adapters, coarse to fine over 3 scales)
   --square               force N x N, as the paper does
   --iters N              iterations (default: preset's; fewer on CPU adapters)
