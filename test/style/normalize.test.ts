@@ -134,11 +134,10 @@ describe(`normalised losses on ResNet-50 [${fastestAdapter()}]`, () => {
     const x: Image = { ...content, data: content.data.map((v, i) => 0.6 * v + 0.4 * styleHere.data[i]) };
     const r = await evaluate(ctx, model, content, style, spec, x);
     const sum = (kind: string) => r.weighted.filter((_, i) => r.terms[i].kind === kind).reduce((a, v) => a + v, 0);
-    const term = (name: string) => r.weighted[r.terms.findIndex((t) => t.kind === 'style' && t.name === name)];
-    return { content: sum('content'), style: sum('style'), ratio: sum('style') / sum('content'), deep: [term('stage3_block6'), term('stage4_block3')] };
+    return { content: sum('content'), style: sum('style'), ratio: sum('style') / sum('content'), terms: r.terms.map((t, i) => ({ ...t, value: r.weighted[i] })) };
   }
 
-  it('the same pair at 128 and 256 px keeps the same balance; the softmax-smoothed terms too (raw, they do not)', async () => {
+  it('the same pair at 128 and 256 px keeps the same balance, and each unsmoothed term its value', async () => {
     const ctx = await getContext(fastestAdapter());
     const model = await loadModel(ctx, 'resnet50');
     const [n128, n256] = [await balance(ctx, model, 128, SWAG_DEFAULT), await balance(ctx, model, 256, SWAG_DEFAULT)];
@@ -146,16 +145,16 @@ describe(`normalised losses on ResNet-50 [${fastestAdapter()}]`, () => {
     const [r128, r256] = [await balance(ctx, model, 128, literal), await balance(ctx, model, 256, literal)];
     const factor = (a: number, b: number) => Math.max(a / b, b / a);
     const change = (a: { ratio: number }, b: { ratio: number }) => factor(a.ratio, b.ratio);
-    const deep = (a: { deep: number[] }, b: { deep: number[] }) => a.deep.map((v, i) => factor(v, b.deep[i]));
+    const perTerm = (a: typeof n128, b: typeof n128) => a.terms.map((t, i) => ({ name: `${t.kind} ${t.name}`, smoothed: SWAG_DEFAULT.smoothLayers.includes(t.name), f: factor(t.value, b.terms[i].value) }));
+    const show = (list: ReturnType<typeof perTerm>) => list.map((t) => `${t.name} ×${t.f.toFixed(2)}`).join(', ');
     console.log(`style/content balance 128 → 256 px: normalised ${n128.ratio.toFixed(3)} → ${n256.ratio.toFixed(3)} (×${change(n128, n256).toFixed(2)}; `
-      + `content ${n128.content.toFixed(3)} → ${n256.content.toFixed(3)}, style ${n128.style.toFixed(3)} → ${n256.style.toFixed(3)}); `
-      + `literal ${r128.ratio.toExponential(2)} → ${r256.ratio.toExponential(2)} (×${change(r128, r256).toFixed(2)}); `
-      + `smoothed stage3/stage4 terms change ×${deep(n128, n256).map((v) => v.toFixed(2)).join('/')} normalised, ×${deep(r128, r256).map((v) => v.toFixed(0)).join('/')} raw`);
+      + `content ${n128.content.toFixed(3)} → ${n256.content.toFixed(3)}, style ${n128.style.toFixed(3)} → ${n256.style.toFixed(3)}); per term: ${show(perTerm(n128, n256))}; `
+      + `literal preset: balance ${r128.ratio.toExponential(2)} → ${r256.ratio.toExponential(2)} (×${change(r128, r256).toFixed(2)}), per term: ${show(perTerm(r128, r256))}`);
     expect(change(n128, n256)).toBeLessThan(1.5);
-    // The literal preset's balance happens to move little too (its smoothed terms are ~1e-10 of the total), but
-    // each smoothed term scales with the size when raw, and does not when normalised.
-    for (const f of deep(n128, n256)) expect(f).toBeLessThan(3);
-    for (const f of deep(r128, r256)) expect(f).toBeGreaterThan(10);
+    // Unsmoothed terms (content stage1_block3, style stem, stage 1, stage 2) keep their values. The softmax-smoothed
+    // stage 3-4 terms do not, normalised or raw (measured ×24 and ×1.4 normalised, ×7 and ×35 raw): a softmax over
+    // C·H·W changes its peaks with the size. That is why the swag preset gives them shares of 1e-4 (presets.ts).
+    for (const t of perTerm(n128, n256).filter((u) => !u.smoothed)) expect(t.f, t.name).toBeLessThan(1.5);
   }, 600_000);
 
   it("resnet50-swag's first loss is unchanged (1e-6) and is the paper's formula, not normalised", async () => {
