@@ -11,6 +11,11 @@ import { nodePlatform } from '../../src/node.js';
 import { browserPlatform } from '../../src/index.js';
 import { colorDistance, colorTransfer, edgeCorrelation } from '../../src/style/metrics.js';
 import type { Image } from '../../src/style/objective.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { swagpu } from '../cli/run.js';
 
 describe('built-in images', () => {
   it('each is a file under assets/images, with its licence in the README, shipped in the package', () => {
@@ -47,6 +52,24 @@ describe('built-in images', () => {
     const demo = readFileSync('demo/images.ts', 'utf8');
     for (const g of GALLERY) expect(demo, `demo/images.ts ASSET_URLS lists ${g.file}`).toContain(`'../assets/images/${g.file}'`);
   });
+});
+
+describe('built-in images in the CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swagpu-gallery-'));
+  it('--content coffee --style great-wave runs the default preset on them; a name that is neither is an error naming it', async () => {
+    const out = join(dir, 'wave.png');
+    const r = await swagpu(['stylize', '--content', 'coffee', '--style', 'great-wave', '--size', '32', '--iters', '2', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.preset).toBe('swag');
+    expect(summary.styleSizes).toEqual([{ width: 32, height: 18 }]); // 928x514 at long side 32
+    const meta = await sharp(out).metadata();
+    expect([meta.width, meta.height]).toEqual([32, 21]); // coffee 600x400
+    const bad = await swagpu(['stylize', '--style', 'great-wav', '--size', '16', '--iters', '1', '--out', join(dir, 'bad.png')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('great-wav');
+    expect(bad.stderr).toMatch(/not found/);
+  }, 300_000);
 });
 
 describe('metrics', () => {
