@@ -8,7 +8,7 @@ import { analysisSvg } from '../src/style/plot.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
 import { decodeImage, drawThumbnail, galleryAssetUrl, gallerySource, imageFromTransfer, putPixels, renderSource, type Slot, type Source } from './images.js';
 import { lossChartSvg, type LossSeries } from './loss-chart.js';
-import { loadSettings, presetFields, readForm, saveSettings, styleWeightFor, writeForm, type Settings } from './settings.js';
+import { formatStrength, loadSettings, presetFields, readForm, saveSettings, strengthFromSlider, styleWeightFor, writeForm, type Settings } from './settings.js';
 import { planarToRGBA, type FromWorker, type ModelChoice, type RunJob, type ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -419,6 +419,10 @@ async function main(): Promise<void> {
   fillGallery();
   wireImages();
   $('settings').addEventListener('change', onSettingsChanged);
+  // The slider's label follows while dragging; the value is read on 'change' (release).
+  $('styleStrength').addEventListener('input', () => {
+    $('styleStrength-value').textContent = formatStrength(strengthFromSlider(Number($<HTMLInputElement>('styleStrength').value)));
+  });
   $('run').addEventListener('click', run);
   $('pause').addEventListener('click', () => {
     const pausing = demo.state === 'running';
