@@ -145,7 +145,7 @@ function setSource(slot: Slot, source: Source): void {
   $(`name-${slot}`).textContent = source.name;
   drawThumbnail($<HTMLCanvasElement>(`thumb-${slot}`), source);
   for (const b of document.querySelectorAll<HTMLButtonElement>('#gallery button')) {
-    b.classList.toggle('selected', source.kind === 'gallery' && b.dataset.name === source.name);
+    b.classList.toggle('selected', Object.values(sources).some((v) => v?.kind === 'gallery' && v.name === b.dataset.name));
   }
 }
 
