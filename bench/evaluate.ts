@@ -16,7 +16,7 @@ import { VGG19 } from '../src/models/vgg19.js';
 import { expectedTensors, type LoadedWeights } from '../src/models/weights.js';
 import { createObjective, imageTensor } from '../src/style/objective.js';
 import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../src/style/presets.js';
-import { defaultContent, defaultStyle } from '../src/style/default-images.js';
+import { defaultContent, defaultStyle } from './synthetic-images.js';
 import type { PeerRun } from './peer-tfjs.js';
 import { timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
 

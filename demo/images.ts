@@ -1,16 +1,53 @@
 /**
- * Content and style sources: the procedural defaults (src/style/default-images.ts, drawn at whatever
- * size is asked, so they stay sharp), or a user image from a file picker, drag-and-drop or paste.
- * Everything is turned into a planar RGB float image at the run size just before a run.
+ * Content and style sources: the built-in gallery (src/style/gallery.ts: photos and public-domain paintings
+ * shipped with swagpu, served by Vite as assets), or a user image from a file picker, drag-and-drop or
+ * paste. Everything is turned into a planar RGB float image at the run size just before a run.
  */
-import { defaultContent, defaultStyle } from '../src/style/default-images.js';
+import { galleryImage, type GalleryImage } from '../src/style/gallery.js';
+
+/** Literal URLs, so that Vite copies each built-in image into the page's assets (keys: GalleryImage.file). */
+const ASSET_URLS: Record<string, string> = {
+  'content/chelsea.png': new URL('../assets/images/content/chelsea.png', import.meta.url).href,
+  'content/coffee.png': new URL('../assets/images/content/coffee.png', import.meta.url).href,
+  'content/astronaut.jpg': new URL('../assets/images/content/astronaut.jpg', import.meta.url).href,
+  'style/starry_night.jpg': new URL('../assets/images/style/starry_night.jpg', import.meta.url).href,
+  'style/great_wave_hokusai.jpg': new URL('../assets/images/style/great_wave_hokusai.jpg', import.meta.url).href,
+  'style/shipwreck_turner.jpg': new URL('../assets/images/style/shipwreck_turner.jpg', import.meta.url).href,
+  'style/woman_with_hat_matisse.jpg': new URL('../assets/images/style/woman_with_hat_matisse.jpg', import.meta.url).href,
+};
+
+/** The served URL of a built-in image. */
+export function galleryAssetUrl(image: GalleryImage): string {
+  const url = ASSET_URLS[image.file];
+  if (!url) throw new Error(`demo/images.ts: no asset URL for ${image.file} (add it to ASSET_URLS)`);
+  return url;
+}
 import { planarToRGBA, rgbaToPlanar, type PlanarImage } from './protocol.js';
 
 export type Slot = 'content' | 'style';
 
-export type Source =
-  | { kind: 'default'; slot: Slot }
-  | { kind: 'file'; name: string; bitmap: ImageBitmap };
+/** A decoded image: a built-in one (`builtIn` names it) or the user's file. */
+export type Source = { kind: 'gallery' | 'file'; name: string; bitmap: ImageBitmap };
+
+const decoded = new Map<string, Promise<Source>>();
+
+/** A built-in image, fetched and decoded once. */
+export function gallerySource(name: string): Promise<Source> {
+  const entry: GalleryImage | undefined = galleryImage(name);
+  if (!entry) return Promise.reject(new Error(`no built-in image '${name}'`));
+  let p = decoded.get(name);
+  if (!p) {
+    p = (async () => {
+      const url = galleryAssetUrl(entry);
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      return { kind: 'gallery' as const, name, bitmap: await createImageBitmap(await response.blob()) };
+    })();
+    decoded.set(name, p);
+    p.catch(() => decoded.delete(name));
+  }
+  return p;
+}
 
 /** Width and height with the longest side = `size`, keeping the aspect ratio. */
 export function fitSize(width: number, height: number, size: number): { width: number; height: number } {
@@ -18,16 +55,9 @@ export function fitSize(width: number, height: number, size: number): { width: n
   return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) };
 }
 
-function aspectOf(source: Source): { width: number; height: number } {
-  if (source.kind === 'file') return { width: source.bitmap.width, height: source.bitmap.height };
-  return source.slot === 'content' ? { width: 3, height: 2 } : { width: 1, height: 1 };
-}
-
 /** The source as a planar image whose longest side is `size`. */
 export function renderSource(source: Source, size: number): PlanarImage {
-  const aspect = aspectOf(source);
-  const { width, height } = fitSize(aspect.width, aspect.height, size);
-  if (source.kind === 'default') return source.slot === 'content' ? defaultContent(width, height) : defaultStyle(width, height);
+  const { width, height } = fitSize(source.bitmap.width, source.bitmap.height, size);
   const canvas = new OffscreenCanvas(width, height);
   const g = canvas.getContext('2d')!;
   g.imageSmoothingQuality = 'high';

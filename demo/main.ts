@@ -2,12 +2,13 @@
  * The demo page: settings, images, and the results of the engine worker (worker.ts). The page never
  * touches the GPU itself except to check that WebGPU exists; everything heavy runs in the worker.
  */
-import { PRESETS } from '../src/style/presets.js';
+import { DEFAULT_PRESET, PRESETS } from '../src/style/presets.js';
+import { DEFAULT_CONTENT, DEFAULT_STYLE, GALLERY } from '../src/style/gallery.js';
 import { analysisSvg } from '../src/style/plot.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
-import { decodeImage, drawThumbnail, imageFromTransfer, putPixels, renderSource, type Slot, type Source } from './images.js';
+import { decodeImage, drawThumbnail, galleryAssetUrl, gallerySource, imageFromTransfer, putPixels, renderSource, type Slot, type Source } from './images.js';
 import { lossChartSvg, type LossSeries } from './loss-chart.js';
-import { loadSettings, presetFields, readForm, saveSettings, writeForm, type Settings } from './settings.js';
+import { formatStrength, loadSettings, presetFields, readForm, saveSettings, strengthFromSlider, styleWeightFor, writeForm, type Settings } from './settings.js';
 import { planarToRGBA, type FromWorker, type ModelChoice, type RunJob, type ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -40,7 +41,8 @@ const demo = {
 let worker: Worker | null = null;
 let runId = 0;
 let currentRun = { id: -1, jobs: [] as RunJob[], iterations: 0 };
-const sources: Record<Slot, Source> = { content: { kind: 'default', slot: 'content' }, style: { kind: 'default', slot: 'style' } };
+/** Null until the default gallery images are decoded (a moment after the page loads). */
+const sources: Record<Slot, Source | null> = { content: null, style: null };
 let targetSlot: Slot = 'content';
 /** Content images chosen together with the first (several files at once): one result per content, in a grid. */
 let moreContents: Source[] = [];
@@ -98,7 +100,7 @@ async function readWeightsIndex(): Promise<void> {
   const option = $<HTMLSelectElement>('model').querySelector('option[value="vgg19"]') as HTMLOptionElement;
   option.disabled = !vggAvailable;
   option.textContent = vggAvailable ? 'VGG-19' : 'VGG-19 (needs weights/vgg19.safetensors)';
-  if (!vggAvailable && settings.model === 'vgg19') applyPreset('resnet50-swag');
+  if (!vggAvailable && settings.model === 'vgg19') applyPreset(DEFAULT_PRESET);
   fillPresets();
 }
 
@@ -127,7 +129,7 @@ function onSettingsChanged(event: Event): void {
   if (id === 'preset') applyPreset($<HTMLSelectElement>('preset').value);
   if (id === 'model') {
     const model = $<HTMLSelectElement>('model').value as ModelChoice;
-    const preset = Object.values(PRESETS).find((p) => p.model === model);
+    const preset = PRESETS[DEFAULT_PRESET].model === model ? PRESETS[DEFAULT_PRESET] : Object.values(PRESETS).find((p) => p.model === model);
     if (preset) applyPreset(preset.name);
   }
   const read = readForm();
@@ -145,8 +147,36 @@ function onSettingsChanged(event: Event): void {
 function setSource(slot: Slot, source: Source): void {
   sources[slot] = source;
   if (slot === 'content') moreContents = [];
-  $(`name-${slot}`).textContent = source.kind === 'file' ? source.name : 'default';
+  $(`name-${slot}`).textContent = source.name;
   drawThumbnail($<HTMLCanvasElement>(`thumb-${slot}`), source);
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#gallery button')) {
+    b.classList.toggle('selected', Object.values(sources).some((v) => v?.kind === 'gallery' && v.name === b.dataset.name));
+  }
+}
+
+async function useGallery(slot: Slot, name: string): Promise<void> {
+  try {
+    setSource(slot, await gallerySource(name));
+  } catch (e) {
+    showError(`built-in image ${name}: ${(e as Error).message}`);
+  }
+}
+
+/** The built-in photos and paintings as thumbnails; a click puts one in its slot. */
+function fillGallery(): void {
+  const box = $('gallery');
+  for (const g of GALLERY) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.name = g.name;
+    b.title = `${g.title} — ${g.credit} (${g.licence})`;
+    const img = document.createElement('img');
+    img.src = galleryAssetUrl(g);
+    img.alt = g.title;
+    b.append(img, g.name);
+    b.addEventListener('click', () => void useGallery(g.kind, g.name));
+    box.append(b);
+  }
 }
 
 async function acceptFile(slot: Slot, file: File | null): Promise<void> {
@@ -163,7 +193,7 @@ async function acceptMoreContents(files: File[]): Promise<void> {
   try {
     moreContents = await Promise.all(files.map((f) => decodeImage(f, f.name)));
     const first = sources.content;
-    $('name-content').textContent = `${first.kind === 'file' ? first.name : 'default'} + ${moreContents.length} more`;
+    $('name-content').textContent = `${first?.name ?? 'content'} + ${moreContents.length} more`;
   } catch (e) {
     showError((e as Error).message);
   }
@@ -193,8 +223,8 @@ function wireImages(): void {
       void acceptFile(slot, files[0] ?? null).then(() => (slot === 'content' && files.length > 1 ? acceptMoreContents(files.slice(1)) : undefined));
       input.value = '';
     });
-    $(`reset-${slot}`).addEventListener('click', () => setSource(slot, { kind: 'default', slot }));
-    setSource(slot, { kind: 'default', slot });
+    $(`reset-${slot}`).addEventListener('click', () => void useGallery(slot, slot === 'content' ? DEFAULT_CONTENT : DEFAULT_STYLE));
+    void useGallery(slot, slot === 'content' ? DEFAULT_CONTENT : DEFAULT_STYLE);
   }
   document.addEventListener('paste', (e) => void acceptFile(targetSlot, imageFromTransfer(e.clipboardData)));
   selectSlot('content');
@@ -269,18 +299,23 @@ function onProgress(m: Extract<FromWorker, { type: 'progress' }>): void {
 
 // ---------- run ----------
 
+/**
+ * The runs of one press of Run. Each job's style weight is its preset's × the style strength (settings.ts);
+ * the content weight is the preset's. Compare mode runs the paper's literal pair (resnet50, resnet50-swag).
+ */
 function buildJobs(s: Settings): RunJob[] {
   const overrides = {
-    smoothing: s.smoothing, temperature: s.temperature, contentWeight: s.contentWeight, styleWeight: s.styleWeight,
+    smoothing: s.smoothing, temperature: s.temperature,
     tvWeight: s.tvWeight, iterations: s.iterations, optimizer: s.optimizer, reportEvery: s.reportEvery,
   };
   if (s.compare && s.model === 'resnet50') {
     return [
-      { label: 'resnet50 (no smoothing)', preset: 'resnet50', overrides: { ...overrides, smoothing: 'none' } },
-      { label: 'resnet50-swag (softmax)', preset: 'resnet50-swag', overrides: { ...overrides, smoothing: 'softmax' } },
+      { label: 'resnet50 (no smoothing)', preset: 'resnet50', overrides: { ...overrides, smoothing: 'none', styleWeight: styleWeightFor('resnet50', s.styleStrength) } },
+      { label: 'resnet50-swag (softmax)', preset: 'resnet50-swag', overrides: { ...overrides, smoothing: 'softmax', styleWeight: styleWeightFor('resnet50-swag', s.styleStrength) } },
     ];
   }
-  return [{ label: `${s.preset}${s.smoothing !== 'none' ? ` (${s.smoothing}, T=${s.temperature})` : ''}`, preset: s.preset, overrides }];
+  const label = `${s.preset}${s.smoothing !== 'none' ? ` (${s.smoothing}, T=${s.temperature})` : ''}${s.styleStrength !== 1 ? `, style ×${s.styleStrength}` : ''}`;
+  return [{ label, preset: s.preset, overrides: { ...overrides, styleWeight: styleWeightFor(s.preset, s.styleStrength) } }];
 }
 
 function run(): void {
@@ -289,12 +324,13 @@ function run(): void {
   settings = read;
   saveSettings(settings);
   showError(null);
+  if (!sources.content || !sources.style) { showError('the images are still loading'); return; }
   const content = renderSource(sources.content, settings.size);
   const style = renderSource(sources.style, settings.size);
   demo.lastContent = { width: content.width, height: content.height, pixels: Array.from(planarToRGBA(content)) };
   // Several content images: every job for each of them (content-major), shown as a grid of results.
   const contents = moreContents.map((s) => renderSource(s, settings.size));
-  const name = (s: Source) => (s.kind === 'file' ? s.name : 'default');
+  const name = (s: Source) => s.name;
   const jobs = contents.length === 0 ? buildJobs(settings) : [sources.content, ...moreContents].flatMap((s, i) =>
     buildJobs(settings).map((j) => ({ ...j, label: `${name(s)}: ${j.label}`, ...(i > 0 ? { content: i - 1 } : {}) })));
   const sizeOf = (j: RunJob) => (j.content === undefined ? content : contents[j.content]);
@@ -309,6 +345,7 @@ function run(): void {
 }
 
 function analyze(): void {
+  if (!sources.content) return;
   const content = renderSource(sources.content, Math.min(settings.size, 256));
   $('analysis').innerHTML = '<p class="muted">analysing…</p>';
   $<HTMLButtonElement>('analyze').disabled = true;
@@ -402,8 +439,13 @@ async function main(): Promise<void> {
   writeForm(settings);
   $<HTMLInputElement>('compare').disabled = settings.model !== 'resnet50';
   drawLossChart();
+  fillGallery();
   wireImages();
   $('settings').addEventListener('change', onSettingsChanged);
+  // The slider's label follows while dragging; the value is read on 'change' (release).
+  $('styleStrength').addEventListener('input', () => {
+    $('styleStrength-value').textContent = formatStrength(strengthFromSlider(Number($<HTMLInputElement>('styleStrength').value)));
+  });
   $('run').addEventListener('click', run);
   $('pause').addEventListener('click', () => {
     const pausing = demo.state === 'running';

@@ -1,5 +1,10 @@
-/** The settings form: read, write, fill from a preset, remember in localStorage. */
-import { PRESETS, type OptimizerName, type SmoothingMode } from '../src/style/presets.js';
+/**
+ * The settings form: read, write, fill from a preset, remember in localStorage. The loss weights are one
+ * "style strength" slider (log scale, ×0.01 … ×100): the run's style weight is the preset's × strength.
+ * On the default preset (normalised losses, weights 1 = balanced) that is the style's share against the
+ * content's; on the paper's presets it scales their raw 1e17.
+ */
+import { DEFAULT_PRESET, PRESETS, type OptimizerName, type SmoothingMode } from '../src/style/presets.js';
 import type { ModelChoice } from './protocol.js';
 
 export interface Settings {
@@ -7,8 +12,8 @@ export interface Settings {
   preset: string;
   smoothing: SmoothingMode;
   temperature: number;
-  contentWeight: number;
-  styleWeight: number;
+  /** Multiplies the preset's style weight (slider: log10 from −2 to 2). */
+  styleStrength: number;
   tvWeight: number;
   size: number;
   iterations: number;
@@ -17,14 +22,14 @@ export interface Settings {
   compare: boolean;
 }
 
-const STORAGE_KEY = 'swagpu-demo-settings-v1';
+export const STORAGE_KEY = 'swagpu-demo-settings-v2';
 
-/** The paper's recipe (resnet50-swag) at a size and length that suit a first try in a browser. */
+/** The default preset at a size and length that suit a first try in a browser. */
 export function defaultSettings(): Settings {
-  const p = PRESETS['resnet50-swag'];
+  const p = PRESETS[DEFAULT_PRESET];
   return {
     model: 'resnet50', preset: p.name, smoothing: p.smoothing, temperature: p.temperature,
-    contentWeight: p.contentWeight, styleWeight: p.styleWeight, tvWeight: p.tvWeight,
+    styleStrength: 1, tvWeight: p.tvWeight,
     size: 256, iterations: 200, optimizer: p.optimizer, reportEvery: 5, compare: false,
   };
 }
@@ -34,10 +39,19 @@ export function presetFields(name: string): Partial<Settings> {
   const p = PRESETS[name];
   if (!p) return {};
   return {
-    model: p.model, preset: p.name, smoothing: p.smoothing, temperature: p.temperature,
-    contentWeight: p.contentWeight, styleWeight: p.styleWeight, tvWeight: p.tvWeight, optimizer: p.optimizer,
+    model: p.model, preset: p.name, smoothing: p.smoothing, temperature: p.temperature, tvWeight: p.tvWeight, optimizer: p.optimizer,
   };
 }
+
+/** Style weight of a run of `preset` at `strength` (the preset's own weight × strength). */
+export function styleWeightFor(preset: string, strength: number): number {
+  return (PRESETS[preset]?.styleWeight ?? 1) * strength;
+}
+
+/** Slider position (log10) ↔ strength, rounded to 2 significant digits. */
+export function strengthFromSlider(position: number): number { return Number((10 ** position).toPrecision(2)); }
+export function sliderFromStrength(strength: number): number { return Math.log10(strength); }
+export function formatStrength(strength: number): string { return `×${strength < 0.1 ? strength.toFixed(2) : strength < 10 ? strength.toFixed(1) : strength.toFixed(0)}`; }
 
 export function loadSettings(): Settings {
   const settings = defaultSettings();
@@ -61,7 +75,7 @@ export function saveSettings(settings: Settings): void {
   }
 }
 
-const NUMBER_FIELDS = ['temperature', 'contentWeight', 'styleWeight', 'tvWeight', 'size', 'iterations', 'reportEvery'] as const;
+const NUMBER_FIELDS = ['temperature', 'tvWeight', 'size', 'iterations', 'reportEvery'] as const;
 const SELECT_FIELDS = ['model', 'preset', 'smoothing', 'optimizer'] as const;
 
 function field(id: string): HTMLInputElement | HTMLSelectElement {
@@ -76,6 +90,8 @@ export function formatNumber(v: number): string {
 export function writeForm(settings: Settings): void {
   for (const k of SELECT_FIELDS) field(k).value = String(settings[k]);
   for (const k of NUMBER_FIELDS) field(k).value = formatNumber(settings[k]);
+  field('styleStrength').value = String(sliderFromStrength(settings.styleStrength));
+  document.getElementById('styleStrength-value')!.textContent = formatStrength(settings.styleStrength);
   (field('compare') as HTMLInputElement).checked = settings.compare;
 }
 
@@ -90,6 +106,8 @@ export function readForm(): Settings | { error: string } {
     if (text === '' || !Number.isFinite(v) || v < 0) return { error: `${k}: '${text}' is not a number >= 0` };
     out[k] = v;
   }
+  s.styleStrength = strengthFromSlider(Number(field('styleStrength').value));
+  document.getElementById('styleStrength-value')!.textContent = formatStrength(s.styleStrength);
   s.size = Math.round(s.size);
   s.iterations = Math.round(s.iterations);
   s.reportEvery = Math.max(1, Math.round(s.reportEvery));

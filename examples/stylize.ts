@@ -1,4 +1,5 @@
-// Stylize one image with another: SWAG on ResNet-50 (the paper's recipe), progress on stderr.
+// Stylize one image with another: the default preset (swag: SWAG on ResNet-50 with normalised losses), progress on
+// stderr. CONTENT and STYLE are files or built-in names (chelsea, coffee, astronaut; starry-night, great-wave, ...).
 //
 //   node --import ./bin/register.mjs examples/stylize.ts CONTENT STYLE [OUT.png] [SIZE] [ITERATIONS]
 //

@@ -11,7 +11,8 @@
  * Weights are URLs (fetched), bytes, or a function returning bytes.
  */
 import { createEngineWith, defaultEngine, type Engine, type EngineOptions, type Platform, type WeightsSource } from './api/engine.js';
-import { readImageInput, type ImageInput } from './api/images.js';
+import { readImageInput, type Image, type ImageInput, type Resize } from './api/images.js';
+import { galleryUrl, type GalleryImage } from './style/gallery.js';
 import type { AnalysisResult, AnalyzeOptions, ClassifyOptions, Prediction, StylizeOptions, StylizeOutput } from './api/options.js';
 import { loadWeightsFromBytes, type LoadedWeights } from './models/weights.js';
 import type { ModelName } from './models/model.js';
@@ -27,7 +28,8 @@ export { DeviceLostError, NonFiniteLossError, type Progress, type StylizeResult,
 export type { BatchItem, BatchOptions, NamedInput } from './api/batch.js';
 export { PRESETS, SMOOTHING_MODES, getPreset, type Preset, type SmoothingMode, type OptimizerName } from './style/presets.js';
 export { MODEL_NAMES, type ModelName } from './models/model.js';
-export { defaultContent, defaultStyle } from './style/default-images.js';
+export { GALLERY, DEFAULT_CONTENT, DEFAULT_STYLE, galleryImage, galleryNames, galleryUrl, type GalleryImage } from './style/gallery.js';
+export { edgeCorrelation, colorDistance, colorTransfer } from './style/metrics.js';
 export { analysisSvg } from './style/plot.js';
 export { analysisTable, predictionsTable } from './api/format.js';
 export { loadWeightsFromBytes } from './models/weights.js';
@@ -52,8 +54,25 @@ export async function readWeightsSource(model: ModelName, source: WeightsSource 
 /** The browser platform: images are planar floats or RGBA bytes, resized on the CPU; weights from URLs or bytes. */
 export const browserPlatform: Platform<ImageInput> = {
   readImage: async (input, resize, what) => readImageInput(input, resize, what),
+  readGalleryImage: (image, resize, what, base) => readGalleryImage(image, resize, what, base),
+  readsPaths: false,
   readWeights: (model, source) => readWeightsSource(model, source),
 };
+
+/** A built-in image (style/gallery.ts) fetched from its URL and decoded by the browser (window or worker). */
+export async function readGalleryImage(image: GalleryImage, resize: Resize, what: string, base?: string | URL): Promise<Image> {
+  const url = galleryUrl(image, base);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${what}: ${url.href}: HTTP ${response.status} ${response.statusText}`);
+  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function') throw new Error(`${what}: cannot decode ${url.href} here (no createImageBitmap/OffscreenCanvas)`);
+  const bitmap = await createImageBitmap(await response.blob());
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const g = canvas.getContext('2d')!;
+  g.drawImage(bitmap, 0, 0);
+  const rgba = g.getImageData(0, 0, bitmap.width, bitmap.height);
+  bitmap.close();
+  return readImageInput({ data: rgba.data, width: rgba.width, height: rgba.height }, resize, what);
+}
 
 /** Opens a WebGPU device and returns an engine on it. */
 export function createEngine(options: EngineOptions = {}): Promise<Engine<ImageInput>> {

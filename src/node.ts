@@ -8,14 +8,15 @@
  *   await saveImage('out.png', result.image);
  */
 import sharp from 'sharp';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { galleryUrl } from './style/gallery.js';
 import { createEngineWith, defaultEngine, type Engine, type EngineOptions, type Platform } from './api/engine.js';
 import { readImageInput, type Image, type ImageInput } from './api/images.js';
 import type { AnalysisResult, AnalyzeOptions, ClassifyOptions, Prediction, StylizeOptions, StylizeOutput } from './api/options.js';
 import { loadImage, planarToInterleaved } from './io/image.js';
 import { weightsFile } from './models/load.js';
 import { loadWeights } from './models/weights.js';
-import { readWeightsSource } from './index.js';
+import { readGalleryImage as browserReadGalleryImage, readWeightsSource } from './index.js';
 
 export * from './index.js';
 export { saveImage, checkWritable, MAX_INPUT_PIXELS } from './io/image.js';
@@ -28,6 +29,13 @@ export const nodePlatform: Platform<NodeImageInput> = {
   async readImage(input, resize) {
     return typeof input === 'string' ? loadImage(input, resize) : readImageInput(input, resize);
   },
+  async readGalleryImage(image, resize, what, base) {
+    // The package's own file (src/ and dist/lib/ both find it), or an imagesBase given as a folder path or URL.
+    const url = galleryUrl(image, typeof base === 'string' && !/^[a-z]+:/i.test(base) ? pathToFileURL(base.endsWith('/') ? base : `${base}/`) : base);
+    if (url.protocol === 'file:') return loadImage(fileURLToPath(url), resize);
+    return browserReadGalleryImage(image, resize, what, url);
+  },
+  readsPaths: true,
   async readWeights(model, source, log) {
     if (source === undefined) return loadWeights(await weightsFile(model, { log }));
     if (typeof source === 'string' && !/^https?:\/\//.test(source)) return loadWeights(source);

@@ -14,7 +14,7 @@ import { VGG19 } from '../models/vgg19.js';
 import { classify as classifyImage, type Prediction } from '../models/classify.js';
 import { analyzeImage } from '../style/analysis.js';
 import { analysisSvg } from '../style/plot.js';
-import { defaultContent, defaultStyle } from '../style/default-images.js';
+import { DEFAULT_CONTENT, DEFAULT_STYLE, galleryImage, galleryNames, type GalleryImage } from '../style/gallery.js';
 import { stylize as stylizeImage, type WeightedStyle } from '../style/stylize.js';
 import { toImageData, type Image, type Resize } from './images.js';
 import { checkModelFits, planMemory, runShapeOf } from '../models/memory.js';
@@ -37,6 +37,11 @@ export interface EngineOptions {
   context?: GpuContext;
   /** Weights per model. Node default: weights/ (ResNet-50 fetched on first use); browsers must give them. */
   weights?: Partial<Record<ModelName, WeightsSource>>;
+  /**
+   * Folder URL of the built-in images (style/gallery.ts; it holds content/ and style/). Default: the package's
+   * assets/images, found relative to the library's own file. Browsers whose bundler moves the library set it.
+   */
+  imagesBase?: string | URL;
   /** Status lines (weights download, CPU defaults taking over). Default: none. */
   log?: (line: string) => void;
 }
@@ -44,6 +49,10 @@ export interface EngineOptions {
 /** What differs between Node and the browser: reading images and weights. */
 export interface Platform<I> {
   readImage(input: I, resize: Resize, what: string): Promise<Image>;
+  /** A built-in image (style/gallery.ts): Node reads the file, browsers fetch and decode it. */
+  readGalleryImage(image: GalleryImage, resize: Resize, what: string, base?: string | URL): Promise<Image>;
+  /** Whether a string input is a file path (Node); elsewhere a string must name a built-in image. */
+  readsPaths: boolean;
   readWeights(model: ModelName, source: WeightsSource | undefined, log: (line: string) => void): Promise<LoadedWeights>;
 }
 
@@ -100,14 +109,12 @@ export class Engine<I> {
     this.check();
     const plan = planStylize(options, this.adapter);
     for (const note of plan.notes) this.log(note);
-    const read = (input: I | undefined, fallback: () => Image, resize: Resize, what: string) =>
-      input === undefined ? this.platform.readImage(fallback() as I, resize, what) : this.platform.readImage(input, resize, what);
-    const content = await read(options.content, () => defaultContent(), plan.content, 'content');
-    const styleList = options.style === undefined ? [{ image: undefined, weight: 1 }]
-      : Array.isArray(options.style) ? options.style as ReadonlyArray<{ image: I; weight?: number }> : [{ image: options.style as I, weight: 1 }];
+    const content = await this.readInput(options.content ?? DEFAULT_CONTENT, plan.content, 'content');
+    const styleList = options.style === undefined ? [{ image: DEFAULT_STYLE, weight: 1 }]
+      : Array.isArray(options.style) ? options.style as ReadonlyArray<{ image: I | string; weight?: number }> : [{ image: options.style as I | string, weight: 1 }];
     const styles: WeightedStyle[] = [];
     for (const [i, s] of styleList.entries()) {
-      styles.push({ image: await read(s.image, () => defaultStyle(), plan.style, styleList.length > 1 ? `style ${i + 1}` : 'style'), weight: s.weight ?? 1 });
+      styles.push({ image: await this.readInput(s.image, plan.style, styleList.length > 1 ? `style ${i + 1}` : 'style'), weight: s.weight ?? 1 });
     }
     const exact: Resize = { kind: 'exact', width: content.width, height: content.height };
     const init: 'content' | 'noise' | Image = plan.init === 'content' || plan.init === 'noise'
@@ -149,6 +156,19 @@ export class Engine<I> {
   batch(options: BatchOptions<I>): AsyncGenerator<BatchItem> {
     this.check();
     return runBatch((o, extras) => this.stylize(o, extras), options);
+  }
+
+  /**
+   * An input image: a built-in image's name (style/gallery.ts; it wins over a file of that name, and names
+   * have no extension), else the platform's own input (Node: a file path).
+   */
+  private readInput(input: I | string, resize: Resize, what: string): Promise<Image> {
+    if (typeof input === 'string') {
+      const builtIn = galleryImage(input);
+      if (builtIn) return this.platform.readGalleryImage(builtIn, resize, `${what} (${builtIn.name})`, this.options.imagesBase);
+      if (!this.platform.readsPaths) throw new Error(`${what}: '${input}' is not a built-in image (known: ${galleryNames().join(', ')})`);
+    }
+    return this.platform.readImage(input as I, resize, what);
   }
 
   /** ImageNet top-k with ResNet-50: one image, or several (all read before the model loads). */

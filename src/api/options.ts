@@ -7,15 +7,19 @@ import type { AdapterReport } from '../gpu/device.js';
 import type { ModelName } from '../models/model.js';
 import type { Prediction } from '../models/classify.js';
 import type { LayerStats } from '../style/analysis.js';
-import { getPreset, type OptimizerName, type Preset, type SmoothingMode } from '../style/presets.js';
+import { DEFAULT_PRESET, getPreset, type OptimizerName, type Preset, type SmoothingMode } from '../style/presets.js';
 import { recipeFromPreset, type Progress, type StyleControls, type StyleRecipe, type StylizeResult } from '../style/stylize.js';
 import type { Image, RgbaImage, Resize } from './images.js';
 
 export type { Prediction } from '../models/classify.js';
 export type { LayerStats } from '../style/analysis.js';
 
-/** Sizes and counts that finish in a few minutes on a CPU (software) adapter. */
-export const CPU_DEFAULTS = { size: 192, iterations: 120 } as const;
+/**
+ * Sizes and counts that finish in a few minutes on a CPU (software) adapter: `npx swagpu stylize` with no flags
+ * on the 2-core reference machine (llvmpipe) writes 256 px in under 3 minutes (measured, docs/ANALYSIS.md). Coarse
+ * to fine over `scales` sizes (stylize.ts) unless the options choose scales or minSize themselves.
+ */
+export const CPU_DEFAULTS = { size: 256, iterations: 45, scales: 3 } as const;
 /** Largest output long side accepted. */
 export const MAX_SIZE = 8192;
 /** Seeds are the noise generator's 32-bit state (stylize.ts noiseImage). */
@@ -25,19 +29,31 @@ export const MAX_SEED = 0xffffffff;
 export interface StyleInput<I> { image: I; weight?: number }
 
 /**
- * Options of `stylize`. Every field is optional: the defaults are the preset's (the paper's SWAG recipe
- * on ResNet-50), on the embedded procedural content/style pair. `I` is the image type: planar RGB
- * floats or RGBA bytes everywhere, and also a file path in Node.
+ * Options of `stylize`. Every field is optional: the defaults are the preset's (`swag`: SWAG on ResNet-50 with
+ * normalised losses), on the built-in pair chelsea × starry-night (style/gallery.ts). `I` is the image type:
+ * planar RGB floats or RGBA bytes everywhere, and also a file path in Node; a string naming a built-in image
+ * works everywhere.
  */
 export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
-  /** Content image; fixes the output's aspect ratio. Default: the embedded landscape. */
-  content?: I;
-  /** One style image, or several blended (`[{ image, weight }]`). Default: the embedded swirl texture. */
-  style?: I | ReadonlyArray<StyleInput<I>>;
+  /**
+   * Content image, or a built-in photo's name (style/gallery.ts: 'chelsea', 'coffee', 'astronaut'); fixes the
+   * output's aspect ratio. Default: 'chelsea'.
+   */
+  content?: I | string;
+  /**
+   * One style image, or several blended (`[{ image, weight }]`); each may be a built-in painting's name
+   * ('starry-night', 'great-wave', 'shipwreck', 'woman-with-hat'). Default: 'starry-night'.
+   */
+  style?: I | string | ReadonlyArray<StyleInput<I | string>>;
   /** Region mask: region r (k-th darkest colour) takes style r; needs one style per region. */
   mask?: I;
-  /** 'resnet50-swag' (default, the paper's), 'resnet50' (no smoothing), 'vgg19' (Gatys). */
+  /**
+   * 'swag' (default: ResNet-50, SWAG smoothing, normalised losses; content 1 / style 1 = balanced),
+   * 'resnet50-swag' (the paper's literal recipe), 'resnet50' (its baseline, no smoothing), 'vgg19' (Gatys).
+   */
   preset?: string;
+  /** Normalised losses (losses.ts): each term over its target's mean square. Default: the preset's. */
+  normalize?: boolean;
   /** Must match the preset's model (its layers are that model's). */
   model?: ModelName;
   smoothing?: SmoothingMode;
@@ -49,7 +65,7 @@ export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
   size?: number | 'keep';
   /** Force size × size, as the paper does (the default for the paper's preset on a GPU). */
   square?: boolean;
-  /** Iterations (default: the preset's; 120 on CPU adapters when size is not given either). */
+  /** Iterations (default: the preset's; CPU_DEFAULTS on CPU adapters when size is not given either). */
   iterations?: number;
   optimizer?: OptimizerName;
   learningRate?: number;
@@ -164,7 +180,7 @@ export interface StylizePlan<I> {
 const RECIPE_KEYS = [
   'smoothing', 'temperature', 'iterations', 'optimizer', 'learningRate', 'lbfgsHistory', 'contentWeight', 'styleWeight', 'tvWeight',
   'contentLayers', 'styleLayers', 'styleLayerWeights', 'smoothLayers', 'seed', 'reportEvery',
-  'styleScale', 'originalColors', 'matchStyleColors', 'scales', 'minSize',
+  'styleScale', 'originalColors', 'matchStyleColors', 'scales', 'minSize', 'normalize',
 ] as const satisfies ReadonlyArray<keyof StyleRecipe & keyof StylizeOptions<unknown>>;
 
 /**
@@ -173,7 +189,7 @@ const RECIPE_KEYS = [
  * forced square is dropped unless `square` is set.
  */
 export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<AdapterReport, 'isCPU' | 'kind'>): StylizePlan<I> {
-  const preset = getPreset(options.preset ?? 'resnet50-swag');
+  const preset = getPreset(options.preset ?? DEFAULT_PRESET);
   const model = options.model ?? preset.model;
   if (model !== preset.model) {
     throw new Error(`model ${model} does not fit preset ${preset.name} (its layers are ${preset.model}'s); choose preset ${model === 'vgg19' ? 'vgg19' : 'resnet50-swag'}`);
@@ -193,9 +209,11 @@ export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<Adapter
   const cpu = adapter.isCPU;
   let size = options.size;
   if (cpu && size === undefined && options.iterations === undefined) {
-    notes.push(`${adapter.kind} is a CPU adapter: using size ${CPU_DEFAULTS.size} and ${CPU_DEFAULTS.iterations} iterations instead of the preset's ${preset.size} px x ${preset.iterations} (give size/iterations to override)`);
+    const multi = options.scales === undefined && options.minSize === undefined;
+    notes.push(`${adapter.kind} is a CPU adapter: using size ${CPU_DEFAULTS.size} and ${CPU_DEFAULTS.iterations} iterations${multi ? ` over ${CPU_DEFAULTS.scales} scales` : ''} instead of the preset's ${preset.size} px x ${preset.iterations} (give size/iterations to override)`);
     size = CPU_DEFAULTS.size;
     recipe.iterations = CPU_DEFAULTS.iterations;
+    if (multi) recipe.scales = CPU_DEFAULTS.scales;
   }
   size ??= cpu ? CPU_DEFAULTS.size : preset.size;
   const { init: _init, mask: _mask, ...rest } = recipe;

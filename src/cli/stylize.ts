@@ -1,26 +1,33 @@
 /**
  * `swagpu stylize [--content C] [--style S] [--out out.png] [options]`: style transfer with SWAG.
- * Without --content/--style it uses the embedded procedural pair (src/style/default-images.ts).
+ * Without --content/--style it uses the built-in pair (chelsea × starry-night, src/style/gallery.ts);
+ * a built-in image's name works wherever a file does (`--style great-wave`).
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { checkNotAnInput, checkWritable, saveImage } from '../io/image.js';
 import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.js';
 import { MODEL_NAMES } from '../models/model.js';
-import { PRESETS, SMOOTHING_MODES, type SmoothingMode } from '../style/presets.js';
+import { DEFAULT_PRESET, PRESETS, SMOOTHING_MODES, type SmoothingMode } from '../style/presets.js';
+import { DEFAULT_CONTENT, DEFAULT_STYLE, galleryNames } from '../style/gallery.js';
 import { DeviceLostError, NonFiniteLossError } from '../style/stylize.js';
 import { UsageError, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './args.js';
 import { MAX_SEED } from '../api/options.js';
 
 const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
   --out FILE             .png (default out.png), .webp, .tif/.tiff (lossless) or .jpg/.jpeg (quality 95)
-  --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default resnet50-swag, the paper's)
+  --content C, --style S a file, or a built-in image: ${galleryNames('content').join(', ')} (content; default ${DEFAULT_CONTENT})
+                         ${galleryNames('style').join(', ')} (paintings; default ${DEFAULT_STYLE})
+  --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default ${DEFAULT_PRESET}: normalised losses, weights 1 = balanced;
+                         resnet50-swag is the paper's literal recipe, resnet50 its baseline)
+  --normalize / --no-normalize  divide each loss term by its target's mean square, so weights are shares
+                         (default: the preset's, on for ${DEFAULT_PRESET} only)
   --model NAME           resnet50 | vgg19 (default: the preset's)
   --weights FILE         weights file (default: weights/<model>)
   --smoothing MODE       ${SMOOTHING_MODES.join(' | ')}
   --temperature T        softmax temperature (default 1)
-  --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for resnet50-swag)
-  --size N               long side in pixels (default: preset's; 192 on CPU adapters)
+  --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for the ResNet-50 presets)
+  --size N               long side in pixels (default: preset's; 256 on CPU adapters, coarse to fine over 3 scales)
   --square               force N x N, as the paper does
   --iters N              iterations (default: preset's; fewer on CPU adapters)
   --optimizer NAME       lbfgs | adam
@@ -56,7 +63,7 @@ export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<
       args: argv, strict: true, allowPositionals: false,
       options: {
         content: { type: 'string' }, style: { type: 'string', multiple: true }, out: { type: 'string', default: 'out.png' },
-        preset: { type: 'string', default: 'resnet50-swag' }, model: { type: 'string' }, weights: { type: 'string' },
+        preset: { type: 'string', default: DEFAULT_PRESET }, normalize: { type: 'boolean' }, 'no-normalize': { type: 'boolean' }, model: { type: 'string' }, weights: { type: 'string' },
         smoothing: { type: 'string' }, temperature: { type: 'string' }, 'smooth-layers': { type: 'string' }, size: { type: 'string' }, square: { type: 'boolean' },
         iters: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
         'content-weight': { type: 'string' }, 'style-weight': { type: 'string' }, 'tv-weight': { type: 'string' },
@@ -81,6 +88,9 @@ export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<
     options.preset = values.preset as string;
     if (!(options.preset in PRESETS)) throw new UsageError(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got '${options.preset}'`);
     const preset = PRESETS[options.preset];
+    if (values.normalize && values['no-normalize']) throw new UsageError('--normalize and --no-normalize: give one of them');
+    if (values.normalize) options.normalize = true;
+    if (values['no-normalize']) options.normalize = false;
     if (values.model) options.model = oneOf('--model', values.model as string, MODEL_NAMES);
     if (values.smoothing) options.smoothing = oneOf<SmoothingMode>('--smoothing', values.smoothing as string, SMOOTHING_MODES);
     if (values.temperature) options.temperature = positiveNumber('--temperature', values.temperature as string);

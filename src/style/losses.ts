@@ -14,6 +14,23 @@
  * computes the *normalised* smoothing σ' = k·σ with k chosen so σ' averages ~1 (k = C·H·W for softmax,
  * C for channel-softmax, 1/α for scale), and the exact factors are folded into the layer weights in
  * float64: content_l = content'_l / k², style_l = style'_l / k⁴. The loss is the paper's, to rounding.
+ *
+ * Normalised losses (LossSpec.normalize, `--normalize`; on in the `swag` preset, off in the paper's presets).
+ * Each term is divided by a scale fixed once from its own target:
+ *
+ *   content_l = mean (σ(F_l(x)) − σ(F_l(p)))²  /  mean σ(F_l(p))²                (relative content error)
+ *   style_l   = mean (G(σ(F_l(x))) − G_l,s)²    /  mean G_l,s²                     (relative Gram error)
+ *   L = w_content · Σ content_l + w_style · Σ_l w_l · style_l + w_tv · TV
+ *
+ * G_l,s is the style target (the blend of the styles' Grams; with a mask, region r's own style Gram). Each
+ * ratio is 0 at the target and 1 for an all-zero image, so a weight is a share: w_content = w_style = 1 with
+ * per-layer weights that sum to 1 weighs the relative content error against the relative Gram error.
+ * Why this rule: numerator and denominator are the same degree in the activations (2 for content, 4 for
+ * style), so a constant factor α on the activations (the 'scale' smoothing, k of σ' = k·σ above, a
+ * network whose layer has larger values) cancels exactly, and the softmax smoothing's 1/(C·H·W)
+ * magnitudes, which change with the image size, cancel too: the same pair at 128 and 256 px keeps the
+ * same balance (test/style/normalize.test.ts). The GPU keeps computing the σ' losses; the denominators
+ * are read once from the σ' targets, in float64 (the k factors cancel), and enter the term weights.
  */
 import type { Tensor } from '../engine/tensor.js';
 import * as ops from '../engine/ops.js';
@@ -63,6 +80,25 @@ export function contentTermWeight(userWeight: number, mode: SmoothingMode, shape
 /** Weight of a style term on Grams of normalised features. */
 export function styleTermWeight(userWeight: number, layerWeight: number, mode: SmoothingMode, shape: readonly number[]): number {
   return (userWeight * layerWeight) / smoothingGain(mode, shape) ** 4;
+}
+
+/**
+ * Weight of a normalised term: user weight (× layer weight) / mean of the squared σ' target (`meanSquare`,
+ * computed from the GPU target; any k of σ' = k·σ cancels between numerator and denominator).
+ * @param what names the term in the error for an all-zero target (which cannot be normalised).
+ */
+export function normalizedTermWeight(weight: number, meanSquare: number, what: string): number {
+  if (!(meanSquare > 0 && Number.isFinite(meanSquare))) {
+    throw new Error(`cannot normalise the ${what} term: its target is ${meanSquare === 0 ? 'all zeros' : `not finite (${meanSquare})`} (turn normalize off or use another image)`);
+  }
+  return weight / meanSquare;
+}
+
+/** mean v² in float64 (the denominator of a normalised term). */
+export function meanSquare(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i] * values[i];
+  return s / values.length;
 }
 
 /** Content loss of one layer, unweighted: mean squared difference of (normalised smoothed) features. */

@@ -11,7 +11,7 @@ import * as ops from '../engine/ops.js';
 import type { FeatureModel } from '../models/model.js';
 import type { Checkpoints } from '../engine/checkpoint.js';
 import type { StyleCache } from './style-cache.js';
-import { contentLoss, contentTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing } from './losses.js';
+import { contentLoss, contentTermWeight, meanSquare, normalizedTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing } from './losses.js';
 import type { SmoothingMode } from './presets.js';
 import { resizeRegions, type Regions } from './regions.js';
 import { axpy } from '../kernels/optim.js';
@@ -41,6 +41,11 @@ export interface LossSpec {
   contentWeight: number;
   styleWeight: number;
   tvWeight: number;
+  /**
+   * Divide each content/style term by the mean square of its own target (losses.ts, "Normalised losses"):
+   * weights become shares that mean the same on every image, size and model. Off (the paper's raw sums) when unset.
+   */
+  normalize?: boolean;
 }
 
 /** A loss term: its tap (or 'tv'), kind, and for masked styles the region (0-based; style `region`). */
@@ -56,8 +61,13 @@ export interface Evaluation {
 export interface Objective {
   /** Names and kinds of `Evaluation.terms`, in order. */
   readonly terms: TermInfo[];
-  /** Weight of each term in the total (known after the first evaluation; fixed by the tap shapes). */
+  /** Weight of each term in the total (known after the first evaluation or prepare(); fixed by the tap shapes or, normalised, by the targets). */
   weights(): number[];
+  /**
+   * Reads what the weights need from the GPU: with `normalize`, the mean square of each target (the
+   * denominators). Must run before evaluate() when normalising; calibrate() calls it. Idempotent.
+   */
+  prepare(): Promise<void>;
   /** Loss of x, with its gradient left in x.grad (replacing any previous one). */
   evaluate(x: Tensor): Evaluation;
   /**
@@ -153,10 +163,13 @@ export function createObjective(
     const style: Tensor[][] = [];
     const masks: Tensor[][] = [];
     const regionWeights: number[][] = [];
+    // Normalised weights: region r's term over the mean square of its stored target T_r/a_r (the a_r² cancel).
+    const regionShares: number[][] = [];
     spec.styleLayers.forEach((t, l) => {
       if (!regions) {
         style.push([keep(blend(ctx, perStyle.map((g) => g[l]), used.map((s) => s.weight)))]);
         regionWeights.push([1]);
+        regionShares.push([1]);
         return;
       }
       const [, , h, w] = c.get(t)!.shape;
@@ -167,10 +180,11 @@ export function createObjective(
       masks.push(planes.map((p) => keep(Tensor.from(ctx, p, [1, 1, h, w], { label: `mask ${t}` }))));
       style.push(perStyle.map((g, r) => keep(ops.mulScalar(g[l], a[r] > 0 ? 1 / a[r] : 0))));
       regionWeights.push(a.map((ar, r) => styles.length * styles[r].weight * ar * ar));
+      regionShares.push(a.map((ar, r) => (ar > 0 ? styles.length * styles[r].weight : 0)));
     });
     return {
       content: spec.contentLayers.map((t) => keep(smoothNormalised(c.get(t)!, smoothing(t)))),
-      style, masks, regionWeights,
+      style, masks, regionWeights, regionShares,
     };
   }));
   const terms: TermInfo[] = [
@@ -185,6 +199,22 @@ export function createObjective(
     ...spec.styleLayers.flatMap((t, i) => targets.regionWeights[i].map((rw) => rw * styleTermWeight(spec.styleWeight, spec.styleLayerWeights[i], smoothing(t).mode, features.get(t)!.shape))),
     ...(spec.tvWeight > 0 ? [spec.tvWeight] : []),
   ];
+  /** Normalised weights (losses.ts): user × layer weight over the mean square of each target, read back once. */
+  const normalizedWeights = async () => {
+    const content = await Promise.all(targets.content.map((t) => t.read()));
+    const style = await Promise.all(targets.style.map((l) => Promise.all(l.map((t) => t.read()))));
+    return [
+      ...spec.contentLayers.map((t, i) => normalizedTermWeight(spec.contentWeight, meanSquare(content[i]), `content (${t})`)),
+      ...spec.styleLayers.flatMap((t, i) => style[i].map((g, r) => {
+        const share = targets.regionShares[i][r];
+        return share === 0 ? 0 : normalizedTermWeight(spec.styleWeight * spec.styleLayerWeights[i] * share, meanSquare(g), `style (${t}${regions ? `, region ${r + 1}` : ''})`);
+      })),
+      ...(spec.tvWeight > 0 ? [spec.tvWeight] : []),
+    ];
+  };
+  const prepare = async () => {
+    if (spec.normalize && !weights) weights = await normalizedWeights();
+  };
   /** The loss terms of x (unweighted) and the feature map, inside the caller's scope. */
   const lossTerms = (x: Tensor) => {
     const features = model.features(ops.preprocess(x, model.preprocess), taps, options.checkpoints ?? null);
@@ -194,6 +224,7 @@ export function createObjective(
       if (!v) smoothedCache.set(t, (v = smoothNormalised(features.get(t)!, smoothing(t))));
       return v;
     };
+    if (!weights && spec.normalize) throw new Error('objective: normalised weights need the targets read back first: await prepare() (or calibrate()) before evaluate()');
     weights ??= termWeights(features);
     return [
       ...spec.contentLayers.map((t, i) => contentLoss(smoothed(t), targets.content[i])),
@@ -207,7 +238,9 @@ export function createObjective(
     terms,
     styleTargets: targets.style,
     get lossScale() { return lossScale; },
+    prepare,
     async calibrate(x: Tensor): Promise<number> {
+      await prepare();
       const loss = noGrad(() => scope(() => ops.weightedSum(lossTerms(x), weights!)));
       const value = (await loss.read())[0];
       loss.dispose();

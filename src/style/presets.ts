@@ -67,6 +67,28 @@ export const RESNET50_SWAG: Preset = {
   init: 'content',
 };
 
+/**
+ * The default preset's style-layer weights (stem, stage1_block3, stage2_block4, stage3_block6, stage4_block3) on
+ * normalised terms (relative Gram errors), and its content layer, measured with scripts in docs/ANALYSIS.md ("The
+ * default preset") on chelsea × starry_night at 128 px, 40 L-BFGS iterations from the content; edge correlation /
+ * colour transfer / texture transfer of src/style/metrics.ts (the paper's literal preset: 0.43 / 0.66 / 0.98):
+ * - equal shares (0.2 each, content stage3_block6, style weight 1): 0.98 / 0.00 / 0.14, the image hardly moves.
+ *   Relative Gram errors of ReLU features are small (cat vs painting at the first step: 0.14 at the stem, 0.36
+ *   stage 1, 0.65 stage 2), so a Gram error must count tens of times a content error. Equal shares ×1000:
+ *   0.54 / 0.08: the softmax-smoothed stages 3-4 take the steps and move no colour.
+ * - The smoothed layers' relative errors are erratic (stage3_block6: 1.9 for chelsea × starry_night, 400 for
+ *   coffee × woman_with_hat: a softmax over C·H·W is peaky), so they get tiny shares; the stem (colour) and
+ *   stage 1 (texture) get most: shares 0.7, 0.2, 0.1, 1e-4, 1e-4.
+ * - The content at stage1_block3 keeps edges better than stage2_block4 or the smoothed stage3_block6
+ *   (shares 0.7/0.2/0.1/0.01/0.01: ×300 with stage1_block3 0.49 / 0.51, ×100 and ×1000 with stage2_block4
+ *   0.46 / 0.31 and 0.44 / 0.60).
+ * - Scale of the shares, with stage1_block3: ×300 0.47 / 0.66 / 0.98; ×150 0.50 / 0.66 / 0.98; ×75 0.57 / 0.66 / 0.98
+ *   (coffee × woman_with_hat at ×300: 0.50 / 0.72 / 0.98). Colour saturates by ×75, the edges keep improving: ×75.
+ */
+export const SWAG_STYLE_LAYER_WEIGHTS = [52, 15, 7.5, 0.0075, 0.0075];
+/** The default preset's content layer (measured, see SWAG_STYLE_LAYER_WEIGHTS). */
+export const SWAG_CONTENT_LAYERS = ['stage1_block3'];
+
 /** The paper's failing baseline: the same recipe on ResNet-50 without smoothing. */
 export const RESNET50_PLAIN: Preset = {
   ...RESNET50_SWAG,
@@ -100,7 +122,30 @@ export const VGG19_GATYS: Preset = {
   pooling: 'max',
 };
 
+/**
+ * swagpu's default: ResNet-50 with SWAG's softmax smoothing on stages 3-4 (as the paper) and normalised
+ * losses (losses.ts), so content weight 1 and style weight 1 mean "balanced" on every image and size, and
+ * `--content-weight 2` means twice the content's share. Layers and per-layer weights were fixed by
+ * measurement (docs/ANALYSIS.md, "The default preset"): SWAG_STYLE_LAYER_WEIGHTS.
+ */
+export const SWAG_DEFAULT: Preset = {
+  ...RESNET50_SWAG,
+  name: 'swag',
+  source: 'swagpu: Wang et al. 2021 (ResNet-50, softmax smoothing) with normalised losses, tuned on assets/images',
+  contentLayers: SWAG_CONTENT_LAYERS,
+  styleLayerWeights: SWAG_STYLE_LAYER_WEIGHTS,
+  contentWeight: 1,
+  styleWeight: 1,
+  normalize: true,
+  iterations: 300,
+  square: false,
+};
+
+/** The preset used when none is named (CLI, library, demo). */
+export const DEFAULT_PRESET = SWAG_DEFAULT.name;
+
 export const PRESETS: Record<string, Preset> = {
+  [SWAG_DEFAULT.name]: SWAG_DEFAULT,
   [RESNET50_SWAG.name]: RESNET50_SWAG,
   [RESNET50_PLAIN.name]: RESNET50_PLAIN,
   [VGG19_GATYS.name]: VGG19_GATYS,

@@ -110,7 +110,7 @@ export function recipeFromPreset(preset: Preset, overrides: Partial<StyleRecipe>
   return {
     contentLayers: preset.contentLayers, styleLayers: preset.styleLayers, styleLayerWeights: preset.styleLayerWeights,
     smoothing: preset.smoothing, smoothLayers: preset.smoothLayers, temperature: preset.temperature,
-    contentWeight: preset.contentWeight, styleWeight: preset.styleWeight, tvWeight: preset.tvWeight,
+    contentWeight: preset.contentWeight, styleWeight: preset.styleWeight, tvWeight: preset.tvWeight, normalize: preset.normalize ?? false,
     optimizer: preset.optimizer, iterations: preset.iterations, init: preset.init, seed: 0, reportEvery: 10,
     ...overrides,
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planarToRGBA, rgbaToPlanar } from '../../demo/protocol.js';
 import { fitSize } from '../../demo/images.js';
 import { lossChartSvg } from '../../demo/loss-chart.js';
-import { formatNumber, presetFields } from '../../demo/settings.js';
+import { defaultSettings, formatNumber, formatStrength, presetFields, sliderFromStrength, strengthFromSlider, styleWeightFor } from '../../demo/settings.js';
 
 describe('demo helpers', () => {
   it('planar RGB <-> RGBA8 round trip (odd size 5x3)', () => {
@@ -56,5 +56,16 @@ describe('demo helpers', () => {
     expect(presetFields('resnet50')).toMatchObject({ model: 'resnet50', smoothing: 'none' });
     expect(presetFields('resnet50-swag')).toMatchObject({ model: 'resnet50', smoothing: 'softmax' });
     expect(presetFields('nope')).toEqual({});
+  });
+
+  it('style strength: a log slider over the preset\'s style weight (×0.01 … ×100)', () => {
+    expect([-2, -1, 0, 0.5, 1, 2].map(strengthFromSlider)).toEqual([0.01, 0.1, 1, 3.2, 10, 100]);
+    for (const s of [0.01, 0.5, 1, 20, 100]) expect(sliderFromStrength(s)).toBeCloseTo(Math.log10(s), 12);
+    expect([0.01, 1, 3.2, 100].map(formatStrength)).toEqual(['×0.01', '×1.0', '×3.2', '×100']);
+    // Normalised default: the weight is the share itself; the paper's presets scale their own 1e17.
+    expect(styleWeightFor('swag', 2)).toBe(2);
+    expect(styleWeightFor('resnet50-swag', 0.1)).toBeCloseTo(1e16, -3);
+    expect(defaultSettings()).toMatchObject({ preset: 'swag', styleStrength: 1 });
+    expect('styleWeight' in defaultSettings()).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     if (await waitForState(page, ['ready', 'error', 'no-webgpu'], 150_000) !== 'ready') throw new Error(JSON.stringify(problems));
     await shot(page, 'idle');
 
-    await setField(page, 'preset', 'resnet50-swag');
+    await setField(page, 'preset', 'swag');
     await setField(page, 'size', '64');
     await setField(page, 'iterations', '12');
     await setField(page, 'reportEvery', '1');

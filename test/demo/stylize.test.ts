@@ -78,7 +78,16 @@ describe.skipIf(!hasChromium || !hasResnetWeights)('demo page on WebGPU (SwiftSh
     expect(loaded, describeProblems(problems, log)).toBe('ready');
     expect(await page.$eval('#adapter', (el) => el.textContent)).toContain('WebGPU adapter');
     expect(await page.$eval('#weights-text', (el) => el.textContent)).toMatch(/^ready \(/);
-    expect(await page.$eval('#styleWeight', (el) => (el as HTMLInputElement).value)).toMatch(/^(1e17|\d+(\.\d+)?(e-?\d+)?)$/);
+    // One log-scale style-strength slider instead of raw weights (×1 = the preset's own balance), and the
+    // built-in gallery as thumbnails, the default pair selected.
+    expect(await page.$eval('#styleStrength', (el) => [(el as HTMLInputElement).type, (el as HTMLInputElement).value])).toEqual(['range', '0']);
+    expect(await page.$eval('#styleStrength-value', (el) => el.textContent)).toBe('×1.0');
+    expect(await page.$('#styleWeight')).toBeNull();
+    expect(await page.$$eval('#gallery button', (els) => els.map((e) => (e as HTMLElement).dataset.name))).toEqual(
+      ['chelsea', 'coffee', 'astronaut', 'starry-night', 'great-wave', 'shipwreck', 'woman-with-hat']);
+    await page.waitForFunction(() => document.querySelectorAll('#gallery img').length === 7
+      && [...document.querySelectorAll<HTMLImageElement>('#gallery img')].every((i) => i.complete && i.naturalWidth > 0), { timeout: 30_000 });
+    expect(await page.$eval('#name-style', (el) => el.textContent)).toBe('starry-night');
     noProblems();
   }, 180_000);
 
@@ -110,7 +119,7 @@ describe.skipIf(!hasChromium || !hasResnetWeights)('demo page on WebGPU (SwiftSh
     expect(diff.meanDiff, JSON.stringify(diff)).toBeGreaterThan(0.05);
     expect(diff.maxDiff, JSON.stringify(diff)).toBeGreaterThanOrEqual(2);
     // The settings are remembered.
-    const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('swagpu-demo-settings-v1') ?? '{}'));
+    const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('swagpu-demo-settings-v2') ?? '{}'));
     expect(saved).toMatchObject({ size: 64, iterations: 3, optimizer: OPTIMIZER, preset: PRESET });
     noProblems();
   }, 280_000);

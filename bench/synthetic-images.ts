@@ -1,8 +1,9 @@
 /**
- * The embedded default pair, generated procedurally (no image files ship with swagpu): a simple
- * landscape as content and a swirling, brush-stroke texture as style. Both are planar RGB in [0, 1].
+ * Procedural test images for the benchmarks (any size, no file to read; the library's defaults are real
+ * images, src/style/gallery.ts): a simple landscape as content and a swirling, brush-stroke texture as
+ * style. Both are planar RGB in [0, 1].
  */
-import type { Image } from './stylize.js';
+import type { Image } from '../src/style/stylize.js';
 
 function clamp01(v: number): number { return Math.min(1, Math.max(0, v)); }
 
