@@ -17,8 +17,8 @@ import { getContext } from '../src/gpu/context.js';
 import { convTuning, conv2dWeightCache } from '../src/kernels/conv2d.js';
 import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
 import { gramTuning } from '../src/kernels/gram.js';
-import { styleEvaluation } from './evaluate.js';
-import { benchModel } from './suite.js';
+import { styleEvaluation } from '../src/bench/evaluate.js';
+import { benchModel } from '../src/bench/suite.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];

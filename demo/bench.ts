@@ -13,12 +13,12 @@ import { getContext, type GpuContext } from '../src/gpu/context.js';
 import { loadWeightsFromBytes } from '../src/models/weights.js';
 import { ResNet50 } from '../src/models/resnet50.js';
 import type { FeatureModel } from '../src/models/model.js';
-import { kernelCases, matchesOnly, timeKernelCase } from '../bench/kernels.js';
-import { randomVgg19, styleEvaluation, timeEvaluation } from '../bench/evaluate.js';
-import { measurePeak } from '../bench/peak.js';
-import { timerFor, type Timer } from '../bench/timing.js';
-import { browserTfjsPeer, type TfjsPeer } from '../bench/peer-tfjs.js';
-import type { BenchResult } from '../bench/suite.js';
+import { kernelCases, matchesOnly, timeKernelCase } from '../src/bench/kernels.js';
+import { randomVgg19, styleEvaluation, timeEvaluation } from '../src/bench/evaluate.js';
+import { measurePeak } from '../src/bench/peak.js';
+import { timerFor, type Timer } from '../src/bench/timing.js';
+import { browserTfjsPeer, type TfjsPeer } from '../src/bench/peer-tfjs.js';
+import type { BenchResult } from '../src/bench/suite.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
 import { fetchWeights } from './weights-cache.js';
 

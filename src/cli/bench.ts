@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const { runBench, TABLE_HEADER } = await import('../../bench/suite.js');
+  const { runBench, TABLE_HEADER } = await import('../bench/suite.js');
   const ctx = await getContext(adapter);
   const json = values.json === true;
   // With --json, stdout carries only the JSON; progress goes to stderr.

@@ -3,19 +3,27 @@
  * uploads it once per GPU context and shares it with every later run in the process.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { GpuContext } from '../gpu/context.js';
 import { loadWeights } from './weights.js';
-import { ensureResnet50Weights, weightsDir, RESNET50_FILE } from './weights-fetch.js';
+import { ensureResnet50Weights, RESNET50_FILE } from './weights-fetch.js';
+import { findWeightsFile, weightsDir } from './weights-home.js';
 import { ResNet50 } from './resnet50.js';
 import { VGG19 } from './vgg19.js';
 import { MODEL_NAMES, type FeatureModel, type ModelName } from './model.js';
 
 export { MODEL_NAMES, type ModelName } from './model.js';
 
-/** Where a model's weights are expected; VGG-19 must be converted by the user (no public source is reachable). */
+/** The file name of a model's weights in the weights folder. */
+export function weightsFileName(model: ModelName): string {
+  return model === 'resnet50' ? RESNET50_FILE : 'vgg19.safetensors';
+}
+
+/**
+ * Where a model's weights are found (weights-home.ts: the user cache, then a checkout's weights/), or where
+ * they would go; VGG-19 must be converted by the user (no public source is reachable).
+ */
 export function defaultWeightsPath(model: ModelName): string {
-  return join(weightsDir(), model === 'resnet50' ? RESNET50_FILE : 'vgg19.safetensors');
+  return findWeightsFile(weightsFileName(model));
 }
 
 /**
@@ -27,7 +35,7 @@ export async function weightsFile(model: ModelName, options: { weights?: string;
   if (!options.weights && model === 'resnet50') path = await ensureResnet50Weights({ log: options.log });
   if (!existsSync(path)) {
     throw new Error(`${path}: no ${model} weights here. ${model === 'vgg19'
-      ? 'Convert torchvision/timm VGG-19 safetensors with `swagpu weights convert --from FILE --arch vgg19 --out weights/vgg19.safetensors`.'
+      ? `Convert torchvision/timm VGG-19 safetensors with \`swagpu weights convert --from FILE --arch vgg19 --out ${weightsDir()}/vgg19.safetensors\`.`
       : 'Run `swagpu weights fetch resnet50`.'}`);
   }
   return path;
@@ -53,7 +61,11 @@ export function loadModel(ctx: GpuContext, model: ModelName, options: LoadModelO
   if (!promise) {
     promise = (async () => {
       const path = await weightsFile(model, options);
-      const weights = await loadWeights(path);
+      const weights = await loadWeights(path).catch((e: Error) => {
+        // A damaged default file (e.g. NaN values under a valid header): say how to rebuild it.
+        if (options.weights || model !== 'resnet50') throw e;
+        throw new Error(`${e.message}\nRebuild it with \`swagpu weights fetch resnet50\` (it checks every value and replaces a damaged file).`);
+      });
       if (weights.metadata.arch !== model) throw new Error(`${path}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
       return model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, options.pooling ?? 'max');
     })();

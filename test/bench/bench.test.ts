@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachAdapter } from '../harness.js';
 import { run } from '../../src/cli/bench.js';
-import { tfjsPeer } from '../../bench/peer-tfjs-node.js';
+import { tfjsPeer } from '../../src/bench/peer-tfjs-node.js';
 
 let out: string[] = [];
 beforeEach(() => {
@@ -75,7 +75,7 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
       } finally {
         run.dispose();
       }
-      const { tfjsEvaluation } = await import('../../bench/peer-tfjs-eval.js');
+      const { tfjsEvaluation } = await import('../../src/bench/peer-tfjs-eval.js');
       const tf = await import('@tensorflow/tfjs-core');
       const ev = await tfjsEvaluation(tf, 'vgg19', 32);
       const grad = ev.run();

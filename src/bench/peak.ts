@@ -5,8 +5,8 @@
  * FLOPs = invocations · iterations · 16 chains · 4 steps · 4 lanes · 2 (an FMA is two FLOPs).
  */
 import source from './peak.wgsl';
-import type { GpuContext } from '../src/gpu/context.js';
-import { uniformBlock } from '../src/kernels/launch.js';
+import type { GpuContext } from '../gpu/context.js';
+import { uniformBlock } from '../kernels/launch.js';
 import { gflops, timeGpu, type Timer } from './timing.js';
 
 export interface PeakResult { gflops: number; ms: number; workgroupSize: number; invocations: number; iterations: number }

@@ -8,15 +8,15 @@
  * (He-normal, zero bias) built in memory: the same FLOPs and dispatches as the real network, which is all
  * a benchmark needs. Browser-safe: `swagpu bench` and demo/bench.html both measure with `timeEvaluation`.
  */
-import type { GpuContext } from '../src/gpu/context.js';
-import { Tensor } from '../src/engine/tensor.js';
-import { keep } from '../src/engine/scope.js';
-import type { FeatureModel } from '../src/models/model.js';
-import { VGG19 } from '../src/models/vgg19.js';
-import { expectedTensors, type LoadedWeights } from '../src/models/weights.js';
-import { createObjective, imageTensor } from '../src/style/objective.js';
-import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../src/style/presets.js';
-import { defaultContent, defaultStyle } from '../src/style/default-images.js';
+import type { GpuContext } from '../gpu/context.js';
+import { Tensor } from '../engine/tensor.js';
+import { keep } from '../engine/scope.js';
+import type { FeatureModel } from '../models/model.js';
+import { VGG19 } from '../models/vgg19.js';
+import { expectedTensors, type LoadedWeights } from '../models/weights.js';
+import { createObjective, imageTensor } from '../style/objective.js';
+import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../style/presets.js';
+import { defaultContent, defaultStyle } from '../style/default-images.js';
 import type { PeerRun } from './peer-tfjs.js';
 import { timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
 

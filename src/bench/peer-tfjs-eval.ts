@@ -14,9 +14,9 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { KerasArtifacts } from './keras-resnet50.js';
 import { packageExports } from './package-exports.js';
 import { randomVgg19Weights } from './evaluate.js';
-import { VGG19_CONFIG, vgg19ConvIndices } from '../src/models/weights.js';
-import { VGG19_TAPS } from '../src/models/vgg19.js';
-import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../src/style/presets.js';
+import { VGG19_CONFIG, vgg19ConvIndices } from '../models/weights.js';
+import { VGG19_TAPS } from '../models/vgg19.js';
+import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../style/presets.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 type T = import('@tensorflow/tfjs-core').Tensor;

@@ -4,9 +4,9 @@
  * TensorFlow.js's WebGPU backend (bench/peer-tfjs.ts). Returns a report; src/cli/bench.ts prints it.
  */
 import { cpus } from 'node:os';
-import type { GpuContext } from '../src/gpu/context.js';
-import { loadModel, type ModelName } from '../src/models/load.js';
-import type { FeatureModel } from '../src/models/model.js';
+import type { GpuContext } from '../gpu/context.js';
+import { loadModel, type ModelName } from '../models/load.js';
+import type { FeatureModel } from '../models/model.js';
 import { kernelCases, matchesOnly, timeKernelCase } from './kernels.js';
 import { randomVgg19, styleEvaluation, timeEvaluation } from './evaluate.js';
 import { measurePeak } from './peak.js';

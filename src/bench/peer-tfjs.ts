@@ -10,11 +10,11 @@
  * queries); 'wall' ends each run with the backend's endComputePassEncoder() + submitQueue() and awaits
  * `device.queue.onSubmittedWorkDone()`, as ctx.sync() does.
  */
-import type { Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
+import type { Conv2dGeometry } from '../kernels/conv2d-geometry.js';
 import type { Timer } from './timing.js';
 import type { KerasArtifacts } from './keras-resnet50.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
-import { idleWait } from '../src/gpu/idle-wait.js';
+import { idleWait } from '../gpu/idle-wait.js';
 import { packageExports } from './package-exports.js';
 
 export type PeerCase =
