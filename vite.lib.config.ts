@@ -20,8 +20,11 @@ const isDependency = (id: string) => id.startsWith('node:') || deps.some((d) => 
 function nodeStubs(): Plugin {
   const stubs: Record<string, string[]> = {
     './weights-tfjs.js': ['readKerasResnet50'],
-    'node:fs': ['existsSync', 'readFileSync'],
+    'node:fs': ['existsSync', 'readFileSync', 'accessSync', 'mkdirSync', 'statSync', 'constants'],
     'node:fs/promises': ['open', 'rename', 'rm', 'readFile'],
+    // src/gpu/user-cache.ts (the Mesa shader cache folder, set before Dawn loads in Node)
+    'node:os': ['homedir', 'tmpdir'],
+    'node:path': ['dirname', 'join', 'resolve'],
   };
   const prefix = '\0swagpu-node-only:';
   return {

@@ -2,9 +2,9 @@
  * The per-user cache folder (Node only): `$XDG_CACHE_HOME/swagpu`, else `~/.cache/swagpu`. The weights
  * live there (src/models/weights-home.ts), and so does Mesa's shader cache when the user has not chosen one.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** `$XDG_CACHE_HOME/swagpu`, else `~/.cache/swagpu` (not created here). */
 export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -12,10 +12,22 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.HOME || homedir(), '.cache', 'swagpu');
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node's own `mkdirSync(dir, { recursive: true })` never returns for a path
+ * under /proc (Node 20: it retries the failing parent forever), which is where a home that cannot be written
+ * may well point.
+ */
+function makeDirs(dir: string): void {
+  const parent = dirname(dir);
+  if (existsSync(dir)) return;
+  if (parent !== dir) makeDirs(parent);
+  mkdirSync(dir);
+}
+
 /** Creates `dir` (and its parents) if needed; true when it is a folder this process can write into. */
 export function ensureWritableDir(dir: string): boolean {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK | constants.X_OK);
     return true;
   } catch {

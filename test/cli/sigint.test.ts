@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findWeightsFile } from '../../src/models/weights-home.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-sigint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!existsSync('weights/resnet50-keras.safetensors'))('swagpu stylize and SIGINT', () => {
+describe.skipIf(!existsSync(findWeightsFile('resnet50-keras.safetensors')))('swagpu stylize and SIGINT', () => {
   it('saves out.partial.png and exits 130 after Ctrl-C', async () => {
     const out = join(dir, 'out.png');
     const child = spawn('node', ['bin/swagpu.js', 'stylize', '--size', '32', '--iters', '10000', '--report-every', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
