@@ -43,10 +43,11 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
   try {
     tf = packageExports<Tf>(await import('@tensorflow/tfjs-core'), 'setBackend');
     await import('@tensorflow/tfjs-backend-webgpu');
+    await import('@tensorflow/tfjs-layers'); // the evaluations' models (peer-tfjs-eval.ts)
   } catch (e) {
     // An installed swagpu does not bring TF.js (a development dependency): say what to add.
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    throw new Error('--peer tfjs needs TensorFlow.js beside swagpu: npm install @tensorflow/tfjs-core@4 @tensorflow/tfjs-backend-webgpu@4');
+    throw new Error('--peer tfjs needs TensorFlow.js beside swagpu: npm install @tensorflow/tfjs-core@4 @tensorflow/tfjs-backend-webgpu@4 @tensorflow/tfjs-layers@4');
   }
   if (!(await tf.setBackend('webgpu'))) throw new Error('--peer tfjs: tfjs-backend-webgpu failed to initialise on this adapter');
   await tf.ready();

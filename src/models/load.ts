@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { GpuContext } from '../gpu/context.js';
-import { loadWeights } from './weights.js';
+import { loadWeights, type LoadedWeights } from './weights.js';
 import { ensureResnet50Weights, RESNET50_FILE } from './weights-fetch.js';
 import { findWeightsFile, weightsDir } from './weights-home.js';
 import { ResNet50 } from './resnet50.js';
@@ -41,6 +41,19 @@ export async function weightsFile(model: ModelName, options: { weights?: string;
   return path;
 }
 
+/**
+ * Reads and checks a weights file; when it is the default file (`weightsFile` without `weights`), a damaged
+ * ResNet-50 (e.g. NaN values under a valid header) fails with how to rebuild it.
+ */
+export async function readWeightsFile(path: string, model: ModelName, isDefault: boolean): Promise<LoadedWeights> {
+  try {
+    return await loadWeights(path);
+  } catch (e) {
+    if (!isDefault || model !== 'resnet50') throw e;
+    throw new Error(`${(e as Error).message}\nRebuild it with \`swagpu weights fetch resnet50\` (it checks every value and replaces a damaged file).`);
+  }
+}
+
 const loaded = new WeakMap<GpuContext, Map<string, Promise<FeatureModel>>>();
 
 export interface LoadModelOptions {
@@ -61,11 +74,7 @@ export function loadModel(ctx: GpuContext, model: ModelName, options: LoadModelO
   if (!promise) {
     promise = (async () => {
       const path = await weightsFile(model, options);
-      const weights = await loadWeights(path).catch((e: Error) => {
-        // A damaged default file (e.g. NaN values under a valid header): say how to rebuild it.
-        if (options.weights || model !== 'resnet50') throw e;
-        throw new Error(`${e.message}\nRebuild it with \`swagpu weights fetch resnet50\` (it checks every value and replaces a damaged file).`);
-      });
+      const weights = await readWeightsFile(path, model, !options.weights);
       if (weights.metadata.arch !== model) throw new Error(`${path}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
       return model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, options.pooling ?? 'max');
     })();
