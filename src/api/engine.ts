@@ -28,7 +28,7 @@ export interface EngineOptions {
   adapter?: AdapterChoice;
   /** Run on an existing GpuContext instead of opening a device (dispose() then leaves the device alone). */
   context?: GpuContext;
-  /** Weights per model. Node default: weights/ (ResNet-50 fetched on first use); browsers must give them. */
+  /** Weights per model. Node default: the weights folder, `swagpu weights path` (ResNet-50 fetched on first use); browsers must give them. */
   weights?: Partial<Record<ModelName, WeightsSource>>;
   /** Status lines (weights download, CPU defaults taking over). Default: none. */
   log?: (line: string) => void;
