@@ -14,7 +14,7 @@ import { UsageError, nonNegativeNumber, oneOf, positiveInt, positiveNumber } fro
 const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
   --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default resnet50-swag, the paper's)
   --model NAME           resnet50 | vgg19 (default: the preset's)
-  --weights FILE         weights file (default: in `swagpu weights path`)
+  --weights FILE         weights file (default: in the folder 'swagpu weights path' prints)
   --smoothing MODE       ${SMOOTHING_MODES.join(' | ')}
   --temperature T        softmax temperature (default 1)
   --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for resnet50-swag)
