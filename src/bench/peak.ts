@@ -1,5 +1,5 @@
 /**
- * The adapter's achievable float32 throughput: bench/peak.wgsl (16 independent vec4 FMA chains per
+ * The adapter's achievable float32 throughput: src/bench/peak.wgsl (16 independent vec4 FMA chains per
  * invocation, 4 FMAs each per loop iteration) over enough invocations to fill every core/lane, with the iteration count doubled until
  * one launch takes >= `targetMs`, so launch overhead is negligible. The best run of the best of two workgroup sizes.
  * FLOPs = invocations · iterations · 16 chains · 4 steps · 4 lanes · 2 (an FMA is two FLOPs).

@@ -1,7 +1,7 @@
 /**
- * The peer of one style-transfer evaluation (bench/evaluate.ts) in TensorFlow.js: the same network, taps,
+ * The peer of one style-transfer evaluation (src/bench/evaluate.ts) in TensorFlow.js: the same network, taps,
  * smoothing and losses as the preset, forward and tf.grad back to the image, NHWC.
- * - ResNet-50: the same Keras weights, loaded by tfjs-layers from `kerasResnet50` (Node: bench/keras-resnet50.ts);
+ * - ResNet-50: the same Keras weights, loaded by tfjs-layers from `kerasResnet50` (Node: src/bench/keras-resnet50.ts);
  *   caffe preprocessing.
  * - VGG-19: the same seeded random weights as our benchmark model (randomVgg19Weights), built from tf ops;
  *   torch preprocessing, max pooling.

@@ -2,7 +2,7 @@
  * The TF.js peer in Node (`swagpu bench --peer tfjs`): tfjs-webgpu looks for `navigator.gpu` when it is imported,
  * so we install a Dawn GPU object opened with the flags swagpu uses for that adapter (src/gpu/device.ts) before
  * importing it. llvmpipe only exists in compatibility mode, so its requestAdapter gets
- * `featureLevel: 'compatibility'` added. The peer itself is bench/peer-tfjs.ts.
+ * `featureLevel: 'compatibility'` added. The peer itself is src/bench/peer-tfjs.ts.
  */
 import type { AdapterKind } from '../gpu/device.js';
 import { kerasResnet50Artifacts } from './keras-resnet50.js';

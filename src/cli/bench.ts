@@ -1,6 +1,6 @@
 /**
  * `swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME] [--runs N] [--adapter KIND] [--wall-clock] [--profile]`:
- * kernel and end-to-end benchmarks (the code lives in bench/, which the library never imports; only
+ * kernel and end-to-end benchmarks (the suite lives in src/bench/, a layer beside cli that the library never imports;
  * this thin command loads it, on demand).
  */
 import { parseArgs } from 'node:util';

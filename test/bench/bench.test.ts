@@ -29,7 +29,7 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
     expect(report.adapter).toMatch(new RegExp(`^${adapter}: `));
     // GPU timestamps where the device has them (SwiftShader), else the wall clock (llvmpipe).
     expect(report.timer).toBe((await getCtx()).hasGpuTimer ? 'gpu' : 'wall');
-    // The native FMA peak of the same cores, where a C compiler is installed (bench/native-peak.ts).
+    // The native FMA peak of the same cores, where a C compiler is installed (src/bench/native-peak.ts).
     if (existsSync('/usr/bin/cc')) expect(positive(report.nativePeakGflops), `nativePeakGflops = ${report.nativePeakGflops}`).toBe(true);
     else expect(report.nativePeakGflops).toBeNull();
     expect(positive(report.peakGflops)).toBe(true);
