@@ -29,12 +29,15 @@ export function weightsDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SWAGPU_WEIGHTS_DIR ? resolve(env.SWAGPU_WEIGHTS_DIR) : userCacheDir(env);
 }
 
-/** The folders searched for a weights file, in order: `weightsDir()`, then the checkout's weights/ (when not overridden). */
+/**
+ * The folders searched for a weights file, in order: `weightsDir()`, then the checkout's weights/ when it exists
+ * (an installed package has none) and SWAGPU_WEIGHTS_DIR does not override.
+ */
 export function weightsSearchPath(env: NodeJS.ProcessEnv = process.env): string[] {
   const dirs = [weightsDir(env)];
   if (!env.SWAGPU_WEIGHTS_DIR) {
     const checkout = join(projectRoot(), 'weights');
-    if (!dirs.includes(checkout)) dirs.push(checkout);
+    if (!dirs.includes(checkout) && existsSync(checkout)) dirs.push(checkout);
   }
   return dirs;
 }
