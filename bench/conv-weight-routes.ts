@@ -10,8 +10,8 @@
  */
 import { getContext } from '../src/gpu/context.js';
 import { convTuning } from '../src/kernels/conv2d.js';
-import { kernelCases } from './kernels.js';
-import { timeGpu, timerFor } from './timing.js';
+import { kernelCases } from '../src/bench/kernels.js';
+import { timeGpu, timerFor } from '../src/bench/timing.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];

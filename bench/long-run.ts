@@ -5,7 +5,7 @@ import { getContext } from '../src/gpu/context.js';
 import { resizeImage } from '../src/io/image.js';
 import { loadModel } from '../src/models/load.js';
 import { getPreset } from '../src/style/presets.js';
-import { defaultContent, defaultStyle } from './synthetic-images.js';
+import { defaultContent, defaultStyle } from '../src/bench/synthetic-images.js';
 import { recipeFromPreset, stylize } from '../src/style/stylize.js';
 
 const [size = 128, iterations = 2000, reportEvery = 10] = process.argv.slice(2).map(Number);

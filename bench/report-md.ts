@@ -3,7 +3,7 @@
  *   node --import ./bin/register.mjs bench/report-md.ts report1.json [report2.json ...]
  */
 import { readFileSync } from 'node:fs';
-import type { BenchReport } from './suite.js';
+import type { BenchReport } from '../src/bench/suite.js';
 
 const f = (v: number | null | undefined, d = 1) => (v == null ? '-' : v.toFixed(d));
 console.log('| adapter | case | shape | median ms | min-max ms | GFLOP/s | % FMA peak | GB/s | TF.js ms | TF.js / ours | dispatches | peak MiB |');

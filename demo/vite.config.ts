@@ -1,28 +1,39 @@
 /**
  * Vite config for the demo page: `vite build -c demo/vite.config.ts` → dist/ (static, relative paths),
  * `vite preview -c demo/vite.config.ts` serves it on 127.0.0.1. Reuses the root config's plugins (the
- * `.wgsl`-as-text transform) for the page and for the worker bundle, serves /weights/ from the project's
- * weights/ folder in dev and preview, and copies the weights into dist/weights/ when they exist (set
- * SWAGPU_DEMO_COPY_WEIGHTS=0 to skip, e.g. when the static host serves them from elsewhere).
+ * `.wgsl`-as-text transform) for the page and for the worker bundle, serves /weights/ from where the CLI finds
+ * the weights (src/models/weights-home.ts: $SWAGPU_WEIGHTS_DIR or the user cache, then the checkout's weights/)
+ * in dev and preview, and copies the weights into dist/weights/ when they exist (set SWAGPU_DEMO_COPY_WEIGHTS=0
+ * to skip, e.g. when the static host serves them from elsewhere).
  */
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, copyFileSync, linkSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin, type PluginOption, type Connect } from 'vite';
 import base from '../vite.config.js';
+import { weightsSearchPath } from '../src/models/weights-home.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const weightsDir = join(projectRoot, 'weights');
 const outDir = resolve(projectRoot, process.env.SWAGPU_DEMO_OUT_DIR ?? 'dist');
 const WEIGHTS_FILE = /^[\w.-]+\.safetensors$/;
 
-/** weights/index.json: which weights files exist, so the page can offer VGG-19 without probing for a 404. */
-function weightsIndex(): string {
-  const files = existsSync(weightsDir) ? readdirSync(weightsDir).filter((f) => WEIGHTS_FILE.test(f)) : [];
-  return JSON.stringify({ files: files.map((name) => ({ name, bytes: statSync(join(weightsDir, name)).size })) }, null, 2) + '\n';
+/** The weights files swagpu finds, name → path (the first folder of the search path that has the name wins). */
+function weightsFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const dir of weightsSearchPath()) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) if (WEIGHTS_FILE.test(name) && !files.has(name)) files.set(name, join(dir, name));
+  }
+  return files;
 }
 
-/** GET/HEAD /weights/NAME.safetensors and /weights/index.json from the project's weights folder (dev and preview servers). */
+/** weights/index.json: which weights files exist, so the page can offer VGG-19 without probing for a 404. */
+function weightsIndex(): string {
+  const files = [...weightsFiles()].map(([name, path]) => ({ name, bytes: statSync(path).size }));
+  return JSON.stringify({ files }, null, 2) + '\n';
+}
+
+/** GET/HEAD /weights/NAME.safetensors and /weights/index.json from the weights folders (dev and preview servers). */
 function weightsMiddleware(): Connect.NextHandleFunction {
   return (req, res, next) => {
     const url = (req.url ?? '').split('?')[0];
@@ -35,11 +46,11 @@ function weightsMiddleware(): Connect.NextHandleFunction {
       res.end(weightsIndex());
       return;
     }
-    const path = join(weightsDir, name);
-    if (!WEIGHTS_FILE.test(name) || !existsSync(path)) {
+    const path = WEIGHTS_FILE.test(name) ? weightsFiles().get(name) : undefined;
+    if (!path) {
       res.statusCode = 404;
       res.setHeader('content-type', 'text/plain');
-      res.end(`no ${name} in ${weightsDir} (npm run weights fetches ResNet-50)\n`);
+      res.end(`no ${name} in ${weightsSearchPath().join(' or ')} (npm run weights fetches ResNet-50)\n`);
       return;
     }
     const size = statSync(path).size;
@@ -57,15 +68,15 @@ function swagpuWeights(): Plugin {
     configureServer(server) { server.middlewares.use(weightsMiddleware()); },
     configurePreviewServer(server) { server.middlewares.use(weightsMiddleware()); },
     closeBundle() {
-      if (process.env.SWAGPU_DEMO_COPY_WEIGHTS === '0' || !existsSync(weightsDir)) return;
-      const files = readdirSync(weightsDir).filter((f) => WEIGHTS_FILE.test(f));
-      if (files.length === 0) return;
+      if (process.env.SWAGPU_DEMO_COPY_WEIGHTS === '0') return;
+      const files = weightsFiles();
+      if (files.size === 0) return;
       mkdirSync(join(outDir, 'weights'), { recursive: true });
       writeFileSync(join(outDir, 'weights', 'index.json'), weightsIndex());
-      for (const f of files) {
-        const to = join(outDir, 'weights', f);
+      for (const [name, from] of files) {
+        const to = join(outDir, 'weights', name);
         rmSync(to, { force: true });
-        try { linkSync(join(weightsDir, f), to); } catch { copyFileSync(join(weightsDir, f), to); }
+        try { linkSync(from, to); } catch { copyFileSync(from, to); }
       }
     },
   };
@@ -86,8 +97,11 @@ function browserStubs(): Plugin {
   const stubs: Record<string, string[]> = {
     './weights-tfjs.js': ['readKerasResnet50'],
     './driver-stderr.js': ['captureDriverStderr'],
-    'node:fs': ['existsSync', 'readFileSync'],
+    'node:fs': ['existsSync', 'readFileSync', 'accessSync', 'mkdirSync', 'statSync', 'constants'],
     'node:fs/promises': ['open', 'rename', 'rm', 'readFile'],
+    // src/gpu/user-cache.ts (the Mesa shader cache folder, set before Dawn loads in Node)
+    'node:os': ['homedir', 'tmpdir'],
+    'node:path': ['dirname', 'join', 'resolve'],
   };
   const prefix = '\0swagpu-node-only:';
   return {

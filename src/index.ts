@@ -39,7 +39,7 @@ export type { AdapterChoice, AdapterReport } from './gpu/device.js';
 export async function readWeightsSource(model: ModelName, source: WeightsSource | undefined): Promise<LoadedWeights> {
   if (source === undefined) {
     throw new Error(`no weights for ${model}: pass createEngine({ weights: { ${model}: URL or bytes } }) ` +
-      '(`npx swagpu weights fetch resnet50` writes weights/resnet50-keras.safetensors to serve)');
+      '(`npx swagpu weights fetch resnet50` writes resnet50-keras.safetensors to serve into the folder `npx swagpu weights path` prints)');
   }
   const name = typeof source === 'function' ? `${model} weights` : String(source instanceof Uint8Array || source instanceof ArrayBuffer ? `${model} weights` : source);
   if (typeof source === 'function') source = await source();

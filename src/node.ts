@@ -1,6 +1,6 @@
 /**
  * swagpu in Node: the same API as src/index.ts, where an image may also be a file path (decoded and
- * resized with sharp, EXIF orientation applied) and weights default to the project's weights/ folder
+ * resized with sharp, EXIF orientation applied) and weights default to the user cache (models/weights-home.ts)
  * ($SWAGPU_WEIGHTS_DIR), ResNet-50 being fetched there on first use. Adds saveImage/encodeImage.
  *
  *   import { stylize, saveImage } from 'swagpu';
@@ -14,7 +14,7 @@ import { createEngineWith, defaultEngine, type Engine, type EngineOptions, type 
 import { readImageInput, type Image, type ImageInput } from './api/images.js';
 import type { AnalysisResult, AnalyzeOptions, ClassifyOptions, Prediction, StylizeOptions, StylizeOutput } from './api/options.js';
 import { loadImage, planarToInterleaved } from './io/image.js';
-import { weightsFile } from './models/load.js';
+import { readWeightsFile, weightsFile } from './models/load.js';
 import { loadWeights } from './models/weights.js';
 import { readGalleryImage as browserReadGalleryImage, readWeightsSource } from './index.js';
 
@@ -24,7 +24,7 @@ export { saveImage, checkWritable, MAX_INPUT_PIXELS } from './io/image.js';
 /** An image in Node: planar RGB floats, RGBA bytes, or a file path (PNG, JPEG, WebP, ...). */
 export type NodeImageInput = ImageInput | string;
 
-/** The Node platform: file paths through sharp, weights from files (default: weights/, fetched on first use). */
+/** The Node platform: file paths through sharp, weights from files (default: the user cache, fetched on first use). */
 export const nodePlatform: Platform<NodeImageInput> = {
   async readImage(input, resize) {
     return typeof input === 'string' ? loadImage(input, resize) : readImageInput(input, resize);
@@ -37,7 +37,7 @@ export const nodePlatform: Platform<NodeImageInput> = {
   },
   readsPaths: true,
   async readWeights(model, source, log) {
-    if (source === undefined) return loadWeights(await weightsFile(model, { log }));
+    if (source === undefined) return readWeightsFile(await weightsFile(model, { log }), model, true);
     if (typeof source === 'string' && !/^https?:\/\//.test(source)) return loadWeights(source);
     if (source instanceof URL && source.protocol === 'file:') return loadWeights(fileURLToPath(source));
     return readWeightsSource(model, source);

@@ -35,7 +35,7 @@ export interface EngineOptions {
   tuning?: Tuning;
   /** Run on an existing GpuContext instead of opening a device (dispose() then leaves the device alone). */
   context?: GpuContext;
-  /** Weights per model. Node default: weights/ (ResNet-50 fetched on first use); browsers must give them. */
+  /** Weights per model. Node default: the weights folder, `swagpu weights path` (ResNet-50 fetched on first use); browsers must give them. */
   weights?: Partial<Record<ModelName, WeightsSource>>;
   /**
    * Folder URL of the built-in images (style/gallery.ts; it holds content/ and style/). Default: the package's

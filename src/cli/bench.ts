@@ -1,6 +1,6 @@
 /**
  * `swagpu bench [--json] [--quick] [--peer tfjs] [--only NAME] [--runs N] [--adapter KIND] [--wall-clock] [--profile]`:
- * kernel and end-to-end benchmarks (the code lives in bench/, which the library never imports; only
+ * kernel and end-to-end benchmarks (the suite lives in src/bench/, a layer beside cli that the library never imports;
  * this thin command loads it, on demand).
  */
 import { parseArgs } from 'node:util';
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const { runBench, TABLE_HEADER } = await import('../../bench/suite.js');
+  const { runBench, TABLE_HEADER } = await import('../bench/suite.js');
   const ctx = await getContext(adapter);
   const json = values.json === true;
   // With --json, stdout carries only the JSON; progress goes to stderr.

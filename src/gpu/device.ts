@@ -99,6 +99,9 @@ async function loadDawn(): Promise<DawnModule> {
       const extra = env.VK_ADD_DRIVER_FILES ? env.VK_ADD_DRIVER_FILES.split(':') : [];
       if (!extra.includes(SWIFTSHADER_ICD)) env.VK_ADD_DRIVER_FILES = [...extra, SWIFTSHADER_ICD].join(':');
     }
+    // Mesa's shader cache in the swagpu cache when the user set none (works without a writable home).
+    const { setMesaShaderCacheDir } = await import('./user-cache.js');
+    setMesaShaderCacheDir(env);
     quietDriver = (await import('./driver-stderr.js')).captureDriverStderr;
     const moduleName = 'webgpu'; // a variable, so bundlers for the browser leave it alone
     dawn = (import(/* @vite-ignore */ moduleName) as Promise<DawnModule>).then((mod) => {

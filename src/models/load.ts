@@ -3,19 +3,27 @@
  * uploads it once per GPU context and shares it with every later run in the process.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { GpuContext } from '../gpu/context.js';
-import { loadWeights } from './weights.js';
-import { ensureResnet50Weights, weightsDir, RESNET50_FILE } from './weights-fetch.js';
+import { loadWeights, type LoadedWeights } from './weights.js';
+import { ensureResnet50Weights, RESNET50_FILE } from './weights-fetch.js';
+import { findWeightsFile, weightsDir } from './weights-home.js';
 import { ResNet50 } from './resnet50.js';
 import { VGG19 } from './vgg19.js';
 import { MODEL_NAMES, type FeatureModel, type ModelName } from './model.js';
 
 export { MODEL_NAMES, type ModelName } from './model.js';
 
-/** Where a model's weights are expected; VGG-19 must be converted by the user (no public source is reachable). */
+/** The file name of a model's weights in the weights folder. */
+export function weightsFileName(model: ModelName): string {
+  return model === 'resnet50' ? RESNET50_FILE : 'vgg19.safetensors';
+}
+
+/**
+ * Where a model's weights are found (weights-home.ts: the user cache, then a checkout's weights/), or where
+ * they would go; VGG-19 must be converted by the user (no public source is reachable).
+ */
 export function defaultWeightsPath(model: ModelName): string {
-  return join(weightsDir(), model === 'resnet50' ? RESNET50_FILE : 'vgg19.safetensors');
+  return findWeightsFile(weightsFileName(model));
 }
 
 /**
@@ -27,10 +35,23 @@ export async function weightsFile(model: ModelName, options: { weights?: string;
   if (!options.weights && model === 'resnet50') path = await ensureResnet50Weights({ log: options.log });
   if (!existsSync(path)) {
     throw new Error(`${path}: no ${model} weights here. ${model === 'vgg19'
-      ? 'Convert torchvision/timm VGG-19 safetensors with `swagpu weights convert --from FILE --arch vgg19 --out weights/vgg19.safetensors`.'
+      ? `Convert torchvision/timm VGG-19 safetensors with \`swagpu weights convert --from FILE --arch vgg19 --out ${weightsDir()}/vgg19.safetensors\`.`
       : 'Run `swagpu weights fetch resnet50`.'}`);
   }
   return path;
+}
+
+/**
+ * Reads and checks a weights file; when it is the default file (`weightsFile` without `weights`), a damaged
+ * ResNet-50 (e.g. NaN values under a valid header) fails with how to rebuild it.
+ */
+export async function readWeightsFile(path: string, model: ModelName, isDefault: boolean): Promise<LoadedWeights> {
+  try {
+    return await loadWeights(path);
+  } catch (e) {
+    if (!isDefault || model !== 'resnet50') throw e;
+    throw new Error(`${(e as Error).message}\nRebuild it with \`swagpu weights fetch resnet50\` (it checks every value and replaces a damaged file).`);
+  }
 }
 
 const loaded = new WeakMap<GpuContext, Map<string, Promise<FeatureModel>>>();
@@ -53,7 +74,7 @@ export function loadModel(ctx: GpuContext, model: ModelName, options: LoadModelO
   if (!promise) {
     promise = (async () => {
       const path = await weightsFile(model, options);
-      const weights = await loadWeights(path);
+      const weights = await readWeightsFile(path, model, !options.weights);
       if (weights.metadata.arch !== model) throw new Error(`${path}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
       return model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, options.pooling ?? 'max');
     })();

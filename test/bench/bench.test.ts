@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachAdapter } from '../harness.js';
 import { run } from '../../src/cli/bench.js';
-import { tfjsPeer } from '../../bench/peer-tfjs-node.js';
+import { tfjsPeer } from '../../src/bench/peer-tfjs-node.js';
 
 let out: string[] = [];
 beforeEach(() => {
@@ -29,7 +29,7 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
     expect(report.adapter).toMatch(new RegExp(`^${adapter}: `));
     // GPU timestamps where the device has them (SwiftShader), else the wall clock (llvmpipe).
     expect(report.timer).toBe((await getCtx()).hasGpuTimer ? 'gpu' : 'wall');
-    // The native FMA peak of the same cores, where a C compiler is installed (bench/native-peak.ts).
+    // The native FMA peak of the same cores, where a C compiler is installed (src/bench/native-peak.ts).
     if (existsSync('/usr/bin/cc')) expect(positive(report.nativePeakGflops), `nativePeakGflops = ${report.nativePeakGflops}`).toBe(true);
     else expect(report.nativePeakGflops).toBeNull();
     expect(positive(report.peakGflops)).toBe(true);
@@ -75,7 +75,7 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
       } finally {
         run.dispose();
       }
-      const { tfjsEvaluation } = await import('../../bench/peer-tfjs-eval.js');
+      const { tfjsEvaluation } = await import('../../src/bench/peer-tfjs-eval.js');
       const tf = await import('@tensorflow/tfjs-core');
       const ev = await tfjsEvaluation(tf, 'vgg19', 32);
       const grad = ev.run();

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../src/models/safetensors.js';
+import { findWeightsFile } from '../../src/models/weights-home.js';
 import { rawSafetensors } from '../models/fixtures.js';
 import { swagpu } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-cli-errors-'));
-const RESNET = 'weights/resnet50-keras.safetensors';
+const RESNET = findWeightsFile('resnet50-keras.safetensors');
 const hasWeights = existsSync(RESNET);
 afterAll(() => {
   chmodSync(join(dir, 'readonly'), 0o755);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findWeightsFile } from '../../src/models/weights-home.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-sigint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +42,7 @@ function stylizeAndSignal(args: string[], when: RegExp, signal: NodeJS.Signals, 
 
 const NO_STACK = /\n\s+at .*:\d+:\d+\)?\n/;
 
-describe.skipIf(!existsSync('weights/resnet50-keras.safetensors'))('swagpu stylize and signals', () => {
+describe.skipIf(!existsSync(findWeightsFile('resnet50-keras.safetensors')))('swagpu stylize and signals', () => {
   it('saves out.partial.png and exits 130 after Ctrl-C', async () => {
     const out = join(dir, 'out.png');
     const r = await stylizeAndSignal(['--size', '32', '--iters', '10000', '--report-every', '1', '--out', out], /iter 1\/10000/, 'SIGINT');

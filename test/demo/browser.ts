@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { findWeightsFile } from '../../src/models/weights-home.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -16,7 +17,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 const CONFIG = join(ROOT, 'demo/vite.config.ts');
 
 export const hasChromium = existsSync(CHROMIUM);
-export const hasResnetWeights = existsSync(join(ROOT, 'weights/resnet50-keras.safetensors'));
+export const hasResnetWeights = existsSync(findWeightsFile('resnet50-keras.safetensors'));
 
 const BASE_ARGS = [
   '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -37,7 +38,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Build once per test file (weights are served from weights/ by the preview server, not copied). */
+/** Build once per test file (weights are served from where swagpu finds them, src/models/weights-home.ts, by the preview server, not copied). */
 export async function buildAndServe(name: string): Promise<{ url: string; server: PreviewServer }> {
   const outDir = join(ARTIFACTS, `demo-dist-${name}`);
   process.env.SWAGPU_DEMO_OUT_DIR = outDir;

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 const run = promisify(execFile);
 
 it('`swagpu classify --json` prints [{file, top: [{index, label, prob}]}] with the known labels', async () => {
-  const files = ['../shared/images/content/chelsea.png', '../shared/images/content/coffee.png'];
+  const files = ['assets/images/content/chelsea.png', 'assets/images/content/coffee.png'];
   const { stdout } = await run('node', ['bin/swagpu.js', 'classify', ...files, '--top', '2', '--json'], { maxBuffer: 1 << 22 });
   const result = JSON.parse(stdout);
   expect(result.map((r: { file: string }) => r.file)).toEqual(files);

@@ -3,7 +3,7 @@
  * model.json + shards from the npm package, straight from the cached tgz. Tests compare our logits with it.
  */
 import { tf } from '../oracle.js';
-import { kerasResnet50Artifacts } from '../../bench/keras-resnet50.js';
+import { kerasResnet50Artifacts } from '../../src/bench/keras-resnet50.js';
 
 let model: Promise<tf.LayersModel> | null = null;
 

@@ -10,7 +10,7 @@ import { fastestAdapter, randomArray, assertClose } from '../harness.js';
 import { tf } from '../oracle.js';
 import { kerasResnet50 } from './keras-oracle.js';
 
-const IMAGES = '../shared/images/content';
+const IMAGES = 'assets/images/content';
 
 /** Caffe preprocessing on the CPU, NHWC for tfjs: BGR, 0..255, minus the ImageNet mean. */
 function caffeNhwc(image: RgbImage): Float32Array {

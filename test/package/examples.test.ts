@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const images = join(root, '../shared/images');
+const images = join(root, 'assets/images');
 const content = join(images, 'content/chelsea.png');
 const style = join(images, 'style/starry_night.jpg');
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-examples-'));

@@ -11,8 +11,8 @@ import { RGB_TO_YUV } from '../../src/kernels/color.js';
 import { swagpu } from '../cli/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-controls-'));
-const CONTENT = '../shared/images/content/chelsea.png';
-const STYLES = ['../shared/images/style/starry_night.jpg', '../shared/images/style/woman_with_hat_matisse.jpg'];
+const CONTENT = 'assets/images/content/chelsea.png';
+const STYLES = ['assets/images/style/starry_night.jpg', 'assets/images/style/woman_with_hat_matisse.jpg'];
 
 
 /** RGB bytes of an image at 64x64 (the CLI's content resize: sharp, fill, linear). */

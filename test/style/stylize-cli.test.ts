@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'swagpu-stylize-'));
 describe('swagpu stylize', () => {
   it('a 64x64, 10-iteration run writes a PNG and lowers the loss', async () => {
     const out = join(dir, 'cat.png');
-    const r = await swagpu(['stylize', '--content', '../shared/images/content/chelsea.png', '--style', '../shared/images/style/starry_night.jpg',
+    const r = await swagpu(['stylize', '--content', 'assets/images/content/chelsea.png', '--style', 'assets/images/style/starry_night.jpg',
       '--size', '64', '--square', '--iters', '10', '--report-every', '1', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);

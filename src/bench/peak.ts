@@ -1,12 +1,12 @@
 /**
- * The adapter's achievable float32 throughput: bench/peak.wgsl (16 independent vec4 FMA chains per
+ * The adapter's achievable float32 throughput: src/bench/peak.wgsl (16 independent vec4 FMA chains per
  * invocation, 4 FMAs each per loop iteration) over enough invocations to fill every core/lane, with the iteration count doubled until
  * one launch takes >= `targetMs`, so launch overhead is negligible. The best run of the best of two workgroup sizes.
  * FLOPs = invocations · iterations · 16 chains · 4 steps · 4 lanes · 2 (an FMA is two FLOPs).
  */
 import source from './peak.wgsl';
-import type { GpuContext } from '../src/gpu/context.js';
-import { uniformBlock } from '../src/kernels/launch.js';
+import type { GpuContext } from '../gpu/context.js';
+import { uniformBlock } from '../kernels/launch.js';
 import { gflops, timeGpu, type Timer } from './timing.js';
 
 export interface PeakResult { gflops: number; ms: number; workgroupSize: number; invocations: number; iterations: number }

@@ -1,7 +1,7 @@
 /**
- * The peer of one style-transfer evaluation (bench/evaluate.ts) in TensorFlow.js: the same network, taps,
+ * The peer of one style-transfer evaluation (src/bench/evaluate.ts) in TensorFlow.js: the same network, taps,
  * smoothing and losses as the preset, forward and tf.grad back to the image, NHWC.
- * - ResNet-50: the same Keras weights, loaded by tfjs-layers from `kerasResnet50` (Node: bench/keras-resnet50.ts);
+ * - ResNet-50: the same Keras weights, loaded by tfjs-layers from `kerasResnet50` (Node: src/bench/keras-resnet50.ts);
  *   caffe preprocessing.
  * - VGG-19: the same seeded random weights as our benchmark model (randomVgg19Weights), built from tf ops;
  *   torch preprocessing, max pooling.
@@ -14,9 +14,9 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { KerasArtifacts } from './keras-resnet50.js';
 import { packageExports } from './package-exports.js';
 import { randomVgg19Weights } from './evaluate.js';
-import { VGG19_CONFIG, vgg19ConvIndices } from '../src/models/weights.js';
-import { VGG19_TAPS } from '../src/models/vgg19.js';
-import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../src/style/presets.js';
+import { VGG19_CONFIG, vgg19ConvIndices } from '../models/weights.js';
+import { VGG19_TAPS } from '../models/vgg19.js';
+import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../style/presets.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 type T = import('@tensorflow/tfjs-core').Tensor;

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { fetchResnet50Package, tarEntries, weightsDir, RESNET50_TGZ } from '../src/models/weights-fetch.js';
+import { fetchResnet50Package, tarEntries, RESNET50_TGZ } from '../models/weights-fetch.js';
+import { weightsDir } from '../models/weights-home.js';
 
 export interface KerasArtifacts { modelTopology: object; weightSpecs: object[]; weightData: ArrayBuffer }
 

@@ -7,13 +7,13 @@
  *   softmax / MSE: bytes read + written once, as GB/s (their FLOPs are negligible).
  * `quick` marks the reduced set of `swagpu bench --quick`.
  */
-import type { GpuContext } from '../src/gpu/context.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../src/kernels/conv2d.js';
-import { conv2dGeometry, type Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
-import { matmul } from '../src/kernels/matmul.js';
-import { gram, gramBackward } from '../src/kernels/gram.js';
-import { swagSmoothing, swagSmoothingBackward } from '../src/kernels/softmax.js';
-import { mseLoss, mseLossBackward } from '../src/kernels/reduce.js';
+import type { GpuContext } from '../gpu/context.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv2d.js';
+import { conv2dGeometry, type Conv2dGeometry } from '../kernels/conv2d-geometry.js';
+import { matmul } from '../kernels/matmul.js';
+import { gram, gramBackward } from '../kernels/gram.js';
+import { swagSmoothing, swagSmoothingBackward } from '../kernels/softmax.js';
+import { mseLoss, mseLossBackward } from '../kernels/reduce.js';
 import type { PeerCase, TfjsPeer } from './peer-tfjs.js';
 import { gflops, timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
 

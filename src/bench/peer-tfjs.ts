@@ -3,18 +3,18 @@
  * (@tensorflow/tfjs-backend-webgpu 4.22) on the same adapter, in the same process.
  *
  * This file is browser-safe. `tfjsPeerOn` wraps a tfjs whose 'webgpu' backend is ready; two callers open one:
- * bench/peer-tfjs-node.ts on a Dawn adapter in Node (`swagpu bench --peer tfjs`), and `browserTfjsPeer` below on
+ * src/bench/peer-tfjs-node.ts on a Dawn adapter in Node (`swagpu bench --peer tfjs`), and `browserTfjsPeer` below on
  * the browser's own navigator.gpu (demo/bench.html).
  * tfjs uses NHWC activations and HWIO filters; we build the tensors in that layout, so both libraries do
- * the same multiply-adds. Timing, as ours (bench/timing.ts): 'gpu' is the kernel time of `tf.time` (timestamp
+ * the same multiply-adds. Timing, as ours (src/bench/timing.ts): 'gpu' is the kernel time of `tf.time` (timestamp
  * queries); 'wall' ends each run with the backend's endComputePassEncoder() + submitQueue() and awaits
  * `device.queue.onSubmittedWorkDone()`, as ctx.sync() does.
  */
-import type { Conv2dGeometry } from '../src/kernels/conv2d-geometry.js';
+import type { Conv2dGeometry } from '../kernels/conv2d-geometry.js';
 import type { Timer } from './timing.js';
 import type { KerasArtifacts } from './keras-resnet50.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
-import { idleWait } from '../src/gpu/idle-wait.js';
+import { idleWait } from '../gpu/idle-wait.js';
 import { packageExports } from './package-exports.js';
 
 export type PeerCase =
@@ -36,7 +36,7 @@ export interface TfjsPeer {
   description: string;
   /** tfjs's device has timestamp queries, so it can be timed with the 'gpu' timer. */
   gpuTimer: boolean;
-  /** Builds the case's inputs; the caller warms up with one `once()` and times the rest (bench/timing.ts, timeAlternating). */
+  /** Builds the case's inputs; the caller warms up with one `once()` and times the rest (src/bench/timing.ts, timeAlternating). */
   prepare(c: PeerCase): Promise<PeerRun>;
 }
 

@@ -3,7 +3,7 @@
  * images, src/style/gallery.ts): a simple landscape as content and a swirling, brush-stroke texture as
  * style. Both are planar RGB in [0, 1].
  */
-import type { Image } from '../src/style/stylize.js';
+import type { Image } from '../style/stylize.js';
 
 function clamp01(v: number): number { return Math.min(1, Math.max(0, v)); }
 

@@ -3,19 +3,19 @@
  * all losses (content, style Grams, SWAG smoothing where the preset asks, TV), and backward to the
  * image only: `Objective.evaluate` of src/style/objective.ts, the function stylize() calls.
  *
- * ResNet-50 uses the real Keras weights (Node: loadModel, in bench/suite.ts; the browser page: the served
+ * ResNet-50 uses the real Keras weights (Node: loadModel, in src/bench/suite.ts; the browser page: the served
  * weights file); VGG-19 has no reachable pretrained weights here, so it gets seeded random weights
  * (He-normal, zero bias) built in memory: the same FLOPs and dispatches as the real network, which is all
  * a benchmark needs. Browser-safe: `swagpu bench` and demo/bench.html both measure with `timeEvaluation`.
  */
-import type { GpuContext } from '../src/gpu/context.js';
-import { Tensor } from '../src/engine/tensor.js';
-import { keep } from '../src/engine/scope.js';
-import type { FeatureModel } from '../src/models/model.js';
-import { VGG19 } from '../src/models/vgg19.js';
-import { expectedTensors, type LoadedWeights } from '../src/models/weights.js';
-import { createObjective, imageTensor } from '../src/style/objective.js';
-import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../src/style/presets.js';
+import type { GpuContext } from '../gpu/context.js';
+import { Tensor } from '../engine/tensor.js';
+import { keep } from '../engine/scope.js';
+import type { FeatureModel } from '../models/model.js';
+import { VGG19 } from '../models/vgg19.js';
+import { expectedTensors, type LoadedWeights } from '../models/weights.js';
+import { createObjective, imageTensor } from '../style/objective.js';
+import { RESNET50_SWAG, VGG19_GATYS, type Preset } from '../style/presets.js';
 import { defaultContent, defaultStyle } from './synthetic-images.js';
 import type { PeerRun } from './peer-tfjs.js';
 import { timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';

@@ -7,7 +7,7 @@
  * - 'wall' elsewhere (llvmpipe), or when asked (`swagpu bench --wall-clock`): from recording to `await ctx.sync()`
  *   (queue.onSubmittedWorkDone), so a time covers encoding, submission and GPU execution.
  */
-import type { GpuContext } from '../src/gpu/context.js';
+import type { GpuContext } from '../gpu/context.js';
 
 export interface Timing { ms: number; minMs: number; maxMs: number; runs: number }
 

@@ -5,7 +5,7 @@
  * so each kernel does the same work as in the run. Each replay pays one submit + sync (tens to
  * hundreds of µs on CPU adapters), so the sum exceeds the run's time; the ranking is what this is for.
  */
-import type { GpuContext, KernelSpec, LaunchArgs } from '../src/gpu/context.js';
+import type { GpuContext, KernelSpec, LaunchArgs } from '../gpu/context.js';
 
 export interface KernelShare { name: string; ms: number; launches: number }
 

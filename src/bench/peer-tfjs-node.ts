@@ -2,9 +2,9 @@
  * The TF.js peer in Node (`swagpu bench --peer tfjs`): tfjs-webgpu looks for `navigator.gpu` when it is imported,
  * so we install a Dawn GPU object opened with the flags swagpu uses for that adapter (src/gpu/device.ts) before
  * importing it. llvmpipe only exists in compatibility mode, so its requestAdapter gets
- * `featureLevel: 'compatibility'` added. The peer itself is bench/peer-tfjs.ts.
+ * `featureLevel: 'compatibility'` added. The peer itself is src/bench/peer-tfjs.ts.
  */
-import type { AdapterKind } from '../src/gpu/device.js';
+import type { AdapterKind } from '../gpu/device.js';
 import { kerasResnet50Artifacts } from './keras-resnet50.js';
 import { packageExports } from './package-exports.js';
 import { tfjsPeerOn, type Tf, type TfjsPeer } from './peer-tfjs.js';
@@ -39,8 +39,16 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
     wgslLanguageFeatures: gpu.wgslLanguageFeatures,
   };
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped }, configurable: true, writable: true });
-  const tf = packageExports<Tf>(await import('@tensorflow/tfjs-core'), 'setBackend');
-  await import('@tensorflow/tfjs-backend-webgpu');
+  let tf: Tf;
+  try {
+    tf = packageExports<Tf>(await import('@tensorflow/tfjs-core'), 'setBackend');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    await import('@tensorflow/tfjs-layers'); // the evaluations' models (peer-tfjs-eval.ts)
+  } catch (e) {
+    // An installed swagpu does not bring TF.js (a development dependency): say what to add.
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new Error('--peer tfjs needs TensorFlow.js beside swagpu: npm install @tensorflow/tfjs-core@4 @tensorflow/tfjs-backend-webgpu@4 @tensorflow/tfjs-layers@4');
+  }
   if (!(await tf.setBackend('webgpu'))) throw new Error('--peer tfjs: tfjs-backend-webgpu failed to initialise on this adapter');
   await tf.ready();
   // Both waits as ours (GpuContext): on SwiftShader, dawn.node's polling slowed to 1 ms, so neither side's

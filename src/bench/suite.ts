@@ -1,16 +1,16 @@
 /**
- * `swagpu bench`: the kernel cases (bench/kernels.ts) and end-to-end style-transfer evaluations
- * (bench/evaluate.ts) on one adapter, against the adapter's FMA peak (bench/peak.ts) and optionally
- * TensorFlow.js's WebGPU backend (bench/peer-tfjs.ts). Returns a report; src/cli/bench.ts prints it.
+ * `swagpu bench`: the kernel cases (src/bench/kernels.ts) and end-to-end style-transfer evaluations
+ * (src/bench/evaluate.ts) on one adapter, against the adapter's FMA peak (src/bench/peak.ts) and optionally
+ * TensorFlow.js's WebGPU backend (src/bench/peer-tfjs.ts). Returns a report; src/cli/bench.ts prints it.
  */
 import { cpus } from 'node:os';
-import type { GpuContext } from '../src/gpu/context.js';
-import { loadModel, type ModelName } from '../src/models/load.js';
-import type { FeatureModel } from '../src/models/model.js';
+import type { GpuContext } from '../gpu/context.js';
+import { loadModel, type ModelName } from '../models/load.js';
+import type { FeatureModel } from '../models/model.js';
 import { kernelCases, matchesOnly, timeKernelCase } from './kernels.js';
 import { randomVgg19, styleEvaluation, timeEvaluation } from './evaluate.js';
-import { bestPlan, runShapeOf } from '../src/models/memory.js';
-import { RESNET50_SWAG, VGG19_GATYS } from '../src/style/presets.js';
+import { bestPlan, runShapeOf } from '../models/memory.js';
+import { RESNET50_SWAG, VGG19_GATYS } from '../style/presets.js';
 import { measurePeak } from './peak.js';
 import { measureNativePeak } from './native-peak.js';
 import { tfjsPeer } from './peer-tfjs-node.js';
@@ -61,9 +61,9 @@ export interface BenchReport {
   date: string;
   quick: boolean;
   peakGflops: number;
-  /** CPU adapters: the machine's native FMA peak (bench/native-peak.ts, a C loop), null without a C compiler or on a GPU. */
+  /** CPU adapters: the machine's native FMA peak (src/bench/native-peak.ts, a C loop), null without a C compiler or on a GPU. */
   nativePeakGflops: number | null;
-  /** How runs were timed (bench/timing.ts): 'gpu' timestamp queries, or 'wall' clock to completion. */
+  /** How runs were timed (src/bench/timing.ts): 'gpu' timestamp queries, or 'wall' clock to completion. */
   timer: Timer;
   peer: string | null;
   results: BenchResult[];
@@ -83,7 +83,7 @@ function peerWanted(kind: string, name: string, shape: string, only: string | nu
   return true;
 }
 
-/** The model a benchmark evaluates: ResNet-50 with its real weights, VGG-19 random (bench/evaluate.ts). */
+/** The model a benchmark evaluates: ResNet-50 with its real weights, VGG-19 random (src/bench/evaluate.ts). */
 export async function benchModel(ctx: GpuContext, name: ModelName): Promise<FeatureModel> {
   return name === 'resnet50' ? loadModel(ctx, 'resnet50', { log: () => {} }) : randomVgg19(ctx);
 }
