@@ -9,6 +9,8 @@
  */
 import sharp from 'sharp';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from './models/weights-home.js';
 import { galleryUrl } from './style/gallery.js';
 import { createEngineWith, defaultEngine, type Engine, type EngineOptions, type Platform } from './api/engine.js';
 import { readImageInput, type Image, type ImageInput } from './api/images.js';
@@ -30,8 +32,10 @@ export const nodePlatform: Platform<NodeImageInput> = {
     return typeof input === 'string' ? loadImage(input, resize) : readImageInput(input, resize);
   },
   async readGalleryImage(image, resize, what, base) {
-    // The package's own file (src/ and dist/lib/ both find it), or an imagesBase given as a folder path or URL.
-    const url = galleryUrl(image, typeof base === 'string' && !/^[a-z]+:/i.test(base) ? pathToFileURL(base.endsWith('/') ? base : `${base}/`) : base);
+    // The package's own assets/images (found from the package root, so the bundled CLI in dist/cli/chunks/ finds
+    // it too), or an imagesBase given as a folder path or URL.
+    const folder = base ?? join(projectRoot(), 'assets', 'images');
+    const url = galleryUrl(image, typeof folder === 'string' && !/^[a-z]+:/i.test(folder) ? pathToFileURL(folder.endsWith('/') ? folder : `${folder}/`) : folder);
     if (url.protocol === 'file:') return loadImage(fileURLToPath(url), resize);
     return browserReadGalleryImage(image, resize, what, url);
   },

@@ -3,7 +3,7 @@
  * licences in assets/images/README.md), usable by name wherever an image is taken (`--style starry-night`,
  * `stylize({ style: 'great-wave' })`). The default pair is DEFAULT_CONTENT × DEFAULT_STYLE.
  *
- * `galleryUrl` finds a file relative to this module: src/style/ and the library builds (dist/lib/) both sit two
+ * `galleryUrl` finds a file relative to this module (browsers; Node reads from the package root, src/node.ts): src/style/ and the library builds (dist/lib/) both sit two
  * levels below the package root, so `../../assets/images/FILE` is the package's own copy. Node reads it from
  * disk (src/node.ts); browsers fetch and decode it (src/index.ts; EngineOptions.imagesBase moves it, e.g. when
  * a bundler relocates the library). The URL is built from a variable, not `new URL('literal', import.meta.url)`,
