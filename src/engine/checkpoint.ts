@@ -63,13 +63,25 @@ function forwardFree(x: Tensor, units: readonly Unit[]): Tensor {
 
 /** One segment: its output now, its activations recomputed (with recording) when its gradient arrives. */
 function recomputed(x: Tensor, units: readonly Unit[]): Tensor {
-  const y = noGrad(() => forwardFree(x, units));
   const name = units.length === 1 ? units[0].tap : `${units[0].tap}..${units[units.length - 1].tap}`;
+  return recompute(x, name, (h) => forwardFree(h, units), (h) => {
+    for (const u of units) h = u.run(h);
+    return h;
+  });
+}
+
+/**
+ * y = f(x) computed without recording (`free`, which may free its intermediates as it goes), with f's
+ * graph rebuilt by `run` from x when y's gradient arrives: only x and y are kept between the passes.
+ * Used for network segments and, under a memory budget, for loss terms (style/objective.ts), whose
+ * smoothed copies and Gram matrices then exist only while their own gradient is taken.
+ */
+export function recompute(x: Tensor, name: string, free: (x: Tensor) => Tensor, run: (x: Tensor) => Tensor = free): Tensor {
+  const y = noGrad(() => scope(() => free(x)));
   return record(`checkpoint ${name}`, [x], y, (gy) => [withGrad(() => scope(() => {
     // A leaf on x's buffer (never disposed: x owns the buffer), so the inner backward stops here.
     const leaf = keep(new Tensor(x.ctx, x.shape, x.use(`checkpoint ${name}`), `checkpoint ${name} input`, true));
-    let h = leaf;
-    for (const u of units) h = u.run(h);
+    const h = run(leaf);
     backward(h, { gradient: gy });
     const gx = leaf.grad!;
     leaf.grad = null;
