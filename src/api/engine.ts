@@ -172,7 +172,11 @@ export class Engine<I> {
     checkModelFits('resnet50', size, size, this.context.pool.maxBufferSize, 'image', this.context.limits.maxStorageBufferBindingSize);
     const net = await this.loadModel('resnet50') as ResNet50;
     const results: Prediction[][] = [];
-    for (const image of images) results.push((await classifyImage(this.context, net, image)).slice(0, top));
+    try {
+      for (const image of images) results.push((await classifyImage(this.context, net, image)).slice(0, top));
+    } finally {
+      net.releaseClassifier(); // a later stylize's peak and estimate do not include the classifier
+    }
     return Array.isArray(input) ? results : results[0];
   }
 

@@ -175,7 +175,7 @@ export interface RunShape {
   lbfgsHistory?: number;
 }
 
-/** Bytes of the frozen weights in the pool (BatchNorm folded: conv weights + biases; ResNet-50 also its FC). */
+/** Bytes of the frozen weights in the pool during a style transfer (BatchNorm folded: conv weights + biases). */
 export function weightBytes(model: ModelName): number {
   let total = 0;
   const conv = (o: number, i: number, k: number) => { total += f32(o * i * k * k) + f32(o); };
@@ -193,7 +193,7 @@ export function weightBytes(model: ModelName): number {
       c = 4 * mid;
     }
   });
-  return total + f32(1000 * 2048) + f32(1000);
+  return total; // the classifier (fc) is uploaded only to classify (ResNet50.logits)
 }
 
 export interface MemoryEstimate {

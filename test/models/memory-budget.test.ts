@@ -10,7 +10,8 @@
 //   peak drops and the first loss is the same.
 // - Past recomputation a budget caps the backward kernels' temporaries, then shortens the L-BFGS history,
 //   each only as far as it must; with the smallest plan (history 1, direct backward kernels) at the
-//   default history the measured peak stays under the budget, with the same first loss (512 px: slow).
+//   default history the measured peak stays under the budget, with the same first loss (512 px: slow). The
+//   issue's goal, 512 px under --max-memory 256 (the CLI's default images), is checked with SWAGPU_SLOW=1.
 // - A budget too small even with recomputation is refused before any GPU work, naming the estimate,
 //   the budget and the largest size that fits, and that size is accepted.
 import { existsSync, readFileSync } from 'node:fs';
@@ -42,8 +43,9 @@ describe('memory plan (no GPU)', () => {
     const plan = planMemory('resnet50', 512, 512, run, plain - 1);
     expect(plan.checkpoints).not.toBeNull();
     expect(plan.estimate.bytes).toBeLessThan(plain);
-    // The weights term is the folded conv weights + biases + FC, in the pool's size classes (measured: 117419776).
-    expect(weightBytes('resnet50')).toBe(117419776);
+    // The weights term is the folded conv weights + biases in the pool's size classes: 117419776 measured with
+    // the FC, less its 8 MiB + 4 KiB classes (the classifier is uploaded only to classify).
+    expect(weightBytes('resnet50')).toBe(117419776 - 8 * MiB - 4096);
   });
 
   it('past recomputation a budget caps the backward temporaries, then shortens the L-BFGS history, only as far as it must', () => {
@@ -160,6 +162,18 @@ describe.skipIf(!hasWeights)(`measured peaks against the accounting [${fastestAd
   it('256 px: the estimate bounds the measured peak within 20 %, with and without recomputation', () => compare(256), 300_000);
   it('256 px: the smallest plan (history 1, direct backward kernels) stays under its budget with the same first loss', () => smallest(256), 300_000);
   it.runIf(process.env.SWAGPU_SLOW)('512 px, the smallest plan (slow)', () => smallest(512), 900_000);
+  // The issue's goal, as `swagpu stylize --size 512 --max-memory 256 --iters 2` runs it (the embedded default images,
+  // 512x341, default L-BFGS history): under 256 MiB measured, within the estimate, the same first loss as without a budget.
+  it.runIf(process.env.SWAGPU_SLOW)('512 px with --max-memory 256 stays under 256 MiB (slow)', async () => {
+    const plain = await engine.stylize({ size: 512, iterations: 2 });
+    const r = await engine.stylize({ size: 512, iterations: 2, maxMemory: 256 });
+    expect(r.peakBytes).toBeLessThanOrEqual(256 * MiB);
+    expect(r.memory.estimatedBytes).toBeGreaterThanOrEqual(r.peakBytes);
+    expect(r.memory.estimatedBytes).toBeLessThanOrEqual(1.2 * r.peakBytes);
+    expect(r.loss.start).toBe(plain.loss.start);
+    console.log(`512 px default images: ${(plain.peakBytes / MiB).toFixed(1)} MiB without a budget, ${(r.peakBytes / MiB).toFixed(1)} MiB with --max-memory 256 `
+      + `(estimate ${(r.memory.estimatedBytes / MiB).toFixed(1)}, history ${r.memory.lbfgsHistory}, backward scratch cap ${r.memory.backwardScratchBytes})`);
+  }, 900_000);
   it.runIf(process.env.SWAGPU_SLOW)('512 px (slow)', () => compare(512), 900_000);
   it.runIf(process.env.SWAGPU_SLOW)('1024 px (slow)', () => compare(1024), 3_600_000);
 });
