@@ -134,17 +134,25 @@ export class Engine<I> {
     const pool = this.context.pool.stats;
     pool.peakBytes = pool.bytesInUse; // this call's peak (the weights count: they are loaded, or load, below)
     const net = await this.loadModel(plan.model, plan.pooling);
-    const result = await stylizeImage(this.context, net, content, styles, { ...plan.recipe, init, mask, checkpoints: memory.checkpoints }, {
+    if (plan.recipe.optimizer === 'lbfgs' && memory.lbfgsHistory !== (plan.recipe.lbfgsHistory ?? 10)) {
+      this.log(`--max-memory: L-BFGS history ${memory.lbfgsHistory} (of ${plan.recipe.lbfgsHistory ?? 10}) to fit the budget`);
+    }
+    // The plan's cap on the backward kernels' temporaries holds for this call only.
+    this.context.pool.backwardScratchBytes = memory.backwardScratchBytes ?? Infinity;
+    const result = await stylizeImage(this.context, net, content, styles, {
+      ...plan.recipe, init, mask, checkpoints: memory.checkpoints, lbfgsHistory: memory.lbfgsHistory,
+    }, {
       signal: options.signal,
       styleCache: extras.styleCache,
       onProgress: options.onProgress && (async (p, snapshot) => {
         const preview = options.preview ? toImageData(await snapshot()) : undefined;
         await options.onProgress!({ ...p, preview, snapshot });
       }),
-    });
+    }).finally(() => { this.context.pool.backwardScratchBytes = Infinity; });
     return {
       ...result, aborted: options.signal?.aborted === true, preset: plan.preset.name, model: plan.model, adapter: this.adapter,
-      peakBytes: pool.peakBytes, memory: { estimatedBytes: memory.estimate.bytes, budgetBytes, checkpoints: memory.checkpoints },
+      peakBytes: pool.peakBytes,
+      memory: { estimatedBytes: memory.estimate.bytes, budgetBytes, checkpoints: memory.checkpoints, lbfgsHistory: memory.lbfgsHistory, backwardScratchBytes: memory.backwardScratchBytes },
     };
   }
 
@@ -184,7 +192,11 @@ export class Engine<I> {
     checkModelFits('resnet50', size, size, this.context.pool.maxBufferSize, 'image', this.context.limits.maxStorageBufferBindingSize);
     const net = await this.loadModel('resnet50') as ResNet50;
     const results: Prediction[][] = [];
-    for (const image of images) results.push((await classifyImage(this.context, net, image)).slice(0, top));
+    try {
+      for (const image of images) results.push((await classifyImage(this.context, net, image)).slice(0, top));
+    } finally {
+      net.releaseClassifier(); // a later stylize's peak and estimate do not include the classifier
+    }
     return Array.isArray(input) ? results : results[0];
   }
 

@@ -1,7 +1,8 @@
 /**
  * The README's memory table: the largest square output that fits in 2, 4, 8 and 16 GiB of pooled GPU
- * memory per preset, without and with recomputed activations, by the accounting of memory.ts (the one
- * the --max-memory check uses). test/models/memory-budget.test.ts checks the README against this.
+ * memory per preset, without recomputation (L-BFGS history 10) and with the smallest plan a --max-memory
+ * budget accepts (recomputation, direct backward kernels, history 1: largestSizeWithin), by the accounting
+ * of memory.ts (the one the --max-memory check uses). test/models/memory-budget.test.ts checks the README against this.
  */
 import { getPreset } from '../style/presets.js';
 import { largestSizeWithin, runShapeOf } from '../models/memory.js';
@@ -16,7 +17,7 @@ export function memoryTable(): string {
       const side = (recompute: boolean) => largestSizeWithin(preset.model, 16384, 16384, run, gib * 2 ** 30, Infinity, recompute)?.width ?? 0;
       return `${side(false)} / ${side(true)}`;
     });
-    return `| ${name} (${preset.model}, L-BFGS m=10) | ${cells.join(' | ')} |`;
+    return `| ${name} (${preset.model}) | ${cells.join(' | ')} |`;
   });
   return [`| preset | ${TABLE_BUDGETS_GIB.map((g) => `${g} GiB`).join(' | ')} |`, `|---|${TABLE_BUDGETS_GIB.map(() => '---').join('|')}|`, ...rows].join('\n');
 }

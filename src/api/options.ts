@@ -109,8 +109,12 @@ export interface StylizeProgress extends Progress {
 export interface StylizeOutput extends StylizeResult {
   /** Pooled GPU memory peak of this call in bytes, weights included (not the cached conv weight layouts). */
   peakBytes: number;
-  /** The memory plan: the estimate it was chosen by, the budget, the checkpoints (null: no recomputation). */
-  memory: { estimatedBytes: number; budgetBytes: number | null; checkpoints: string[] | null };
+  /**
+   * The memory plan: the estimate it was chosen by, the budget, the checkpoints (null: no recomputation),
+   * the L-BFGS history run with (the requested one unless the budget needed fewer pairs) and the cap on the
+   * backward kernels' temporaries (null: none; 0: direct backward kernels).
+   */
+  memory: { estimatedBytes: number; budgetBytes: number | null; checkpoints: string[] | null; lbfgsHistory: number; backwardScratchBytes: number | null };
   /** True when the signal stopped the run (`image` is the image at that point). */
   aborted: boolean;
   preset: string;

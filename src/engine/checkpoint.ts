@@ -21,7 +21,11 @@ export interface Unit { tap: string; run(x: Tensor): Tensor }
 /** The unit outputs kept during the forward pass besides the wanted taps; null: keep every activation. */
 export type Checkpoints = readonly string[] | null;
 
-/** Run the units up to the deepest wanted tap; returns the wanted taps (the rest belongs to the caller's scope or is freed). */
+/**
+ * Run the units up to the deepest wanted tap; returns the wanted taps (the rest belongs to the caller's scope
+ * or is freed). With grad and checkpoints, the backward pass frees each segment's output (a returned tap
+ * too) once its gradient has gone through: read the taps before calling backward.
+ */
 export function runUnits(x: Tensor, units: readonly Unit[], wanted: readonly string[], checkpoints: Checkpoints = null): Map<string, Tensor> {
   const deepest = Math.max(...wanted.map((t) => units.findIndex((u) => u.tap === t)));
   const out = new Map<string, Tensor>();
@@ -63,13 +67,30 @@ function forwardFree(x: Tensor, units: readonly Unit[]): Tensor {
 
 /** One segment: its output now, its activations recomputed (with recording) when its gradient arrives. */
 function recomputed(x: Tensor, units: readonly Unit[]): Tensor {
-  const y = noGrad(() => forwardFree(x, units));
   const name = units.length === 1 ? units[0].tap : `${units[0].tap}..${units[units.length - 1].tap}`;
+  return recompute(x, name, (h) => forwardFree(h, units), (h) => {
+    for (const u of units) h = u.run(h);
+    return h;
+  }, true);
+}
+
+/**
+ * y = f(x) computed without recording (`free`, which may free its intermediates as it goes), with f's
+ * graph rebuilt by `run` from x when y's gradient arrives: only x and y are kept between the passes (y not
+ * even after its gradient is taken, with `releaseOutput`: for network segments, whose outputs nothing reads
+ * after the backward pass).
+ * Used for network segments and, under a memory budget, for loss terms (style/objective.ts), whose
+ * smoothed copies and Gram matrices then exist only while their own gradient is taken.
+ */
+export function recompute(x: Tensor, name: string, free: (x: Tensor) => Tensor, run: (x: Tensor) => Tensor = free, releaseOutput = false): Tensor {
+  const y = noGrad(() => scope(() => free(x)));
   return record(`checkpoint ${name}`, [x], y, (gy) => [withGrad(() => scope(() => {
+    // y's consumers (the next segment, loss terms) took their gradients before this (reverse order): with
+    // releaseOutput, y is freed now rather than at the end of the backward pass.
+    if (releaseOutput) y.dispose();
     // A leaf on x's buffer (never disposed: x owns the buffer), so the inner backward stops here.
     const leaf = keep(new Tensor(x.ctx, x.shape, x.use(`checkpoint ${name}`), `checkpoint ${name} input`, true));
-    let h = leaf;
-    for (const u of units) h = u.run(h);
+    const h = run(leaf);
     backward(h, { gradient: gy });
     const gx = leaf.grad!;
     leaf.grad = null;

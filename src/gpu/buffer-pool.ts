@@ -35,6 +35,13 @@ export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private inUse = new Set<GPUBuffer>();
   readonly stats: PoolStats = { bytesInUse: 0, bytesAllocated: 0, peakBytes: 0, buffers: 0, created: 0 };
+  /**
+   * The largest temporary a backward kernel may take from the pool (Winograd tiles, col2im patch
+   * gradients); past it the direct kernel runs. Unlimited unless a memory budget lowers it
+   * (models/memory.ts planMemory); only backward routes read it, so the forward pass, hence the loss,
+   * is the same whatever it is.
+   */
+  backwardScratchBytes = Infinity;
 
   /**
    * @param maxBufferSize the largest buffer to create (the device limit; a test may lower it).

@@ -61,7 +61,7 @@ export function winogradShape(g: Conv2dGeometry, pass: 'forward' | 'backwardInpu
  * Whether this pass of the conv runs here: 3x3, stride 1, zero padding of at most 2 (backward-input pads
  * by 2 - pad), enough channels that the 8-row GEMM tile is not mostly padding, every buffer within one
  * storage binding (larger tensors take the direct kernels' channel bands) and the temporaries within
- * winogradTuning.maxTempBytes.
+ * winogradTuning.maxTempBytes (backward-input: and the pool's backwardScratchBytes, a memory budget's).
  */
 export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forward' | 'backwardInput'): boolean {
   if (!winogradTuning.enabled || g.KH !== 3 || g.KW !== 3 || g.stride !== 1 || g.padMode !== 'zeros' || g.pad > 2) return false;
@@ -71,7 +71,7 @@ export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forwa
   const max = ctx.maxBindingBytes / 4;
   // The temporaries are pool buffers: within the pool's maxBufferSize too (else the direct kernel runs, so a
   // model's largest buffer stays its largest activation, src/models/memory.ts).
-  const temp = Math.min(max, winogradTuning.maxTempBytes / 4, ctx.pool.maxBufferSize / 4);
+  const temp = Math.min(max, winogradTuning.maxTempBytes / 4, ctx.pool.maxBufferSize / 4, (pass === 'forward' ? Infinity : ctx.pool.backwardScratchBytes) / 4);
   return [plan.uElements, s.N * s.K * s.H * s.W, s.N * s.M * s.outH * s.outW].every((e) => e <= max) && Math.max(plan.vElements, plan.mElements) <= temp;
 }
 

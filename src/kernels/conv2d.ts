@@ -229,12 +229,12 @@ export function im2colApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
 /**
  * Whether backward-input runs as gemm + col2im (dcols = Wᵀ dy, then summed back onto the input) where the
  * 1x1 and Winograd routes do not apply: zero padding, outH·outW a multiple of 4, the patch-gradient matrix
- * within the same limits as im2col's. Measured in bench/RESULTS.md ("backward-input by gemm + col2im").
+ * within the same limits as im2col's and the pool's backwardScratchBytes (a memory budget's). Measured in bench/RESULTS.md ("backward-input by gemm + col2im").
  */
 export function col2imApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
   if (!convTuning.col2imGemm || g.KH * g.KW === 1 || g.padMode !== 'zeros' || (g.outH * g.outW) % 4) return false;
   const bytes = im2colElements(g) * 4;
-  return bytes <= Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes)
+  return bytes <= Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes, ctx.pool.backwardScratchBytes)
     && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, g.N * g.C * g.H * g.W, gemmRows(ctx, g.C * g.KH * g.KW) * g.O);
 }
 
@@ -507,7 +507,7 @@ export function conv2dBackwardWeight(ctx: GpuContext, { x, dy, dw, geometry: g, 
  * patches to [pixels][K4] (im2colTransposed), both k-major as gemm reads them. It replaced a direct kernel (one tap
  * x 4 output channels per invocation, 0.6-2.3 GFLOP/s) that stays for the shapes this returns null for:
  * convTuning.weightGemm off, or a scratch matrix past one binding, the pool's largest buffer or
- * winogradTuning.maxTempBytes. 6-12x the direct kernel on llvmpipe, 5.5-9x on SwiftShader at the bench's shapes.
+ * winogradTuning.maxTempBytes or the pool's backwardScratchBytes. 6-12x the direct kernel on llvmpipe, 5.5-9x on SwiftShader at the bench's shapes.
  * Z: the pixels split into chunks (gemm's batch; a power of two dividing them, chunks of at least 256 pixels) until
  * the product has `target` output tiles, the partial results summed by conv2d-backward-weight.wgsl (PARTIALS). On
  * llvmpipe up to 8 chunks toward 1024 tiles (1.2-1.4x one chunk where the product has 32-288 tiles; past ~1000, more
@@ -527,7 +527,7 @@ export function weightGemmPlan(ctx: GpuContext, g: Conv2dGeometry): { Z: number;
     while (Z < maxZ && tiles * Z < target && pixels % (2 * Z) === 0 && pixels / (2 * Z) >= 256) Z *= 2;
   }
   if (pixels % Z) return null;
-  const cap = Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes);
+  const cap = Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes, ctx.pool.backwardScratchBytes);
   return Math.max(pixels * Mp, pixels * K4, Z * g.O * K4) * 4 <= cap ? { Z, K4, Mp, pixels } : null;
 }
 

@@ -95,13 +95,21 @@ export function checkModelFits(model: ModelName, width: number, height: number, 
 export interface UnitMemory { tap: string; saved: number; output: number; input: number; backward: number }
 
 const f32 = (elements: number) => sizeClass(elements * 4);
-/** Kernel temporaries (Winograd tiles, im2col / col2im patch matrices) exist only up to 128 MiB; past that the direct kernel runs. */
+/**
+ * Kernel temporaries (Winograd tiles, im2col / col2im patch matrices) exist only up to 128 MiB; past that
+ * the direct kernel runs. A memory plan may lower the cap of the backward kernels' temporaries
+ * (BufferPool.backwardScratchBytes): the backward working set then has no scratch past it.
+ */
 const SCRATCH_CAP = 128 * 2 ** 20;
-const scratch = (...elements: number[]) => (elements.every((e) => e * 4 <= SCRATCH_CAP) ? elements.reduce((a, e) => a + f32(e), 0) : 0);
+const scratchWithin = (cap: number, ...elements: number[]) => (elements.every((e) => e * 4 <= Math.min(cap, SCRATCH_CAP)) ? elements.reduce((a, e) => a + f32(e), 0) : 0);
 const half = (n: number) => Math.floor((n - 1) / 2) + 1;
 
-/** The units of `model` for a width × height input, in network order. */
-export function unitMemory(model: ModelName, width: number, height: number): UnitMemory[] {
+/**
+ * The units of `model` for a width × height input, in network order; `backwardScratch` caps the kernels'
+ * temporaries (bytes of each) in the backward working set.
+ */
+export function unitMemory(model: ModelName, width: number, height: number, backwardScratch = Infinity): UnitMemory[] {
+  const scratch = (...elements: number[]) => scratchWithin(backwardScratch, ...elements);
   const units: UnitMemory[] = [];
   let h = height, w = width, c = 3;
   const push = (tap: string, tensors: number[], outC: number, scratch = 0) => {
@@ -167,7 +175,7 @@ export interface RunShape {
   lbfgsHistory?: number;
 }
 
-/** Bytes of the frozen weights in the pool (BatchNorm folded: conv weights + biases; ResNet-50 also its FC). */
+/** Bytes of the frozen weights in the pool during a style transfer (BatchNorm folded: conv weights + biases). */
 export function weightBytes(model: ModelName): number {
   let total = 0;
   const conv = (o: number, i: number, k: number) => { total += f32(o * i * k * k) + f32(o); };
@@ -185,7 +193,7 @@ export function weightBytes(model: ModelName): number {
       c = 4 * mid;
     }
   });
-  return total + f32(1000 * 2048) + f32(1000);
+  return total; // the classifier (fc) is uploaded only to classify (ResNet50.logits)
 }
 
 export interface MemoryEstimate {
@@ -201,24 +209,32 @@ export interface MemoryEstimate {
 /**
  * The pooled peak of a style transfer at width × height: weights + targets + optimiser state + the
  * activations kept for the backward pass + the largest backward working set. Without checkpoints every
- * unit's recorded tensors are kept; with them, the checkpoint and tap outputs, plus the activations of the
- * one segment being recomputed. Checked against measured peaks in test/models/memory-budget.test.ts.
+ * unit's recorded tensors are kept, and each loss term's smoothed copy and Gram. With them, the checkpoint
+ * and tap outputs, plus the activations of the one segment being recomputed; the loss terms are recomputed
+ * too (style/objective.ts), so a term's smoothed copy, Gram and their gradients exist only while its own
+ * gradient is taken. `backwardScratch` caps the backward kernels' temporaries (a plan's choice). Checked
+ * against measured peaks in test/models/memory-budget.test.ts.
  */
-export function estimatePeak(model: ModelName, width: number, height: number, run: RunShape, checkpoints: readonly string[] | null): MemoryEstimate {
-  const units = unitMemory(model, width, height);
+export function estimatePeak(model: ModelName, width: number, height: number, run: RunShape, checkpoints: readonly string[] | null, backwardScratch = Infinity): MemoryEstimate {
+  const units = unitMemory(model, width, height, backwardScratch);
   const taps = new Set([...run.contentLayers, ...run.styleLayers]);
   const deepest = Math.max(...units.map((u, i) => (taps.has(u.tap) ? i : -1)));
   const used = units.slice(0, deepest + 1);
   const image = f32(3 * width * height);
   const shapeOf = new Map(used.map((u) => [u.tap, u.output]));
-  const channels = (tap: string) => channelCount(model, tap);
-  // Loss side: per style tap the target Gram, the evaluated Gram and its gradient; smoothed taps' softmax
-  // copies and their gradients; content targets; and the image, its preprocessed copy and its gradient.
-  let loss = 0;
-  for (const t of run.styleLayers) loss += 3 * f32(channels(t) ** 2);
-  for (const t of run.smoothed) if (taps.has(t)) loss += 2 * shapeOf.get(t)!;
-  for (const t of run.contentLayers) loss += 2 * shapeOf.get(t)!;
-  loss += 3 * image;
+  const gram = (tap: string) => f32(channelCount(model, tap) ** 2);
+  const smoothed = new Set(run.smoothed.filter((t) => taps.has(t)));
+  // Loss side: per style tap the target Gram, per content tap the target, and the image, its preprocessed
+  // copy and its gradient. Kept from the forward (no recomputation): per style tap the evaluated Gram and
+  // its gradient, per smoothed tap the softmax copy and its gradient, per content tap the feature difference.
+  let loss = 3 * image;
+  for (const t of run.styleLayers) loss += gram(t);
+  for (const t of run.contentLayers) loss += shapeOf.get(t)!;
+  if (!checkpoints) {
+    for (const t of run.styleLayers) loss += 2 * gram(t);
+    for (const t of smoothed) loss += 2 * shapeOf.get(t)!;
+    for (const t of run.contentLayers) loss += shapeOf.get(t)!;
+  }
   const m = run.lbfgsHistory ?? 10;
   const optimizer = run.optimizer === 'adam' ? 2 * image : (3 + 2 * m) * image;
   let activations: number;
@@ -227,21 +243,32 @@ export function estimatePeak(model: ModelName, width: number, height: number, ru
     activations = used.reduce((a, u) => a + u.saved, 0);
     working = Math.max(...used.map((u) => u.backward));
   } else {
+    // The backward pass runs deepest first and frees each segment's output once its gradient has gone
+    // through (engine/checkpoint.ts), so at segment j the kept outputs alive are those up to j's: the peak
+    // is the largest of (kept outputs up to here + this segment's recomputed activations and working set),
+    // and of (kept outputs up to a tap + the working set of that tap's recomputed loss terms: its smoothed
+    // copy, their gradients and the tap's, plus a Gram and its gradient).
+    const termWorking = (tap: string) => Math.max(
+      run.styleLayers.includes(tap) ? 3 * shapeOf.get(tap)! + 2 * gram(tap) : 0,
+      run.contentLayers.includes(tap) ? 3 * shapeOf.get(tap)! : 0);
     const kept = new Set([...taps, ...checkpoints]);
-    activations = 0;
-    working = 0;
+    let best = { activations: 0, working: 0 };
+    const consider = (alive: number, work: number) => { if (alive + work > best.activations + best.working) best = { activations: alive, working: work }; };
+    let alive = 0;
     let segment = 0;
     let segmentWorking = 0;
     used.forEach((u, i) => {
       segment += u.saved;
       segmentWorking = Math.max(segmentWorking, u.backward);
       if (kept.has(u.tap) || i === deepest) {
-        activations += u.output;
-        working = Math.max(working, segment - u.output + segmentWorking);
+        consider(alive, segment - u.output + segmentWorking + u.output);
+        alive += u.output;
+        consider(alive, termWorking(u.tap));
         segment = 0;
         segmentWorking = 0;
       }
     });
+    ({ activations, working } = best);
   }
   const weights = weightBytes(model);
   return { bytes: weights + activations + working + loss + optimizer, weights, activations, other: loss + optimizer + working };
@@ -260,6 +287,10 @@ function channelCount(model: ModelName, tap: string): number {
 export interface MemoryPlan {
   /** Unit outputs to keep when recomputing (engine/checkpoint.ts); null: no recomputation. */
   checkpoints: string[] | null;
+  /** The L-BFGS history to run with: the requested one (run.lbfgsHistory, default 10), or fewer pairs where the budget needs it. */
+  lbfgsHistory: number;
+  /** The cap on the backward kernels' temporaries (BufferPool.backwardScratchBytes); null: none. */
+  backwardScratchBytes: number | null;
   /** Estimated pooled peak with this plan, and without recomputation. */
   estimate: MemoryEstimate;
   plain: MemoryEstimate;
@@ -270,41 +301,74 @@ export interface MemoryPlan {
  * k, and none at all besides the taps (whole stretches between taps recomputed). Recomputing costs one
  * more forward pass whatever the plan, so the plan with the lowest estimated peak is the one taken.
  */
-export function bestPlan(model: ModelName, width: number, height: number, run: RunShape): { checkpoints: string[]; estimate: MemoryEstimate } {
+export function bestPlan(model: ModelName, width: number, height: number, run: RunShape, backwardScratch = Infinity): { checkpoints: string[]; estimate: MemoryEstimate } {
   const taps = unitMemory(model, 1, 1).map((u) => u.tap);
   let best: { checkpoints: string[]; estimate: MemoryEstimate } | null = null;
   for (let k = 1; k <= taps.length; k++) {
     const checkpoints = k === taps.length ? [] : taps.filter((_, i) => (i + 1) % k === 0);
-    const estimate = estimatePeak(model, width, height, run, checkpoints);
+    const estimate = estimatePeak(model, width, height, run, checkpoints, backwardScratch);
     if (!best || estimate.bytes < best.estimate.bytes) best = { checkpoints, estimate };
   }
   return best!;
 }
 
 /**
+ * What a budget may give up after the activations, in order: the backward kernels' temporaries (the
+ * direct kernels run instead: slower, same gradient up to rounding, same loss), each cap a scratch size of
+ * this run (largest first, down to none); then L-BFGS pairs (each is two image-sized vectors; fewer
+ * change the steps, not the objective), from the requested history down to 1. The first that fits is taken.
+ */
+function reductions(model: ModelName, width: number, height: number, run: RunShape): Array<{ history: number; scratch: number }> {
+  const sizes = new Set<number>();
+  for (const u of unitMemory(model, width, height)) {
+    const bare = unitMemory(model, width, height, 0).find((v) => v.tap === u.tap)!;
+    if (u.backward > bare.backward) sizes.add(u.backward - bare.backward);
+  }
+  // A cap just under each unit's scratch total turns that unit's temporaries off (each is at most its total).
+  const caps = [Infinity, ...[...sizes].sort((a, b) => b - a).map((b) => b - 1), 0];
+  const requested = run.lbfgsHistory ?? 10;
+  const histories = run.optimizer === 'lbfgs' ? Array.from({ length: requested }, (_, i) => requested - i) : [requested];
+  return histories.flatMap((history) => caps.map((scratch) => ({ history, scratch })));
+}
+
+/**
  * The plan for a memory budget (bytes; undefined: unlimited): no recomputation when the estimate fits,
- * else the checkpoints with the lowest estimated peak. Throws when even that is over the budget, naming
+ * else the checkpoints with the lowest estimated peak, then (if still over) capped backward temporaries
+ * and a shorter L-BFGS history (`reductions`). Throws when even the smallest is over the budget, naming
  * the estimate, the budget and the largest size that fits it (and the device's maxBufferSize).
  */
 export function planMemory(model: ModelName, width: number, height: number, run: RunShape, budget: number | undefined, maxBufferSize = Infinity, what = 'output'): MemoryPlan {
   const plain = estimatePeak(model, width, height, run, null);
-  if (budget === undefined || plain.bytes <= budget) return { checkpoints: null, estimate: plain, plain };
-  const best = bestPlan(model, width, height, run);
-  if (best.estimate.bytes <= budget) return { ...best, plain };
+  const requested = run.lbfgsHistory ?? 10;
+  if (budget === undefined || plain.bytes <= budget) return { checkpoints: null, lbfgsHistory: requested, backwardScratchBytes: null, estimate: plain, plain };
+  let smallest: MemoryEstimate | null = null;
+  for (const { history, scratch } of reductions(model, width, height, run)) {
+    const best = bestPlan(model, width, height, { ...run, lbfgsHistory: history }, scratch);
+    if (best.estimate.bytes <= budget) {
+      return { checkpoints: best.checkpoints, lbfgsHistory: history, backwardScratchBytes: scratch === Infinity ? null : scratch, estimate: best.estimate, plain };
+    }
+    smallest = best.estimate;
+  }
   const fit = largestSizeWithin(model, width, height, run, budget, maxBufferSize);
-  throw new Error(`${what} ${width}x${height} needs about ${fmtBytes(best.estimate.bytes)} of GPU memory for ${model} even with recomputed activations `
+  const reduced = run.optimizer === 'lbfgs' ? ', L-BFGS history 1 and direct backward kernels' : ' and direct backward kernels';
+  throw new Error(`${what} ${width}x${height} needs about ${fmtBytes(smallest!.bytes)} of GPU memory for ${model} even with recomputed activations${reduced} `
     + `(${fmtBytes(plain.bytes)} without), over the --max-memory budget of ${fmtBytes(budget)}; `
     + `${fit ? `the largest ${what} that fits is ${fit.width}x${fit.height} (size ${Math.max(fit.width, fit.height)})` : 'no size fits (the weights alone need ' + fmtBytes(plain.weights) + ')'}`);
 }
 
-/** The largest width × height (aspect kept, up to the given size) within the budget with the best plan, and within maxBufferSize. */
+/** The smallest estimate a budget can reach at width × height: recomputation, no backward temporaries, L-BFGS history 1. */
+export function smallestEstimate(model: ModelName, width: number, height: number, run: RunShape): MemoryEstimate {
+  return bestPlan(model, width, height, { ...run, lbfgsHistory: run.optimizer === 'lbfgs' ? 1 : run.lbfgsHistory }, 0).estimate;
+}
+
+/** The largest width × height (aspect kept, up to the given size) within the budget with the smallest plan (smallestEstimate), and within maxBufferSize. */
 export function largestSizeWithin(model: ModelName, width: number, height: number, run: RunShape, budget: number, maxBufferSize = Infinity, recompute = true): { width: number; height: number } | null {
   const long = Math.max(width, height);
   const at = (side: number) => ({ width: Math.max(1, Math.round((width * side) / long)), height: Math.max(1, Math.round((height * side) / long)) });
   const fits = (side: number) => {
     const s = at(side);
     if (largestBuffer(model, s.width, s.height).bytes > maxBufferSize) return false;
-    const bytes = recompute ? bestPlan(model, s.width, s.height, run).estimate.bytes : estimatePeak(model, s.width, s.height, run, null).bytes;
+    const bytes = recompute ? smallestEstimate(model, s.width, s.height, run).bytes : estimatePeak(model, s.width, s.height, run, null).bytes;
     return bytes <= budget;
   };
   if (!fits(1)) return null;

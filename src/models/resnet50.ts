@@ -56,7 +56,12 @@ export class ResNet50 implements FeatureModel {
   readonly variant: Variant;
   private stem: ConvLayer;
   private blocks: Block[][];
-  private fc: { w: Tensor; b: Tensor };
+  /**
+   * The classifier's weights stay on the CPU until `logits` needs them (8 MiB of GPU memory a style
+   * transfer never reads: models/memory.ts weightBytes leaves them out); `releaseClassifier` frees them.
+   */
+  private fcHost: { w: Float32Array; wShape: number[]; b: Float32Array; bShape: number[] };
+  private fcTensors: { w: Tensor; b: Tensor } | null = null;
 
   constructor(readonly ctx: GpuContext, weights: LoadedWeights) {
     const meta = weights.metadata;
@@ -92,10 +97,25 @@ export class ResNet50 implements FeatureModel {
         };
       }),
     );
-    this.fc = {
-      w: keep(Tensor.from(ctx, weights.get('fc.weight'), weights.shape('fc.weight'), { label: 'fc.weight' })),
-      b: keep(Tensor.from(ctx, weights.get('fc.bias'), weights.shape('fc.bias'), { label: 'fc.bias' })),
+    this.fcHost = {
+      w: Float32Array.from(weights.get('fc.weight')), wShape: [...weights.shape('fc.weight')],
+      b: Float32Array.from(weights.get('fc.bias')), bShape: [...weights.shape('fc.bias')],
     };
+  }
+
+  private get fc(): { w: Tensor; b: Tensor } {
+    const h = this.fcHost;
+    return this.fcTensors ??= {
+      w: keep(Tensor.from(this.ctx, h.w, h.wShape, { label: 'fc.weight' })),
+      b: keep(Tensor.from(this.ctx, h.b, h.bShape, { label: 'fc.bias' })),
+    };
+  }
+
+  /** Frees the classifier's GPU copy (uploaded again by the next `logits`). */
+  releaseClassifier(): void {
+    this.fcTensors?.w.dispose();
+    this.fcTensors?.b.dispose();
+    this.fcTensors = null;
   }
 
   private conv(x: Tensor, layer: ConvLayer, relu: boolean, residual: Tensor | null = null): Tensor {

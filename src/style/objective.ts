@@ -9,7 +9,7 @@ import { backward } from '../engine/autograd.js';
 import { keep, noGrad, scope } from '../engine/scope.js';
 import * as ops from '../engine/ops.js';
 import type { FeatureModel } from '../models/model.js';
-import type { Checkpoints } from '../engine/checkpoint.js';
+import { recompute, type Checkpoints } from '../engine/checkpoint.js';
 import type { StyleCache } from './style-cache.js';
 import { contentLoss, contentTermWeight, meanSquare, normalizedTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing } from './losses.js';
 import type { SmoothingMode } from './presets.js';
@@ -215,6 +215,16 @@ export function createObjective(
   const prepare = async () => {
     if (spec.normalize && !weights) weights = await normalizedWeights();
   };
+  // The network order of the terms' taps (TV, on the image, first): the loss sums the terms in this order, so
+  // the backward pass (autograd's depth-first order from the sum) takes each term's gradient just before its
+  // tap's unit, not all of them first: the gradients of the shallow, large taps are not held through the
+  // backward of the deep units. The same order with and without a memory plan: the same loss.
+  const tapOrder = model.taps;
+  const termTaps = [...spec.contentLayers, ...spec.styleLayers.flatMap((t, i) => targets.style[i].map(() => t))];
+  const sumOrder = termTaps.map((t, i) => ({ i, depth: tapOrder.indexOf(t) }))
+    .sort((a, b) => a.depth - b.depth || a.i - b.i).map((o) => o.i);
+  if (spec.tvWeight > 0) sumOrder.unshift(termTaps.length);
+  const summed = (values: Tensor[], w: number[]) => ops.weightedSum(sumOrder.map((i) => values[i]), sumOrder.map((i) => w[i]));
   /** The loss terms of x (unweighted) and the feature map, inside the caller's scope. */
   const lossTerms = (x: Tensor) => {
     const features = model.features(ops.preprocess(x, model.preprocess), taps, options.checkpoints ?? null);
@@ -226,10 +236,15 @@ export function createObjective(
     };
     if (!weights && spec.normalize) throw new Error('objective: normalised weights need the targets read back first: await prepare() (or calibrate()) before evaluate()');
     weights ??= termWeights(features);
+    // Under a memory plan each term is recomputed from its tap during the backward pass: its smoothed copy
+    // and Gram matrix are not kept from the forward (the same kernels on the same tap: the same values).
+    const term = (t: string, name: string, loss: (s: Tensor) => Tensor) => (options.checkpoints
+      ? recompute(features.get(t)!, `${name} ${t}`, (f) => loss(smoothNormalised(f, smoothing(t))))
+      : loss(smoothed(t)));
     return [
-      ...spec.contentLayers.map((t, i) => contentLoss(smoothed(t), targets.content[i])),
+      ...spec.contentLayers.map((t, i) => term(t, 'content loss', (s) => contentLoss(s, targets.content[i]))),
       ...spec.styleLayers.flatMap((t, i) => targets.style[i].map((target, r) =>
-        styleLoss(regions ? ops.mulMask(smoothed(t), targets.masks[i][r]) : smoothed(t), target))),
+        term(t, 'style loss', (s) => styleLoss(regions ? ops.mulMask(s, targets.masks[i][r]) : s, target)))),
       ...(spec.tvWeight > 0 ? [ops.tvLoss(x)] : []),
     ];
   };
@@ -241,7 +256,7 @@ export function createObjective(
     prepare,
     async calibrate(x: Tensor): Promise<number> {
       await prepare();
-      const loss = noGrad(() => scope(() => ops.weightedSum(lossTerms(x), weights!)));
+      const loss = noGrad(() => scope(() => summed(lossTerms(x), weights!)));
       const value = (await loss.read())[0];
       loss.dispose();
       if (!Number.isFinite(value)) throw new Error(`the loss of the initial image is ${value}: check the weights (style ${spec.styleWeight}, content ${spec.contentWeight})`);
@@ -257,7 +272,7 @@ export function createObjective(
         x.grad?.dispose();
         x.grad = null;
         const values = lossTerms(x);
-        const loss = ops.weightedSum(values, weights!.map((w) => w * lossScale));
+        const loss = summed(values, weights!.map((w) => w * lossScale));
         backward(loss);
         return { loss: keep(loss), terms: values.map(keep) };
       });

@@ -81,7 +81,7 @@ describe.skipIf(!hasWeights)('swagpu stylize --json --max-memory', () => {
     const summary = JSON.parse(r.stdout) as { peakBytes: number; memory: { estimatedBytes: number; budgetBytes: number; checkpoints: string[] | null } };
     expect(summary.memory.budgetBytes).toBe(budgetMiB * 2 ** 20);
     expect(summary.memory.checkpoints?.length).toBeGreaterThan(0);
-    expect(summary.peakBytes).toBeGreaterThan(112 * 2 ** 20); // the weights are in the pool
+    expect(summary.peakBytes).toBeGreaterThan(104 * 2 ** 20); // the weights (104 MiB: the classifier is not uploaded) are in the pool
     expect(summary.peakBytes).toBeLessThanOrEqual(summary.memory.estimatedBytes);
     expect(existsSync(out)).toBe(true);
   }, 180_000);
