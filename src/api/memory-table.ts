@@ -10,7 +10,7 @@ import { largestSizeWithin, runShapeOf } from '../models/memory.js';
 export const TABLE_BUDGETS_GIB = [2, 4, 8, 16] as const;
 
 export function memoryTable(): string {
-  const rows = ['resnet50-swag', 'vgg19'].map((name) => {
+  const rows = ['swag', 'resnet50-swag', 'vgg19'].map((name) => {
     const preset = getPreset(name);
     const run = runShapeOf(preset.model, { ...preset, lbfgsHistory: 10 });
     const cells = TABLE_BUDGETS_GIB.map((gib) => {

@@ -91,7 +91,7 @@ describe.skipIf(!hasWeights)(`measured peaks against the accounting [${fastestAd
   let engine: Awaited<ReturnType<typeof createEngine>>;
   beforeAll(async () => { engine = await createEngine({ adapter: fastestAdapter() }); });
   afterAll(() => engine.dispose());
-  const options = { content: 'assets/images/content/chelsea.png', style: 'assets/images/style/starry_night.jpg', square: true, iterations: 2, lbfgsHistory: 1 };
+  const options = { preset: 'resnet50-swag', content: 'assets/images/content/chelsea.png', style: 'assets/images/style/starry_night.jpg', square: true, iterations: 2, lbfgsHistory: 1 };
 
   it('the engine refuses --max-memory 256 at 2048 px before any GPU work, naming the size that fits', async () => {
     const error = await engine.stylize({ ...options, size: 2048, maxMemory: 256 }).catch((e: Error) => e);
@@ -162,11 +162,11 @@ describe.skipIf(!hasWeights)(`measured peaks against the accounting [${fastestAd
   it('256 px: the estimate bounds the measured peak within 20 %, with and without recomputation', () => compare(256), 300_000);
   it('256 px: the smallest plan (history 1, direct backward kernels) stays under its budget with the same first loss', () => smallest(256), 300_000);
   it.runIf(process.env.SWAGPU_SLOW)('512 px, the smallest plan (slow)', () => smallest(512), 900_000);
-  // The issue's goal, as `swagpu stylize --size 512 --max-memory 256 --iters 2` runs it (the embedded default images,
+  // The issue's goal, as `swagpu stylize --preset resnet50-swag --size 512 --max-memory 256 --iters 2` runs it (the embedded default images,
   // 512x341, default L-BFGS history): under 256 MiB measured, within the estimate, the same first loss as without a budget.
   it.runIf(process.env.SWAGPU_SLOW)('512 px with --max-memory 256 stays under 256 MiB (slow)', async () => {
-    const plain = await engine.stylize({ size: 512, iterations: 2 });
-    const r = await engine.stylize({ size: 512, iterations: 2, maxMemory: 256 });
+    const plain = await engine.stylize({ preset: 'resnet50-swag', size: 512, iterations: 2 });
+    const r = await engine.stylize({ preset: 'resnet50-swag', size: 512, iterations: 2, maxMemory: 256 });
     expect(r.peakBytes).toBeLessThanOrEqual(256 * MiB);
     expect(r.memory.estimatedBytes).toBeGreaterThanOrEqual(r.peakBytes);
     expect(r.memory.estimatedBytes).toBeLessThanOrEqual(1.2 * r.peakBytes);
