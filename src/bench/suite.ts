@@ -145,7 +145,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
       let peerLoss: number | undefined;
       if (peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)) peerRun = await peer.prepare({ op: 'evaluation', model: modelName, size });
       if (torch && modelName === 'resnet50') {
-        const run = await startTorchPeer(await weightsFile('resnet50'), size, defaultContent(size, size), defaultStyle(size, size));
+        const run = await startTorchPeer(await weightsFile('resnet50', { log: () => {} }), size, defaultContent(size, size), defaultStyle(size, size));
         peerRun = run;
         peerLoss = run.firstLoss;
       }
