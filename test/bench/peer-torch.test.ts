@@ -33,7 +33,7 @@ it.skipIf(!!why)(`the torch peer's first ResNet-50 loss equals ours (64 px)${why
   const peer = await startTorchPeer(await weightsFile('resnet50'), size, defaultContent(size, size), defaultStyle(size, size));
   try {
     expect(ours).toBeGreaterThan(0);
-    expect(Math.abs(peer.firstLoss - ours) / ours, `torch ${peer.firstLoss} vs ours ${ours}`).toBeLessThan(1e-4);
+    expect(Math.abs(peer.firstLoss - ours) / ours, `torch ${peer.firstLoss} vs ours ${ours}`).toBeLessThan(1e-5);
     expect(peer.description).toMatch(/^PyTorch .* 2 threads/);
     const ms = await peer.once('wall');
     expect(ms).toBeGreaterThan(0);
@@ -65,6 +65,6 @@ it('swagpu bench --peer torch: runs with the peer, or says it is skipped and whi
     expect(report.peer).toMatch(/^PyTorch /);
     expect(row.peerMs).toBeGreaterThan(0);
     expect(row.speedup).toBeCloseTo(row.peerMs / row.ms, 6);
-    expect(Math.abs(row.peerLoss - row.loss) / row.loss).toBeLessThan(1e-4);
+    expect(Math.abs(row.peerLoss - row.loss) / row.loss).toBeLessThan(1e-5);
   }
 }, 300_000);
