@@ -3,7 +3,7 @@
  * 'ops' (tf ops, BatchNorm folded at load, tf.fused.conv2d + bias) and 'layers' (the Keras model through
  * tfjs-layers). First the loss of each on our bench images at 64 px against ours (same objective), then both
  * timed alternating, round by round, at `--size` (wall clock to onSubmittedWorkDone, as `swagpu bench`).
- *   node --import ./bin/register.mjs bench/tfjs-resnet50-paths.ts [llvmpipe] [--size=128] [--rounds=3] [--flags=NAME=VALUE,...] [--variants=ops:split,ops:tf,layers:split]
+ *   node --import ./bin/register.mjs bench/tfjs-resnet50-paths.ts [llvmpipe] [--size=128] [--rounds=3] [--flags=NAME=VALUE,...] [--variants=ops:split,ops:tf,layers:split] [--ab=FLAG=VALUE]
  * --flags: tfjs-backend-webgpu flags (flags_webgpu.ts) to set before the runs, e.g. WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true.
  */
 import { getContext } from '../src/gpu/context.js';
@@ -50,10 +50,16 @@ for (const [path, softmax] of [['ops', 'split'], ['ops', 'tf'], ['layers', 'spli
 const variants = arg('variants', 'ops:split,ops:tf,layers:split').split(',').map((v) => v.split(':') as ['ops' | 'layers', 'split' | 'tf']);
 const runs: Awaited<ReturnType<typeof peer.prepare>>[] = [];
 for (const [p, softmax] of variants) runs.push(await peer.prepare({ op: 'evaluation', model: 'resnet50', size, resnet50Path: p, softmax }));
-for (const r of runs) await r.once('wall'); // warm-up
+// --ab=NAME=VALUE: the first variant twice, alternating the flag's default and VALUE before each run.
+const ab = arg('ab', '');
+const [abName, abValue] = ab.split('=');
+const abDefault = ab ? tf.env().get(abName) : null;
+const setAb = (on: boolean) => { if (ab) tf.env().set(abName, on ? (abValue === 'true' ? true : abValue === 'false' ? false : Number(abValue)) : abDefault!); };
+if (ab) { runs.length = 1; runs.push(runs[0]); variants.length = 1; variants.push([variants[0][0], `${variants[0][1]} ${ab}` as 'split']); }
 const times: number[][] = variants.map(() => []);
-for (let i = 0; i < rounds; i++) for (const [k, r] of runs.entries()) times[k].push(await r.once('wall'));
+for (const [k, r] of runs.entries()) { setAb(k === 1); await r.once('wall'); } // warm-up
+for (let i = 0; i < rounds; i++) for (const [k, r] of runs.entries()) { setAb(k === 1); times[k].push(await r.once('wall')); }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 for (const [k, name] of variants.map((v) => v.join(' softmax ')).entries()) console.log(`${size}px tfjs ${name}: median ${median(times[k]).toFixed(0)} ms of ${times[k].map((t) => t.toFixed(0)).join(', ')}`);
-for (const r of runs) r.dispose();
+for (const r of new Set(runs)) r.dispose();
 process.exit(0);
