@@ -102,6 +102,8 @@ export interface EvaluationRow extends Timing {
   dispatches: number;
   /** Peak pooled GPU bytes during an evaluation, weights included. */
   peakBytes: number;
+  /** The evaluation's loss (of the counted run; every run evaluates the same image). */
+  loss: number;
 }
 
 /**
@@ -133,6 +135,6 @@ export async function timeEvaluation(ctx: GpuContext, ev: Evaluation, runs: numb
   }
   return {
     name: `${ev.model.name} eval${ev.checkpoints ? ' recomputed' : ''}`, shape: `${ev.size}px`, ...t, gflops: null, gbps: null, peakPercent: null,
-    peerMs, speedup: peerMs ? peerMs / t.ms : null, dispatches, peakBytes,
+    peerMs, speedup: peerMs ? peerMs / t.ms : null, dispatches, peakBytes, loss,
   };
 }

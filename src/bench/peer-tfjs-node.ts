@@ -6,6 +6,8 @@
  */
 import type { AdapterKind } from '../gpu/device.js';
 import { kerasResnet50Artifacts } from './keras-resnet50.js';
+import { weightsFile } from '../models/load.js';
+import { loadWeights } from '../models/weights.js';
 import { packageExports } from './package-exports.js';
 import { tfjsPeerOn, type Tf, type TfjsPeer } from './peer-tfjs.js';
 
@@ -53,7 +55,8 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
   await tf.ready();
   // Both waits as ours (GpuContext): on SwiftShader, dawn.node's polling slowed to 1 ms, so neither side's
   // kernels share the cores with a busy main thread.
-  return tfjsPeerOn(tf, { name: kind, idle: kind === 'swiftshader', kerasResnet50: kerasResnet50Artifacts });
+  return tfjsPeerOn(tf, { name: kind, idle: kind === 'swiftshader', kerasResnet50: kerasResnet50Artifacts,
+    resnet50Weights: async () => loadWeights(await weightsFile('resnet50', { log: () => {} })) });
 }
 
 const keepAlive: GPU[] = [];

@@ -13,6 +13,7 @@
 import type { Conv2dGeometry } from '../kernels/conv2d-geometry.js';
 import type { Timer } from './timing.js';
 import type { KerasArtifacts } from './keras-resnet50.js';
+import type { LoadedWeights } from '../models/weights.js';
 import { tfjsEvaluation } from './peer-tfjs-eval.js';
 import { idleWait } from '../gpu/idle-wait.js';
 import { packageExports } from './package-exports.js';
@@ -20,7 +21,7 @@ import { packageExports } from './package-exports.js';
 export type PeerCase =
   | { op: 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'; geometry: Conv2dGeometry }
   | { op: 'matmul'; M: number; N: number; K: number }
-  | { op: 'evaluation'; model: 'resnet50' | 'vgg19'; size: number };
+  | { op: 'evaluation'; model: 'resnet50' | 'vgg19'; size: number; resnet50Path?: 'ops' | 'layers'; softmax?: 'split' | 'tf' };
 
 export type Tf = typeof import('@tensorflow/tfjs-core');
 interface TfTensor { dispose(): void }
@@ -47,6 +48,8 @@ export interface PeerOptions {
   idle: boolean;
   /** The Keras ResNet-50 for the ResNet-50 evaluation (Node reads it from the package on disk); without it, that case is refused. */
   kerasResnet50?: () => Promise<KerasArtifacts>;
+  /** Our ResNet-50 weights for the faster 'ops' ResNet-50 evaluation (peer-tfjs-eval.ts; Node reads the file). */
+  resnet50Weights?: () => Promise<LoadedWeights>;
 }
 
 /** The peer on a tfjs whose current backend is an initialised 'webgpu'. */
@@ -62,7 +65,7 @@ export function tfjsPeerOn(tf: Tf, options: PeerOptions): TfjsPeer {
       const rand = (shape: number[]) => { const t = tf.randomUniform(shape, -0.5, 0.5); inputs.push(t); return t; };
       let op: () => TfTensor;
       if (c.op === 'evaluation') {
-        const ev = await tfjsEvaluation(tf, c.model, c.size, options.kerasResnet50);
+        const ev = await tfjsEvaluation(tf, c.model, c.size, { kerasResnet50: options.kerasResnet50, resnet50Weights: options.resnet50Weights, resnet50Path: c.resnet50Path, softmax: c.softmax });
         inputs.push(ev);
         op = ev.run;
       } else if (c.op === 'matmul') {

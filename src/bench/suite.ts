@@ -14,13 +14,17 @@ import { RESNET50_SWAG, VGG19_GATYS } from '../style/presets.js';
 import { measurePeak } from './peak.js';
 import { measureNativePeak } from './native-peak.js';
 import { tfjsPeer } from './peer-tfjs-node.js';
-import type { TfjsPeer } from './peer-tfjs.js';
+import type { PeerRun, TfjsPeer } from './peer-tfjs.js';
+import { startTorchPeer, torchAvailable, TORCH_MISSING_HINT } from './peer-torch.js';
+import { defaultContent, defaultStyle } from './synthetic-images.js';
+import { weightsFile } from '../models/load.js';
 import { profileKernels, type KernelShare } from './profile.js';
 import { timerFor, type Timer } from './timing.js';
 
 export interface BenchOptions {
   quick: boolean;
-  peer: 'tfjs' | null;
+  /** tfjs: TF.js WebGPU on the same adapter (kernels and evaluations); torch: PyTorch on the CPU (ResNet-50 evaluations). */
+  peer: 'tfjs' | 'torch' | null;
   /** Comma-separated case-insensitive substrings of "name shape"; null runs every case of the set. */
   only: string | null;
   /** Timed runs per case (after one warm-up); default 5, 3 for evaluations under --quick. */
@@ -51,6 +55,9 @@ export interface BenchResult {
   dispatches?: number;
   /** Evaluations only: peak pooled GPU bytes during an evaluation, weights included. */
   peakBytes?: number;
+  /** Evaluations only: the loss of the evaluation, and the peer's on the same images where it reports one (torch). */
+  loss?: number;
+  peerLoss?: number;
   profile?: KernelShare[];
 }
 
@@ -98,9 +105,22 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   const native = a.isCPU ? measureNativePeak() : null;
   if (a.isCPU) opts.log(native ? `# native CPU FMA peak ${native.gflops.toFixed(1)} GFLOP/s (${native.compiler}); the adapter's peak is ${((100 * peak.gflops) / native.gflops).toFixed(0)} % of it` : '# native CPU FMA peak: not measured (no C compiler with OpenMP)');
   let peer: TfjsPeer | null = null;
+  let peerDescription: string | null = null;
   if (opts.peer === 'tfjs') {
     peer = await tfjsPeer(a.kind);
+    peerDescription = peer.description;
     opts.log(`# peer: ${peer.description}`);
+  }
+  // The torch peer runs only the ResNet-50 evaluations (src/bench/peer_torch.py); without PyTorch it is skipped.
+  let torch = false;
+  if (opts.peer === 'torch') {
+    const found = torchAvailable();
+    if ('missing' in found) opts.log(`# peer torch: skipped: ${found.missing}; ${TORCH_MISSING_HINT}`);
+    else {
+      torch = true;
+      peerDescription = `PyTorch ${found.version} on the CPU, 2 threads (src/bench/peer_torch.py)`;
+      opts.log(`# peer: ${peerDescription}; ResNet-50 evaluations only`);
+    }
   }
   const results: BenchResult[] = [];
   const emit = (r: BenchResult) => { results.push(r); opts.log(formatResult(r)); };
@@ -121,11 +141,18 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
     const model = await benchModel(ctx, modelName);
     for (const size of wanted) {
       const ev = styleEvaluation(ctx, model, size);
-      const peerRun = peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only) ? await peer.prepare({ op: 'evaluation', model: modelName, size }) : null;
+      let peerRun: PeerRun | null = null;
+      let peerLoss: number | undefined;
+      if (peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)) peerRun = await peer.prepare({ op: 'evaluation', model: modelName, size });
+      if (torch && modelName === 'resnet50') {
+        const run = await startTorchPeer(await weightsFile('resnet50', { log: () => {} }), size, defaultContent(size, size), defaultStyle(size, size));
+        peerRun = run;
+        peerLoss = run.firstLoss;
+      }
       try {
         const row = await timeEvaluation(ctx, ev, evalRuns, timer, peerRun);
         const profile = opts.profile ? await profileKernels(ctx, ev.run) : undefined;
-        emit({ ...row, ...(profile ? { profile } : {}) });
+        emit({ ...row, ...(peerLoss !== undefined ? { peerLoss } : {}), ...(profile ? { profile } : {}) });
       } finally {
         peerRun?.dispose();
         ev.dispose();
@@ -145,7 +172,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   return {
     adapter: `${a.kind}: ${a.description || a.device}`, adapterKind: a.kind,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
-    date: new Date().toISOString(), quick: opts.quick, peakGflops: peak.gflops, nativePeakGflops: native?.gflops ?? null, timer, peer: peer?.description ?? null, results,
+    date: new Date().toISOString(), quick: opts.quick, peakGflops: peak.gflops, nativePeakGflops: native?.gflops ?? null, timer, peer: peerDescription, results,
   };
 }
 
@@ -154,7 +181,8 @@ const f = (v: number | null | undefined, digits = 1) => (v == null ? '-' : v.toF
 export const TABLE_HEADER = `${'case'.padEnd(30)} ${'shape'.padEnd(18)} ${'median ms'.padStart(10)} ${'min-max ms'.padStart(17)} ${'GFLOP/s'.padStart(8)} ${'%peak'.padStart(6)} ${'GB/s'.padStart(6)} ${'peer ms'.padStart(9)} ${'peer/ours'.padStart(9)}  extra`;
 
 export function formatResult(r: BenchResult): string {
-  const extra = r.dispatches != null ? `${r.dispatches} dispatches, peak ${(r.peakBytes! / 2 ** 20).toFixed(0)} MiB` : '';
+  const lossCheck = r.peerLoss !== undefined && r.loss !== undefined ? `, loss ${r.loss.toPrecision(7)} vs peer ${r.peerLoss.toPrecision(7)}` : '';
+  const extra = r.dispatches != null ? `${r.dispatches} dispatches, peak ${(r.peakBytes! / 2 ** 20).toFixed(0)} MiB${lossCheck}` : '';
   const lines = [
     `${r.name.padEnd(30)} ${r.shape.padEnd(18)} ${f(r.ms).padStart(10)} ${`${f(r.minMs)}-${f(r.maxMs)}`.padStart(17)} ${f(r.gflops, 2).padStart(8)} ${f(r.peakPercent).padStart(6)} ${f(r.gbps, 2).padStart(6)} ${f(r.peerMs).padStart(9)} ${f(r.speedup, 2).padStart(9)}  ${extra}`,
   ];
