@@ -18,8 +18,12 @@ import { StyleCache } from '../../src/style/style-cache.js';
 import type { BatchItem } from '../../src/api/batch.js';
 import { bestPlan, estimatePeak, runShapeOf } from '../../src/models/memory.js';
 import { getPreset } from '../../src/style/presets.js';
+import { findWeightsFile } from '../../src/models/weights-home.js';
 
-const hasWeights = existsSync('weights/resnet50-keras.safetensors');
+/** The ResNet-50 weights wherever the weights rule finds them (the user cache, or a checkout's weights/). */
+const RESNET_WEIGHTS = findWeightsFile('resnet50-keras.safetensors');
+
+const hasWeights = existsSync(RESNET_WEIGHTS);
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-batch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const contentDir = join(dir, 'photos');

@@ -4,6 +4,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { findWeightsFile } from '../../src/models/weights-home.js';
+
+/** The ResNet-50 weights wherever the weights rule finds them (the user cache, or a checkout's weights/). */
+const RESNET_WEIGHTS = findWeightsFile('resnet50-keras.safetensors');
 
 /** Runs `node bin/swagpu.js ARGS | READER`; returns swagpu's own exit status and the combined stderr. */
 function piped(args: string, reader: string): Promise<{ status: number; stderr: string; stdout: string }> {
@@ -17,7 +21,7 @@ function piped(args: string, reader: string): Promise<{ status: number; stderr: 
 }
 
 const STACK = /\n\s+at .*:\d+:\d+\)?\n|EPIPE|Unhandled/;
-const commands = ['info', 'info --json', ...(existsSync('weights/resnet50-keras.safetensors') ? ['weights info weights/resnet50-keras.safetensors'] : [])];
+const commands = ['info', 'info --json', ...(existsSync(RESNET_WEIGHTS) ? [`weights info ${RESNET_WEIGHTS}`] : [])];
 
 describe('a closed stdout pipe', () => {
   for (const args of commands) {

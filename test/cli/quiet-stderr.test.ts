@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { filterDriverText, isBenignDriverLine } from '../../src/gpu/driver-stderr.js';
 import type { CliResult } from './run.js';
+import { findWeightsFile } from '../../src/models/weights-home.js';
+
+/** The ResNet-50 weights wherever the weights rule finds them (the user cache, or a checkout's weights/). */
+const RESNET_WEIGHTS = findWeightsFile('resnet50-keras.safetensors');
 
 /** The CLI with stdout and stderr as real pipes (through cat), the exit code kept with pipefail. */
 function swagpu(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
@@ -78,7 +82,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
       if (/llvmpipe/.test(quiet)) expect(await onTty('--verbose')).toMatch(DAWN);
     });
 
-    it.skipIf(!existsSync('weights/resnet50-keras.safetensors'))('a tiny stylize prints no driver warning', async () => {
+    it.skipIf(!existsSync(RESNET_WEIGHTS))('a tiny stylize prints no driver warning', async () => {
       const out = join(dir, `${adapter}.png`);
       const r = await swagpu(['stylize', '--content', 'assets/images/content/chelsea.png', '--size', '16', '--iters', '1', '--out', out], env);
       expect(r.code, r.stderr).toBe(0);

@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { swagpu } from './run.js';
+import { findWeightsFile } from '../../src/models/weights-home.js';
+
+/** The ResNet-50 weights wherever the weights rule finds them (the user cache, or a checkout's weights/). */
+const RESNET_WEIGHTS = findWeightsFile('resnet50-keras.safetensors');
 
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-small-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,7 +72,7 @@ describe('--weights that is not a weights file', () => {
   });
 });
 
-describe.skipIf(!existsSync('weights/resnet50-keras.safetensors'))('analyze --plot', () => {
+describe.skipIf(!existsSync(RESNET_WEIGHTS))('analyze --plot', () => {
   it('x.png is a PNG rendering of the chart; x.svg stays SVG text', async () => {
     const png = join(dir, 'chart.png');
     const svg = join(dir, 'chart.svg');

@@ -25,8 +25,12 @@ import { getContext } from '../../src/gpu/context.js';
 import { VGG19 } from '../../src/models/vgg19.js';
 import { stylize, recipeFromPreset } from '../../src/style/stylize.js';
 import { randomVgg19 } from './fixtures.js';
+import { findWeightsFile } from '../../src/models/weights-home.js';
 
-const hasWeights = existsSync('weights/resnet50-keras.safetensors');
+/** The ResNet-50 weights wherever the weights rule finds them (the user cache, or a checkout's weights/). */
+const RESNET_WEIGHTS = findWeightsFile('resnet50-keras.safetensors');
+
+const hasWeights = existsSync(RESNET_WEIGHTS);
 const MiB = 2 ** 20;
 const swag = (m = 10) => runShapeOf('resnet50', { ...getPreset('resnet50-swag'), lbfgsHistory: m });
 
