@@ -101,6 +101,6 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
   }
 
   it('refuses an unknown flag with a usage error', async () => {
-    expect(await run(['--peer', 'torch'])).toBe(2);
+    expect(await run(['--peer', 'nope'])).toBe(2);
   });
 });
