@@ -1,8 +1,8 @@
 /**
  * Reverse-mode autograd over GPU tensors, micrograd style. Each op, while recording, gives its output a
- * Node: the inputs and a backward closure written right under the forward it differentiates (ops.ts).
- * `backward(loss)` sorts the graph topologically and walks it in reverse, handing each node
- * dLoss/dOutput and collecting dLoss/dInput.
+ * Node (tensor.ts): the inputs and a backward closure written right under the forward it differentiates
+ * (the ops-*.ts files). `backward(loss)` sorts the graph topologically and walks it in reverse, handing
+ * each node dLoss/dOutput and collecting dLoss/dInput.
  *
  * What makes it fit for GPU memory and speed:
  * - Only inputs with requiresGrad get a gradient (tinygrad's needs_input_grad): with frozen weights the
@@ -18,18 +18,7 @@
 import { accumulate, copy, fill } from '../kernels/add.js';
 import { sameShape } from './check.js';
 import { keep, noGrad, isRecording } from './scope.js';
-import { Tensor, fmtShape } from './tensor.js';
-
-export interface Node {
-  /** The op that made the output, e.g. 'conv2d' (errors and debugging). */
-  op: string;
-  inputs: Tensor[];
-  /**
-   * dLoss/dInputs from dLoss/dOutput `gy`; `needs[i]` says whether inputs[i] wants a gradient, and the
-   * closure returns null for those that don't. It may return `gy` itself, or one tensor for two inputs.
-   */
-  backward: (gy: Tensor, needs: boolean[]) => Array<Tensor | null>;
-}
+import { Tensor, fmtShape, type Node } from './tensor.js';
 
 /**
  * Called by every op after its forward launch: if recording and some input requires grad, the output

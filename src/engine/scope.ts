@@ -8,30 +8,36 @@
  * `noGrad(fn)` runs fn without recording autograd nodes (inference, style-feature extraction).
  * Scopes nest through one stack: do not interleave two async scopes (await one before starting another).
  */
-import type { Tensor } from './tensor.js';
 
-const stack: Set<Tensor>[] = [];
+/**
+ * What a scope needs of what it owns, a Tensor (tensor.ts registers each one with `track`): to free it
+ * unless it is kept. Typed structurally so that scopes need not import the Tensor that uses them.
+ */
+export interface Scoped { kept: boolean; dispose(): void }
+
+const stack: Set<Scoped>[] = [];
 
 /** Called by the Tensor constructor: the innermost scope owns the new tensor. */
-export function track(t: Tensor): void {
+export function track(t: Scoped): void {
   stack[stack.length - 1]?.add(t);
 }
 
 /** Exempt `t` from every scope: it lives until `t.dispose()`. Returns t. */
-export function keep<T extends Tensor>(t: T): T {
+export function keep<T extends Scoped>(t: T): T {
   t.kept = true;
   for (const s of stack) s.delete(t);
   return t;
 }
 
-function collect(value: unknown, out: Set<Tensor>, depth = 0): void {
+/** The tensors in a scope's result (a Tensor, array, Map or plain object of them, any depth). */
+function collect(value: unknown, out: Set<Scoped>, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 8) return;
-  if ('use' in value && 'shape' in value && 'ctx' in value) { out.add(value as Tensor); return; }
+  if ('use' in value && 'shape' in value && 'ctx' in value) { out.add(value as unknown as Scoped); return; }
   for (const v of Array.isArray(value) ? value : value instanceof Map ? value.values() : Object.values(value)) collect(v, out, depth + 1);
 }
 
-function close(owned: Set<Tensor>, result: unknown): void {
-  const escaping = new Set<Tensor>();
+function close(owned: Set<Scoped>, result: unknown): void {
+  const escaping = new Set<Scoped>();
   collect(result, escaping);
   for (const t of owned) {
     if (escaping.has(t) || t.kept) continue;
@@ -44,7 +50,7 @@ function close(owned: Set<Tensor>, result: unknown): void {
 /** Run fn; free every tensor it made except the returned and kept ones. */
 export function scope<T>(fn: () => T): T {
   if (typeof (fn as unknown) !== 'function') throw new Error('scope: expected a function');
-  const owned = new Set<Tensor>();
+  const owned = new Set<Scoped>();
   stack.push(owned);
   let result: T;
   try {
@@ -65,7 +71,7 @@ export function scope<T>(fn: () => T): T {
 
 /** Async `scope`: frees when the promise settles. Do not run two at once (they share one stack). */
 export async function scopeAsync<T>(fn: () => Promise<T>): Promise<T> {
-  const owned = new Set<Tensor>();
+  const owned = new Set<Scoped>();
   stack.push(owned);
   const depth = stack.length;
   let result: T;

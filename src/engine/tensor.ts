@@ -8,7 +8,6 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { fill } from '../kernels/add.js';
-import type { Node } from './autograd.js';
 import { track } from './scope.js';
 
 export type Shape = readonly number[];
@@ -23,6 +22,18 @@ export function shapeSize(shape: Shape): number {
 }
 
 export const fmtShape = (shape: Shape): string => `[${shape.join(',')}]`;
+
+/** How an op's output was made, while recording (autograd.ts `record`): what `backward` walks. */
+export interface Node {
+  /** The op that made the output, e.g. 'conv2d' (errors and debugging). */
+  op: string;
+  inputs: Tensor[];
+  /**
+   * dLoss/dInputs from dLoss/dOutput `gy`; `needs[i]` says whether inputs[i] wants a gradient, and the
+   * closure returns null for those that don't. It may return `gy` itself, or one tensor for two inputs.
+   */
+  backward: (gy: Tensor, needs: boolean[]) => Array<Tensor | null>;
+}
 
 export interface TensorOptions { requiresGrad?: boolean; label?: string }
 
