@@ -3,7 +3,7 @@
  * float32 (the layout of src/style/stylize.ts); previews come back as RGBA8 pixels, transferred.
  */
 import type { StyleRecipe } from '../src/style/stylize.js';
-import type { LayerStats } from '../src/style/analysis.js';
+import type { LayerStats } from '../src/index.js';
 
 export type ModelChoice = 'resnet50' | 'vgg19';
 
