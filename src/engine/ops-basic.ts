@@ -93,7 +93,7 @@ export function weightedSum(terms: Tensor[], weights: number[] = terms.map(() =>
   terms.forEach((t, i) => optimK.axpy(ctx, { y: y.use('weightedSum'), x: t.use('weightedSum'), n: 1, alpha: weights[i] }));
   // dtermᵢ = wᵢ·dy; a weight of 1 passes dy on with no launch.
   return record('weightedSum', terms, y, (gy, needs) =>
-    terms.map((t, i) => (!needs[i] ? null : weights[i] === 1 ? gy : scaledCopy(gy, weights[i], 'weightedSum backward'))));
+    terms.map((_, i) => (!needs[i] ? null : weights[i] === 1 ? gy : scaledCopy(gy, weights[i], 'weightedSum backward'))));
 }
 
 /** Σ terms (scalars): the total of already-weighted loss terms. */

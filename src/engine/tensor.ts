@@ -12,7 +12,7 @@ import { track } from './scope.js';
 
 export type Shape = readonly number[];
 
-export function shapeSize(shape: Shape): number {
+function shapeSize(shape: Shape): number {
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`tensor: bad shape [${shape}] (dimensions must be integers >= 0)`);

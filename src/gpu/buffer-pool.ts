@@ -4,7 +4,7 @@
  * Size classes are 2^k and 1.5·2^k bytes (at most 33% waste). Every pooled buffer has the same usage
  * (STORAGE | COPY_SRC | COPY_DST), so any buffer can serve any request of its size class.
  */
-export const POOL_USAGE = GPUBufferUsage_STORAGE() | GPUBufferUsage_COPY_SRC() | GPUBufferUsage_COPY_DST();
+const POOL_USAGE = GPUBufferUsage_STORAGE() | GPUBufferUsage_COPY_SRC() | GPUBufferUsage_COPY_DST();
 
 // GPUBufferUsage is a global in browsers and in Dawn after import; read it lazily with numeric fallbacks.
 function GPUBufferUsage_STORAGE() { return globalThis.GPUBufferUsage?.STORAGE ?? 0x80; }

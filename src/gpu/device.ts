@@ -19,7 +19,7 @@ export type AdapterKind = 'gpu' | 'llvmpipe' | 'swiftshader' | 'browser';
 export const NODE_ADAPTER_KINDS: readonly Exclude<AdapterKind, 'browser'>[] = ['gpu', 'llvmpipe', 'swiftshader'];
 /** A route family: whose measurements choose the kernels' routes and tiles. */
 export type Tuning = Exclude<AdapterKind, 'browser'>;
-export const TUNINGS: readonly Tuning[] = NODE_ADAPTER_KINDS;
+const TUNINGS: readonly Tuning[] = NODE_ADAPTER_KINDS;
 
 export interface AdapterReport {
   kind: AdapterKind;

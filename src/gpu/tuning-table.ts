@@ -40,7 +40,7 @@ export interface TuningTable { format: 'swagpu-tuning-table/1'; note?: string; f
 /** What the device layer found for one adapter: the ops' choices and where each came from ('fallback' or the entry's match). */
 export interface TuningChoice extends TuningOps { entry: string | null; from: Record<keyof TuningOps, string> }
 
-export const TUNING_OPS: readonly (keyof TuningOps)[] = ['gemm', 'conv'];
+const TUNING_OPS: readonly (keyof TuningOps)[] = ['gemm', 'conv'];
 const ID_FIELDS: readonly (keyof AdapterIds)[] = ['vendor', 'architecture', 'device', 'description'];
 
 const positiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;

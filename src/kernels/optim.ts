@@ -211,8 +211,3 @@ export function scalarOps(ctx: GpuContext, scalars: GPUBuffer, ops: ScalarOp[]):
     ctx.launch({ name: 'scalarOps', source: scalarSource, defines: { WORDS: 2 * MAX_SCALAR_OPS } }, { buffers: [scalars], uniforms: data, workgroups: [1] });
   }
 }
-
-/** One scalar op: s[out] ← op(a, b, c); see scalarOps. */
-export function scalarOp(ctx: GpuContext, { scalars, ...op }: ScalarOp & { scalars: GPUBuffer }): void {
-  scalarOps(ctx, scalars, [op]);
-}

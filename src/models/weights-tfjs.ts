@@ -68,7 +68,7 @@ export function hwioToOihw(kernel: Float32Array, [h, w, i, o]: readonly number[]
 }
 
 /** out[o, i] = kernel[i, o]. */
-export function transpose2d(kernel: Float32Array, [rows, cols]: readonly number[]): Float32Array {
+function transpose2d(kernel: Float32Array, [rows, cols]: readonly number[]): Float32Array {
   const out = new Float32Array(kernel.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = kernel[r * cols + c];
   return out;

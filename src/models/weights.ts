@@ -122,7 +122,7 @@ export function expectedTensors(arch: Arch, variant?: Variant): Map<string, numb
 }
 
 /** Thrown when a set of tensors does not match the expected table; lists every difference. */
-export class WeightsMismatchError extends Error {
+class WeightsMismatchError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'WeightsMismatchError';
