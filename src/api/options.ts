@@ -1,29 +1,22 @@
 /**
- * The options of the library calls, as typed objects (the CLI's flags map onto them one to one), and
- * how stylize options become a recipe: preset → overrides → sizes. This is the only place those rules
- * live; the CLI and the demo call it through the Engine. Browser-safe.
+ * The options of the library calls, as typed objects (the CLI's flags map onto them one to one; their
+ * ranges, allowed values, defaults and help are rows of options-table.ts), and how stylize options become a
+ * recipe: checked → preset → overrides → sizes. The CLI and the demo call it through the Engine. Browser-safe.
  */
 import type { AdapterReport } from '../gpu/device.js';
 import type { ModelName } from '../models/model.js';
 import type { Prediction } from '../models/classify.js';
+import type { SmoothingMode } from '../engine/ops.js';
 import type { LayerStats } from '../style/analysis.js';
-import { DEFAULT_PRESET, getPreset, type OptimizerName, type Preset, type SmoothingMode } from '../style/presets.js';
+import type { OptimizerName } from '../style/optimize.js';
+import { DEFAULT_PRESET, getPreset, type Preset } from '../style/presets.js';
 import { recipeFromPreset, type Progress, type StyleControls, type StyleRecipe, type StylizeResult } from '../style/stylize.js';
-import type { Image, RgbaImage, Resize } from './images.js';
+import type { Image, RgbaImage, Resize } from '../style/image.js';
+import { ANALYZE_OPTIONS, CLASSIFY_OPTIONS, CPU_DEFAULTS, STYLIZE_OPTIONS, checkOptions } from './options-table.js';
 
 export type { Prediction } from '../models/classify.js';
 export type { LayerStats } from '../style/analysis.js';
-
-/**
- * Sizes and counts that finish in a few minutes on a CPU (software) adapter: `npx swagpu stylize` with no flags
- * on the 2-core reference machine (llvmpipe) writes 256 px in under 3 minutes (measured, docs/ANALYSIS.md). Coarse
- * to fine over `scales` sizes (stylize.ts) unless the options choose scales or minSize themselves.
- */
-export const CPU_DEFAULTS = { size: 256, iterations: 45, scales: 3 } as const;
-/** Largest output long side accepted. */
-export const MAX_SIZE = 8192;
-/** Seeds are the noise generator's 32-bit state (stylize.ts noiseImage). */
-export const MAX_SEED = 0xffffffff;
+export { CPU_DEFAULTS, MAX_SEED, MAX_SIZE, checkNumber } from './options-table.js';
 
 /** A style image with its blend weight (weights are normalised to sum 1). */
 export interface StyleInput<I> { image: I; weight?: number }
@@ -59,7 +52,7 @@ export interface StylizeOptions<I> extends Omit<StyleControls, 'mask'> {
   smoothing?: SmoothingMode;
   temperature?: number;
   /**
-   * Output long side in pixels (default: the preset's; 192 on CPU adapters), or 'keep' to use the
+   * Output long side in pixels (default: the preset's; CPU_DEFAULTS.size on CPU adapters), or 'keep' to use the
    * content image at its own size (and the style at its own).
    */
   size?: number | 'keep';
@@ -156,18 +149,6 @@ export interface AnalysisResult {
   svg?: string;
 }
 
-/** Checks a number option; the error names the option, like the CLI's name the flag. */
-export function checkNumber(name: string, value: unknown, rule: { integer?: boolean; min?: number; positive?: boolean; max?: number }): number {
-  const n = value as number;
-  const ok = typeof n === 'number' && Number.isFinite(n) && (!rule.integer || Number.isInteger(n))
-    && (rule.min === undefined || n >= rule.min) && (!rule.positive || n > 0) && (rule.max === undefined || n <= rule.max);
-  if (!ok) {
-    const want = [rule.integer ? 'an integer' : 'a number', rule.positive ? '> 0' : rule.min !== undefined ? `>= ${rule.min}` : '', rule.max !== undefined ? `<= ${rule.max}` : ''].filter(Boolean).join(' ');
-    throw new Error(`${name} must be ${want}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
-  }
-  return n;
-}
-
 /** What a stylize call runs: the recipe (init and mask still as inputs) and how to size the inputs. */
 export interface StylizePlan<I> {
   preset: Preset;
@@ -188,26 +169,41 @@ const RECIPE_KEYS = [
 ] as const satisfies ReadonlyArray<keyof StyleRecipe & keyof StylizeOptions<unknown>>;
 
 /**
- * Options → plan. `adapter` decides the CPU defaults: on a software adapter, when neither size nor
- * iterations is given, 192 px and 120 iterations replace the preset's (512 px, 1000), and the paper's
- * forced square is dropped unless `square` is set.
+ * Every stylize option checked against its row of the table (enums, ranges), and the model against the
+ * preset's; the preset and model the call runs. Synchronous, before any image or weight loads.
  */
-export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<AdapterReport, 'isCPU' | 'kind'>): StylizePlan<I> {
+export function checkStylizeOptions(options: StylizeOptions<unknown>): { preset: Preset; model: ModelName } {
+  checkOptions(STYLIZE_OPTIONS, options);
   const preset = getPreset(options.preset ?? DEFAULT_PRESET);
   const model = options.model ?? preset.model;
   if (model !== preset.model) {
     throw new Error(`model ${model} does not fit preset ${preset.name} (its layers are ${preset.model}'s); choose preset ${model === 'vgg19' ? 'vgg19' : 'resnet50-swag'}`);
   }
+  return { preset, model };
+}
+
+/** Analyze options checked, with the table's defaults filled in. */
+export function planAnalyze(options: AnalyzeOptions): Required<Pick<AnalyzeOptions, 'model' | 'smoothing' | 'temperature' | 'size'>> {
+  checkOptions(ANALYZE_OPTIONS, options);
+  const d = ANALYZE_OPTIONS;
+  return { model: options.model ?? d.model.default, smoothing: options.smoothing ?? d.smoothing.default, temperature: options.temperature ?? d.temperature.default, size: options.size ?? d.size.default };
+}
+
+/** Classify options checked, with the table's defaults filled in. */
+export function planClassify(options: ClassifyOptions): Required<ClassifyOptions> {
+  checkOptions(CLASSIFY_OPTIONS, options);
+  return { top: options.top ?? CLASSIFY_OPTIONS.top.default, size: options.size ?? CLASSIFY_OPTIONS.size.default };
+}
+
+/**
+ * Options → plan. `adapter` decides the CPU defaults: on a software adapter, when neither size nor
+ * iterations is given, CPU_DEFAULTS (size, iterations, scales) replace the preset's, and the paper's
+ * forced square is dropped unless `square` is set.
+ */
+export function planStylize<I>(options: StylizeOptions<I>, adapter: Pick<AdapterReport, 'isCPU' | 'kind'>): StylizePlan<I> {
+  const { preset, model } = checkStylizeOptions(options);
   const overrides: Partial<StyleRecipe> = {};
   for (const key of RECIPE_KEYS) if (options[key] !== undefined) (overrides as Record<string, unknown>)[key] = options[key];
-  if (options.iterations !== undefined) checkNumber('iterations', options.iterations, { integer: true, min: 1 });
-  if (options.reportEvery !== undefined) checkNumber('reportEvery', options.reportEvery, { integer: true, min: 1 });
-  if (options.seed !== undefined) checkNumber('seed', options.seed, { integer: true, min: 0, max: MAX_SEED });
-  if (options.styleScale !== undefined) checkNumber('styleScale', options.styleScale, { positive: true });
-  if (options.learningRate !== undefined) checkNumber('learningRate', options.learningRate, { positive: true });
-  if (options.maxMemory !== undefined) checkNumber('maxMemory', options.maxMemory, { positive: true });
-  if (typeof options.size === 'number') checkNumber('size', options.size, { integer: true, min: 1, max: MAX_SIZE });
-  else if (options.size !== undefined && options.size !== 'keep') throw new Error(`size must be a positive integer or 'keep', got ${String(options.size)}`);
   const recipe = recipeFromPreset(preset, overrides);
   const notes: string[] = [];
   const cpu = adapter.isCPU;
