@@ -3,13 +3,13 @@
  * "style strength" slider (log scale, ×0.01 … ×100): the run's style weight is the preset's × strength.
  * On the default preset (normalised losses, weights 1 = balanced) that is the style's share against the
  * content's; on the paper's presets it scales their raw 1e17. The fields are stylize options: their ranges,
- * allowed values and help come from the options table (src/api/options-table.ts), as the CLI's do.
+ * allowed values and help come from the options table (src/api/options.ts), as the CLI's do.
  */
 import { DEFAULT_PRESET, PRESETS } from '../src/style/presets.js';
 import type { SmoothingMode } from '../src/engine/ops.js';
 import type { OptimizerName } from '../src/style/optimize.js';
 import { MIN_SCALE_SIDE } from '../src/style/stylize.js';
-import { STYLIZE_OPTIONS, checkOption, type OptionSpec } from '../src/api/options-table.js';
+import { STYLIZE_OPTIONS, checkOption, type OptionSpec } from '../src/api/options.js';
 import type { ModelChoice } from './protocol.js';
 
 export interface Settings {

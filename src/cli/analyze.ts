@@ -8,9 +8,7 @@ import { extname } from 'node:path';
 import sharp from 'sharp';
 import { OUTPUT_FORMATS, checkNotAnInput, checkWritable, checkWritablePath, writeFileAtomic } from '../io/image.js';
 import { analysisTable, createEngine, type AnalyzeOptions } from '../node.js';
-import { ANALYZE_OPTIONS } from '../api/options-table.js';
-import { planAnalyze } from '../api/options.js';
-import { UsageError, optionsFromFlags, parseArgsConfig, usageLines } from './args.js';
+import { ANALYZE_OPTIONS, optionsFromFlags, parseArgsConfig, planAnalyze, UsageError, usageLines } from '../api/options.js';
 
 const USAGE = `usage: swagpu analyze IMAGE [options]\n${usageLines(ANALYZE_OPTIONS)}`;
 

@@ -11,9 +11,7 @@ import { basename, extname, join } from 'node:path';
 import { checkWritable, saveImage } from '../io/image.js';
 import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.js';
 import type { BatchItem } from '../api/batch.js';
-import { checkStylizeOptions } from '../api/options.js';
-import { BATCH_EXCLUDED, BATCH_OPTIONS, STYLIZE_OPTIONS } from '../api/options-table.js';
-import { UsageError, flagName, usageLines } from './args.js';
+import { BATCH_EXCLUDED, BATCH_OPTIONS, checkStylizeOptions, flagName, STYLIZE_OPTIONS, UsageError, usageLines } from '../api/options.js';
 import { run as runStylize } from './stylize.js';
 
 const EXCLUDED_FLAGS = BATCH_EXCLUDED.map((name) => `--${flagName(name, STYLIZE_OPTIONS[name])}`);

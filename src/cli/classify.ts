@@ -1,9 +1,7 @@
 /** `swagpu classify IMAGE... [--model resnet50] [--weights FILE] [--top 5] [--json]`: ImageNet top-k labels. */
 import { parseArgs } from 'node:util';
 import { createEngine, predictionsTable } from '../node.js';
-import { CLASSIFY_OPTIONS } from '../api/options-table.js';
-import { planClassify } from '../api/options.js';
-import { UsageError, flagValue, optionsFromFlags, parseArgsConfig, usageLines } from './args.js';
+import { CLASSIFY_OPTIONS, flagValue, optionsFromFlags, parseArgsConfig, planClassify, UsageError, usageLines } from '../api/options.js';
 
 const USAGE = `usage: swagpu classify IMAGE... [options]\n${usageLines(CLASSIFY_OPTIONS)}`;
 

@@ -7,10 +7,8 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { checkNotAnInput, checkWritable, saveImage } from '../io/image.js';
 import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.js';
-import { checkStylizeOptions } from '../api/options.js';
-import { STYLIZE_OPTIONS } from '../api/options-table.js';
+import { checkStylizeOptions, flagValue, optionsFromFlags, parseArgsConfig, STYLIZE_OPTIONS, UsageError, usageLines } from '../api/options.js';
 import { DeviceLostError, NonFiniteLossError } from '../style/stylize.js';
-import { UsageError, flagValue, optionsFromFlags, parseArgsConfig, usageLines } from './args.js';
 
 const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
 ${usageLines(STYLIZE_OPTIONS)}
@@ -34,7 +32,7 @@ export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<
     return 2;
   }
   if (values.help) { console.log(USAGE); return 0; }
-  // Flags → the library's options: each flag parsed by its row of the options table (src/api/options-table.ts),
+  // Flags → the library's options: each flag parsed by its row of the options table (src/api/options.ts),
   // then the library's own check (checkStylizeOptions: the same rows, the model against the preset), so a
   // mistake is a usage error here, before any file or GPU work.
   let options: StylizeOptions<NodeImageInput>;
