@@ -65,7 +65,7 @@ export type OptionTable = Readonly<Record<string, OptionSpec>>;
 
 const SIZE_HELP = `long side in pixels (default: the preset's; ${CPU_DEFAULTS.size} on CPU adapters, coarse to fine over ${CPU_DEFAULTS.scales} scales)`;
 
-/** The options of `stylize` (StylizeOptions in options.ts; the CLI's `swagpu stylize`). */
+/** The options of `stylize` (StylizeOptions in types.ts; the CLI's `swagpu stylize`). */
 export const STYLIZE_OPTIONS = {
   out: { type: 'string', cliOnly: true, arg: 'FILE', default: 'out.png', help: '.png, .webp, .tif/.tiff (lossless) or .jpg/.jpeg (quality 95)' },
   content: { type: 'string', arg: 'C', help: `a file, or a built-in photo: ${galleryNames('content').join(', ')} (default ${DEFAULT_CONTENT})` },
@@ -120,13 +120,16 @@ export const BATCH_OPTIONS = {
 /** Stylize options that a batch takes from its folders instead. */
 export const BATCH_EXCLUDED = ['content', 'style', 'out', 'mask', 'saveEvery'] as const;
 
-/** The options of `analyze` (AnalyzeOptions in options.ts; `swagpu analyze IMAGE`). */
+/** The side of the one image that analyze and classify read (resized to it). */
+const IMAGE_SIDE = { type: 'integer', min: 1, max: MAX_ANALYSIS_SIZE, default: 224 } as const;
+
+/** The options of `analyze` (AnalyzeOptions in types.ts; `swagpu analyze IMAGE`). */
 export const ANALYZE_OPTIONS = {
   model: { type: 'enum', values: MODEL_NAMES, default: 'resnet50', arg: 'NAME', help: 'the network' },
   weights: STYLIZE_OPTIONS.weights,
   smoothing: { type: 'enum', values: SMOOTHING_MODES, default: 'none', arg: 'MODE', help: 'the smoothing analysed (with --plot also compared with none, or softmax when none)' },
-  temperature: { type: 'number', positive: true, default: 1, arg: 'T', help: 'softmax temperature' },
-  size: { type: 'integer', min: 1, max: MAX_ANALYSIS_SIZE, default: 224, also: ['keep'], arg: 'N', help: 'the image is resized to N x N' },
+  temperature: { ...STYLIZE_OPTIONS.temperature, default: 1, help: 'softmax temperature' },
+  size: { ...IMAGE_SIDE, also: ['keep'], arg: 'N', help: 'the image is resized to N x N' },
   layers: { type: 'strings', flag: false, help: 'only these taps (default: all, in network order)' },
   pooling: STYLIZE_OPTIONS.pooling,
   json: { type: 'boolean', cliOnly: true, help: 'print the statistics as JSON' },
@@ -135,12 +138,12 @@ export const ANALYZE_OPTIONS = {
   title: { type: 'string', flag: false, help: 'chart title (with plot)' },
 } as const satisfies OptionTable;
 
-/** The options of `classify` (ClassifyOptions in options.ts; `swagpu classify IMAGE...`). */
+/** The options of `classify` (ClassifyOptions in types.ts; `swagpu classify IMAGE...`). */
 export const CLASSIFY_OPTIONS = {
   model: { type: 'enum', values: ['resnet50'], default: 'resnet50', cliOnly: true, arg: 'NAME', help: 'only resnet50 has a classifier head' },
   weights: STYLIZE_OPTIONS.weights,
   top: { type: 'integer', min: 1, max: 1000, default: 5, arg: 'K', help: 'how many classes (1000 for all)' },
-  size: { type: 'integer', min: 1, max: MAX_ANALYSIS_SIZE, default: 224, flag: false, help: "input side (a plain resize, as Keras' ResNet-50 was evaluated)" },
+  size: { ...IMAGE_SIDE, flag: false, help: "input side (a plain resize, as Keras' ResNet-50 was evaluated)" },
   json: { type: 'boolean', cliOnly: true, default: false, help: 'print the labels as JSON' },
 } as const satisfies OptionTable;
 
@@ -149,15 +152,17 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
 }
 
+/** What a number rule asks for, in words: 'an integer >= 1 <= 8192'. */
+function wanted(rule: NumberRule): string {
+  return [rule.integer ? 'an integer' : 'a number', rule.positive ? '> 0' : rule.min !== undefined ? `>= ${rule.min}` : '', rule.max !== undefined ? `<= ${rule.max}` : ''].filter(Boolean).join(' ');
+}
+
 /** Checks a number against a rule; the error names the option, like the CLI's name the flag. */
 export function checkNumber(name: string, value: unknown, rule: NumberRule): number {
   const n = value as number;
   const ok = typeof n === 'number' && Number.isFinite(n) && (!rule.integer || Number.isInteger(n))
     && (rule.min === undefined || n >= rule.min) && (!rule.positive || n > 0) && (rule.max === undefined || n <= rule.max);
-  if (!ok) {
-    const want = [rule.integer ? 'an integer' : 'a number', rule.positive ? '> 0' : rule.min !== undefined ? `>= ${rule.min}` : '', rule.max !== undefined ? `<= ${rule.max}` : ''].filter(Boolean).join(' ');
-    throw new Error(`${name} must be ${want}, got ${shown(value)}`);
-  }
+  if (!ok) throw new Error(`${name} must be ${wanted(rule)}, got ${shown(value)}`);
   return n;
 }
 
@@ -166,13 +171,12 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): voi
   if (spec.also?.includes(value as string)) return;
   const also = spec.also ? ` or ${spec.also.map((v) => `'${v}'`).join(' or ')}` : '';
   switch (spec.type) {
-    case 'integer': case 'number':
-      if (also && typeof value !== 'number') {
-        const want = checkNumberText(spec);
-        throw new Error(`${name} must be ${want}${also}, got ${shown(value)}`);
-      }
-      checkNumber(name, value, { ...spec, integer: spec.type === 'integer' || spec.integer });
+    case 'integer': case 'number': {
+      const rule = { ...spec, integer: spec.type === 'integer' || spec.integer };
+      if (also && typeof value !== 'number') throw new Error(`${name} must be ${wanted(rule)}${also}, got ${shown(value)}`);
+      checkNumber(name, value, rule);
       return;
+    }
     case 'enum':
       if (!spec.values!.includes(value as string)) throw new Error(`${name} must be one of ${spec.values!.join(', ')}, got ${shown(value)}`);
       return;
@@ -189,10 +193,6 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): voi
     case 'string':
       return; // a file, a name or an image: the platform reads it and names what is wrong
   }
-}
-
-function checkNumberText(spec: OptionSpec): string {
-  return [spec.type === 'integer' ? 'an integer' : 'a number', spec.positive ? '> 0' : spec.min !== undefined ? `>= ${spec.min}` : '', spec.max !== undefined ? `<= ${spec.max}` : ''].filter(Boolean).join(' ');
 }
 
 /**
