@@ -50,11 +50,7 @@ export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<
     }
     if (stylePaths.length > 0) options.style = stylePaths.map((image, i) => ({ image, weight: blend?.[i] ?? 1 }));
     if (values.mask && stylePaths.length < 2) throw new UsageError(`--mask: needs one --style per region (at least 2), got ${stylePaths.length}`);
-    try {
-      checkStylizeOptions(options);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    checkStylizeOptions(options);
     if (!parsed) {
       await checkWritable(out);
       // No output may replace an input. The .partial/.last-good files written on a stop may replace the
