@@ -20,8 +20,8 @@ import type { ModelName } from './models/model.js';
 export { Engine, type EngineOptions, type Platform, type WeightsSource } from './api/engine.js';
 export { toImageData, toPlanar, sizeForLongSide, type Image, type ImageInput, type RgbaImage, type Resize } from './style/image.js';
 export {
-  CPU_DEFAULTS, planStylize,
-  type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type LayerStats, type Prediction, type StyleInput,
+  CPU_DEFAULTS, MAX_SIZE, planStylize, STYLIZE_OPTIONS, ANALYZE_OPTIONS, CLASSIFY_OPTIONS, checkOptions,
+  type OptionSpec, type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type LayerStats, type Prediction, type StyleInput,
   type StylizeOptions, type StylizeOutput, type StylizeProgress, type StylizePlan,
 } from './api/options.js';
 export { DeviceLostError, NonFiniteLossError, type Progress, type StylizeResult, type LayerLoss, type ScaleInfo, type ScaleResult } from './style/stylize.js';
