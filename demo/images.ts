@@ -22,7 +22,7 @@ export function galleryAssetUrl(image: GalleryImage): string {
   if (!url) throw new Error(`demo/images.ts: no asset URL for ${image.file} (add it to ASSET_URLS)`);
   return url;
 }
-import { planarToRGBA, rgbaToPlanar, type PlanarImage } from './protocol.js';
+import { sizeForLongSide, toImageData, toPlanar, type Image } from '../src/style/image.js';
 
 export type Slot = 'content' | 'style';
 
@@ -49,20 +49,14 @@ export function gallerySource(name: string): Promise<Source> {
   return p;
 }
 
-/** Width and height with the longest side = `size`, keeping the aspect ratio. */
-export function fitSize(width: number, height: number, size: number): { width: number; height: number } {
-  const s = size / Math.max(width, height);
-  return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) };
-}
-
 /** The source as a planar image whose longest side is `size`. */
-export function renderSource(source: Source, size: number): PlanarImage {
-  const { width, height } = fitSize(source.bitmap.width, source.bitmap.height, size);
+export function renderSource(source: Source, size: number): Image {
+  const { width, height } = sizeForLongSide(source.bitmap.width, source.bitmap.height, size);
   const canvas = new OffscreenCanvas(width, height);
   const g = canvas.getContext('2d')!;
   g.imageSmoothingQuality = 'high';
   g.drawImage(source.bitmap, 0, 0, width, height);
-  return rgbaToPlanar(g.getImageData(0, 0, width, height).data, width, height);
+  return toPlanar(g.getImageData(0, 0, width, height));
 }
 
 /** Draw RGBA8 pixels onto a canvas, resizing the canvas to the image. */
@@ -77,7 +71,7 @@ export function putPixels(canvas: HTMLCanvasElement, pixels: Uint8ClampedArray, 
 /** A thumbnail of the source on a canvas (longest side 160 px). */
 export function drawThumbnail(canvas: HTMLCanvasElement, source: Source): void {
   const image = renderSource(source, 160);
-  putPixels(canvas, planarToRGBA(image), image.width, image.height);
+  putPixels(canvas, toImageData(image).data, image.width, image.height);
 }
 
 export async function decodeImage(blob: Blob, name: string): Promise<Source> {

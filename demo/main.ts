@@ -9,7 +9,8 @@ import { webgpuProblem, WEBGPU_HELP } from './gpu-check.js';
 import { decodeImage, drawThumbnail, galleryAssetUrl, gallerySource, imageFromTransfer, putPixels, renderSource, type Slot, type Source } from './images.js';
 import { lossChartSvg, type LossSeries } from './loss-chart.js';
 import { formatStrength, loadSettings, presetFields, readForm, saveSettings, strengthFromSlider, styleWeightFor, writeForm, type Settings } from './settings.js';
-import { planarToRGBA, type FromWorker, type ModelChoice, type RunJob, type ToWorker } from './protocol.js';
+import type { FromWorker, ModelChoice, RunJob, ToWorker } from './protocol.js';
+import { toImageData } from '../src/style/image.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -327,7 +328,7 @@ function run(): void {
   if (!sources.content || !sources.style) { showError('the images are still loading'); return; }
   const content = renderSource(sources.content, settings.size);
   const style = renderSource(sources.style, settings.size);
-  demo.lastContent = { width: content.width, height: content.height, pixels: Array.from(planarToRGBA(content)) };
+  demo.lastContent = { width: content.width, height: content.height, pixels: Array.from(toImageData(content).data) };
   // Several content images: every job for each of them (content-major), shown as a grid of results.
   const contents = moreContents.map((s) => renderSource(s, settings.size));
   const name = (s: Source) => s.name;
@@ -337,7 +338,7 @@ function run(): void {
   currentRun = { id: ++runId, jobs, iterations: settings.iterations };
   demo.series = jobs.map((j) => ({ label: j.label, points: [] }));
   $('results').innerHTML = '';
-  jobs.forEach((j, i) => { const c = sizeOf(j); putPixels(resultPanel(i, j.label, c.width, c.height), planarToRGBA(c), c.width, c.height); });
+  jobs.forEach((j, i) => { const c = sizeOf(j); putPixels(resultPanel(i, j.label, c.width, c.height), toImageData(c).data, c.width, c.height); });
   drawLossChart();
   for (const id of ['stat-iter', 'stat-loss', 'stat-rate', 'stat-eta']) $(id).textContent = '–';
   setState('running');

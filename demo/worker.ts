@@ -3,9 +3,9 @@
  * analyze() off the page's thread, through the library API (src/index.ts). Only browser-safe modules are imported here (see
  * demo/vite.config.ts for the Node-only module the bundle leaves out).
  */
-import { createEngine, planStylize, NonFiniteLossError, type Engine, type EngineOptions, type ImageInput, type ModelName } from '../src/index.js';
+import { createEngine, planStylize, toImageData, NonFiniteLossError, type Engine, type EngineOptions, type ImageInput, type ModelName } from '../src/index.js';
 import { fetchWeights } from './weights-cache.js';
-import { planarToRGBA, type FromWorker, type ModelChoice, type ToWorker } from './protocol.js';
+import type { FromWorker, ModelChoice, ToWorker } from './protocol.js';
 
 const port = self as unknown as {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -95,7 +95,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
             await waitWhilePaused();
           },
         });
-        const pixels = planarToRGBA(result.image);
+        const pixels = toImageData(result.image).data;
         post({
           type: 'done', runId, job, iterations: result.iterations, seconds: result.seconds,
           lossStart: result.loss.start, lossEnd: result.loss.end, width: result.image.width, height: result.image.height,
@@ -103,7 +103,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
         }, [pixels.buffer]);
       } catch (e) {
         if (e instanceof NonFiniteLossError && e.lastGood) {
-          const pixels = planarToRGBA(e.lastGood);
+          const pixels = toImageData(e.lastGood).data;
           post({
             type: 'done', runId, job, iterations: e.iteration, seconds: 0, lossStart: NaN, lossEnd: NaN,
             width: e.lastGood.width, height: e.lastGood.height, pixels, stopped: true,

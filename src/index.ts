@@ -11,22 +11,24 @@
  * Weights are URLs (fetched), bytes, or a function returning bytes.
  */
 import { createEngineWith, defaultEngine, type Engine, type EngineOptions, type Platform, type WeightsSource } from './api/engine.js';
-import { readImageInput, type Image, type ImageInput, type Resize } from './api/images.js';
+import { readImageInput, type Image, type ImageInput, type Resize } from './style/image.js';
 import { galleryUrl, type GalleryImage } from './style/gallery.js';
 import type { AnalysisResult, AnalyzeOptions, ClassifyOptions, Prediction, StylizeOptions, StylizeOutput } from './api/options.js';
 import { loadWeightsFromBytes, type LoadedWeights } from './models/weights.js';
 import type { ModelName } from './models/model.js';
 
 export { Engine, type EngineOptions, type Platform, type WeightsSource } from './api/engine.js';
-export { toImageData, toPlanar, type Image, type ImageInput, type RgbaImage, type Resize } from './api/images.js';
+export { toImageData, toPlanar, sizeForLongSide, type Image, type ImageInput, type RgbaImage, type Resize } from './style/image.js';
 export {
-  CPU_DEFAULTS, planStylize,
-  type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type LayerStats, type Prediction, type StyleInput,
+  CPU_DEFAULTS, MAX_SIZE, planStylize, STYLIZE_OPTIONS, ANALYZE_OPTIONS, CLASSIFY_OPTIONS, checkOptions,
+  type OptionSpec, type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type LayerStats, type Prediction, type StyleInput,
   type StylizeOptions, type StylizeOutput, type StylizeProgress, type StylizePlan,
 } from './api/options.js';
 export { DeviceLostError, NonFiniteLossError, type Progress, type StylizeResult, type LayerLoss, type ScaleInfo, type ScaleResult } from './style/stylize.js';
 export type { BatchItem, BatchOptions, NamedInput } from './api/batch.js';
-export { PRESETS, SMOOTHING_MODES, getPreset, type Preset, type SmoothingMode, type OptimizerName } from './style/presets.js';
+export { PRESETS, getPreset, type Preset } from './style/presets.js';
+export { OPTIMIZER_NAMES, type OptimizerName } from './style/optimize.js';
+export { SMOOTHING_MODES, type SmoothingMode } from './engine/ops.js';
 export { MODEL_NAMES, type ModelName } from './models/model.js';
 export { GALLERY, DEFAULT_CONTENT, DEFAULT_STYLE, galleryImage, galleryNames, galleryUrl, type GalleryImage } from './style/gallery.js';
 export { edgeCorrelation, colorDistance, colorTransfer } from './style/metrics.js';

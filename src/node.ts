@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { projectRoot } from './models/weights-home.js';
 import { galleryUrl } from './style/gallery.js';
 import { createEngineWith, defaultEngine, type Engine, type EngineOptions, type Platform } from './api/engine.js';
-import { readImageInput, type Image, type ImageInput } from './api/images.js';
+import { readImageInput, type Image, type ImageInput } from './style/image.js';
 import type { AnalysisResult, AnalyzeOptions, ClassifyOptions, Prediction, StylizeOptions, StylizeOutput } from './api/options.js';
 import { loadImage, planarToInterleaved } from './io/image.js';
 import { readWeightsFile, weightsFile } from './models/load.js';

@@ -7,20 +7,19 @@
 import { createContext, type GpuContext } from '../gpu/context.js';
 import type { AdapterChoice, AdapterReport, Tuning } from '../gpu/device.js';
 import type { LoadedWeights } from '../models/weights.js';
-import type { FeatureModel } from '../models/model.js';
-import { MODEL_NAMES, type ModelName } from '../models/model.js';
-import { ResNet50 } from '../models/resnet50.js';
-import { VGG19 } from '../models/vgg19.js';
+import type { FeatureModel, ModelName } from '../models/model.js';
+import type { ResNet50 } from '../models/resnet50.js';
+import { buildModel, checkModelName } from '../models/build.js';
 import { classify as classifyImage, type Prediction } from '../models/classify.js';
 import { analyzeImage } from '../style/analysis.js';
 import { analysisSvg } from '../style/plot.js';
 import { DEFAULT_CONTENT, DEFAULT_STYLE, galleryImage, galleryNames, type GalleryImage } from '../style/gallery.js';
 import { stylize as stylizeImage, type WeightedStyle } from '../style/stylize.js';
-import { toImageData, type Image, type Resize } from './images.js';
+import { toImageData, type Image, type Resize } from '../style/image.js';
 import { checkModelFits, planMemory, runShapeOf } from '../models/memory.js';
 import type { StyleCache } from '../style/style-cache.js';
 import { runBatch, type BatchItem, type BatchOptions } from './batch.js';
-import { checkNumber, planStylize, type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type StylizeOptions, type StylizeOutput } from './options.js';
+import { planAnalyze, planClassify, planStylize, type AnalysisResult, type AnalyzeOptions, type ClassifyOptions, type StylizeOptions, type StylizeOutput } from './options.js';
 
 /** Where a model's weights come from: a URL or (Node) a file path, bytes, or a function giving bytes. */
 export type WeightsSource = string | URL | Uint8Array | ArrayBuffer | (() => Promise<Uint8Array | ArrayBuffer>);
@@ -78,18 +77,15 @@ export class Engine<I> {
    */
   loadModel(model: ModelName, pooling: 'max' | 'avg' = 'max'): Promise<FeatureModel> {
     this.check();
-    if (!MODEL_NAMES.includes(model)) throw new Error(`unknown model '${model}' (known: ${MODEL_NAMES.join(', ')})`);
+    checkModelName(model);
     const key = model === 'vgg19' ? `${model}:${pooling}` : model;
     let promise = this.models.get(key);
     if (!promise) {
       promise = (async () => {
         const source = this.options.weights?.[model];
         const weights = await this.platform.readWeights(model, source, (l) => this.log(l));
-        if (weights.metadata.arch !== model) {
-          const where = typeof source === 'string' || source instanceof URL ? String(source) : `the ${model} weights`;
-          throw new Error(`${where}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
-        }
-        const net = model === 'resnet50' ? new ResNet50(this.context, weights) : new VGG19(this.context, weights, pooling);
+        const where = typeof source === 'string' || source instanceof URL ? String(source) : `the ${model} weights`;
+        const net = buildModel(this.context, model, weights, pooling, where);
         await this.context.sync();
         return net;
       })();
@@ -184,8 +180,7 @@ export class Engine<I> {
   classify(images: readonly I[], options?: ClassifyOptions): Promise<Prediction[][]>;
   async classify(input: I | readonly I[], options: ClassifyOptions = {}): Promise<Prediction[] | Prediction[][]> {
     this.check();
-    const top = options.top === undefined ? 5 : checkNumber('top', options.top, { integer: true, min: 1, max: 1000 });
-    const size = options.size === undefined ? 224 : checkNumber('size', options.size, { integer: true, min: 1, max: 4096 });
+    const { top, size } = planClassify(options);
     const list = Array.isArray(input) ? input as readonly I[] : [input as I];
     const images: Image[] = [];
     for (const [i, item] of list.entries()) images.push(await this.platform.readImage(item, { kind: 'exact', width: size, height: size }, list.length > 1 ? `image ${i + 1}` : 'image'));
@@ -206,11 +201,7 @@ export class Engine<I> {
    */
   async analyze(input: I, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
     this.check();
-    const model = options.model ?? 'resnet50';
-    const smoothing = options.smoothing ?? 'none';
-    const temperature = options.temperature === undefined ? 1 : checkNumber('temperature', options.temperature, { positive: true });
-    const size = options.size ?? 224;
-    if (size !== 'keep') checkNumber('size', size, { integer: true, min: 1, max: 4096 });
+    const { model, smoothing, temperature, size } = planAnalyze(options);
     const image = await this.platform.readImage(input, size === 'keep' ? { kind: 'none' } : { kind: 'exact', width: size, height: size }, 'image');
     checkModelFits(model, image.width, image.height, this.context.pool.maxBufferSize, 'image', this.context.limits.maxStorageBufferBindingSize);
     const net = await this.loadModel(model, options.pooling ?? 'max');

@@ -7,30 +7,20 @@ import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import sharp from 'sharp';
 import { OUTPUT_FORMATS, checkNotAnInput, checkWritable, checkWritablePath, writeFileAtomic } from '../io/image.js';
-import { MODEL_NAMES, type ModelName } from '../models/model.js';
-import { SMOOTHING_MODES, type SmoothingMode } from '../style/presets.js';
-import { analysisTable, createEngine } from '../node.js';
-import { UsageError, oneOf, positiveInt, positiveNumber } from './args.js';
+import { analysisTable, createEngine, type AnalyzeOptions } from '../node.js';
+import { ANALYZE_OPTIONS, optionsFromFlags, parseArgsConfig, planAnalyze, UsageError, usageLines } from '../api/options.js';
 
-const USAGE = 'usage: swagpu analyze IMAGE [--model resnet50|vgg19] [--weights FILE] [--smoothing none|softmax|channel-softmax|scale] [--temperature T] [--size 224] [--json] [--plot out.svg|out.png]';
+const USAGE = `usage: swagpu analyze IMAGE [options]\n${usageLines(ANALYZE_OPTIONS)}`;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
+  let options: Required<Pick<AnalyzeOptions, 'model' | 'smoothing' | 'temperature' | 'size'>>;
   try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
-        model: { type: 'string', default: 'resnet50' }, weights: { type: 'string' }, smoothing: { type: 'string', default: 'none' },
-        temperature: { type: 'string', default: '1' }, size: { type: 'string', default: '224' }, json: { type: 'boolean' }, plot: { type: 'string' }, help: { type: 'boolean' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: parseArgsConfig(ANALYZE_OPTIONS) });
     if (parsed.values.help) { console.log(USAGE); return 0; }
     if (parsed.positionals.length !== 1) throw new UsageError(`analyze: give exactly one image (got ${parsed.positionals.length})`);
-    oneOf('--model', parsed.values.model!, MODEL_NAMES);
-    oneOf('--smoothing', parsed.values.smoothing!, SMOOTHING_MODES);
-    positiveNumber('--temperature', parsed.values.temperature!);
-    positiveInt('--size', parsed.values.size!, 4096);
-    const plot = parsed.values.plot;
+    options = planAnalyze(optionsFromFlags(ANALYZE_OPTIONS, parsed.values) as AnalyzeOptions);
+    const plot = parsed.values.plot as string | undefined;
     if (plot !== undefined) {
       // The chart is SVG; raster extensions get it rendered (sharp rasterises SVG), anything else is refused.
       if (extname(plot).toLowerCase() !== '.svg') {
@@ -48,13 +38,13 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`swagpu analyze: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
-  const size = Number(values.size);
-  const model = values.model as ModelName;
+  const { positionals } = parsed;
+  const values = parsed.values as { weights?: string; json?: boolean; plot?: string };
+  const { model, size } = options;
   const engine = await createEngine({ weights: values.weights ? { [model]: values.weights } : undefined, log: (l) => console.error(l) });
   try {
     const result = await engine.analyze(positionals[0], {
-      model, size, smoothing: values.smoothing as SmoothingMode, temperature: Number(values.temperature), plot: values.plot !== undefined,
+      ...options, plot: values.plot !== undefined,
       title: `${model}: Gram peakiness per layer (${positionals[0].split('/').pop()}, ${size}px)`,
     });
     const { layers, smoothing, temperature } = result;

@@ -10,18 +10,18 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { checkWritable, saveImage } from '../io/image.js';
 import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.js';
-import { PRESETS } from '../style/presets.js';
 import type { BatchItem } from '../api/batch.js';
-import { UsageError } from './args.js';
+import { BATCH_EXCLUDED, BATCH_OPTIONS, checkStylizeOptions, flagName, STYLIZE_OPTIONS, UsageError, usageLines } from '../api/options.js';
 import { run as runStylize } from './stylize.js';
+
+const EXCLUDED_FLAGS = BATCH_EXCLUDED.map((name) => `--${flagName(name, STYLIZE_OPTIONS[name])}`);
 
 const USAGE = `usage: swagpu batch CONTENT_DIR STYLE_DIR --out-dir D [--force] [stylize options]
   Stylizes every image of CONTENT_DIR with every image of STYLE_DIR into D/<content>__<style>.png.
-  --out-dir D     output folder (created if missing)
-  --force         redo pairs whose output already exists (default: skip them, so a batch resumes)
-  --json          print the results as JSON: [{content, style, out, status, error?, seconds, loss, peakBytes}]
-  Every 'swagpu stylize' option applies to each pair (--size, --iters, --preset, --max-memory, ...),
-  except --content, --style, --out, --mask and --save-every. Images: .png .jpg .jpeg .webp .gif .tif .tiff .avif.`;
+${usageLines(BATCH_OPTIONS)}
+  Images: .png .jpg .jpeg .webp .gif .tif .tiff .avif. Every 'swagpu stylize' option applies to each pair
+  except ${EXCLUDED_FLAGS.join(', ')}:
+${usageLines(STYLIZE_OPTIONS, [...BATCH_EXCLUDED, 'json'])}`;
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 
@@ -72,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   const usage = (message: string) => { console.error(`swagpu batch: ${message}\n${USAGE}`); return 2; };
   if (dirs.length !== 2) return usage(`expected CONTENT_DIR and STYLE_DIR first, got ${dirs.length} folder(s)`);
   if (!outDir) return usage('--out-dir is required');
-  for (const flag of ['--content', '--style', '--out', '--mask', '--save-every']) {
+  for (const flag of EXCLUDED_FLAGS) {
     if (rest.some((a) => a === flag || a.startsWith(`${flag}=`))) return usage(`${flag} does not apply to a batch (the pairs come from the folders; outputs go to --out-dir)`);
   }
   return runStylize(rest, (options, values) => runBatch(dirs[0], dirs[1], outDir!, force, options, values));
@@ -92,7 +92,7 @@ async function runBatch(
     console.error(`swagpu batch: ${(error as Error).message}`);
     return 2;
   }
-  const model = options.model ?? PRESETS[options.preset ?? 'resnet50-swag'].model;
+  const { model } = checkStylizeOptions(options);
   const engine = await createEngine({ weights: values.weights ? { [model]: values.weights as string } : undefined, log: (l) => console.error(`swagpu: ${l}`) });
   const controller = new AbortController();
   const onSigint = () => controller.abort();

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { getContext } from '../gpu/context.js';
 import { NODE_ADAPTER_KINDS, type AdapterChoice } from '../gpu/device.js';
-import { UsageError, oneOf, positiveInt } from './args.js';
+import { UsageError, oneOf, positiveInt } from '../api/options.js';
 
 const USAGE = `usage: swagpu bench [--json] [--quick] [--peer tfjs|torch] [--only NAME] [--runs N] [--adapter auto|gpu|llvmpipe|swiftshader] [--wall-clock] [--profile]
 

@@ -7,44 +7,11 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { checkNotAnInput, checkWritable, saveImage } from '../io/image.js';
 import { createEngine, type NodeImageInput, type StylizeOptions } from '../node.js';
-import { MODEL_NAMES } from '../models/model.js';
-import { DEFAULT_PRESET, PRESETS, SMOOTHING_MODES, type SmoothingMode } from '../style/presets.js';
-import { DEFAULT_CONTENT, DEFAULT_STYLE, galleryNames } from '../style/gallery.js';
+import { checkStylizeOptions, flagValue, optionsFromFlags, parseArgsConfig, STYLIZE_OPTIONS, UsageError, usageLines } from '../api/options.js';
 import { DeviceLostError, NonFiniteLossError } from '../style/stylize.js';
-import { UsageError, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './args.js';
-import { MAX_SEED } from '../api/options.js';
 
 const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
-  --out FILE             .png (default out.png), .webp, .tif/.tiff (lossless) or .jpg/.jpeg (quality 95)
-  --content C, --style S a file, or a built-in image: ${galleryNames('content').join(', ')} (content; default ${DEFAULT_CONTENT})
-                         ${galleryNames('style').join(', ')} (paintings; default ${DEFAULT_STYLE})
-  --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default ${DEFAULT_PRESET}: normalised losses, weights 1 = balanced;
-                         resnet50-swag is the paper's literal recipe, resnet50 its baseline)
-  --normalize / --no-normalize  divide each loss term by its target's mean square, so weights are shares
-                         (default: the preset's, on for ${DEFAULT_PRESET} only)
-  --model NAME           resnet50 | vgg19 (default: the preset's)
-  --weights FILE         weights file (default: in the folder 'swagpu weights path' prints)
-  --smoothing MODE       ${SMOOTHING_MODES.join(' | ')}
-  --temperature T        softmax temperature (default 1)
-  --smooth-layers L      which taps are smoothed: all, or a comma list (default: the preset's; stages 3-4 for the ResNet-50 presets)
-  --size N               long side in pixels (default: preset's; 256 on CPU adapters, coarse to fine over 3 scales)
-  --square               force N x N, as the paper does
-  --iters N              iterations (default: preset's; fewer on CPU adapters)
-  --optimizer NAME       lbfgs | adam
-  --lr X                 learning rate (Adam; L-BFGS step scale)
-  --content-weight X  --style-weight X  --tv-weight X
-  --init content|noise|FILE   --seed N (0 to 4294967295: the noise generator's 32-bit state)
-  --style-blend W1,W2,... blend weights of the --style images (normalised to sum 1; default equal)
-  --style-scale X        style long side = X × output long side (default: the style at --size)
-  --original-colors      keep the content's colours (YUV chroma); transfer luminance only
-  --match-style-colors   recolour each style to the content's colour mean/covariance first
-  --scales N             coarse to fine over N sizes, x2 apart; --iters is the total, split equally
-  --min-size N           long side of the coarsest scale (with --scales: sizes geometric from N)
-  --mask FILE            region r of the mask (k-th darkest colour) takes the r-th --style
-  --save-every N         write intermediate PNGs next to --out
-  --report-every N       read the loss back every N iterations (default 10)
-  --max-memory MiB       GPU memory budget: recompute activations (checkpoints), then if needed cap the backward kernels' temporaries and shorten the L-BFGS history, to stay under it (default: unlimited)
-  --json                 print a JSON summary at the end (with peakBytes: the pooled GPU memory peak, weights included)
+${usageLines(STYLIZE_OPTIONS)}
   --verbose              also show the WebGPU driver's own warnings (filtered otherwise)
 Ctrl-C or SIGTERM stops within one step and saves the current image as NAME.partial.png.`;
 
@@ -59,77 +26,31 @@ export type ParsedStylizeFlags = (options: StylizeOptions<NodeImageInput>, value
 export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: {
-        content: { type: 'string' }, style: { type: 'string', multiple: true }, out: { type: 'string', default: 'out.png' },
-        preset: { type: 'string', default: DEFAULT_PRESET }, normalize: { type: 'boolean' }, 'no-normalize': { type: 'boolean' }, model: { type: 'string' }, weights: { type: 'string' },
-        smoothing: { type: 'string' }, temperature: { type: 'string' }, 'smooth-layers': { type: 'string' }, size: { type: 'string' }, square: { type: 'boolean' },
-        iters: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
-        'content-weight': { type: 'string' }, 'style-weight': { type: 'string' }, 'tv-weight': { type: 'string' },
-        init: { type: 'string' }, seed: { type: 'string' }, 'save-every': { type: 'string' }, 'report-every': { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean' },
-        'style-blend': { type: 'string' }, 'style-scale': { type: 'string' }, 'original-colors': { type: 'boolean' },
-        'match-style-colors': { type: 'boolean' }, scales: { type: 'string' }, 'min-size': { type: 'string' }, mask: { type: 'string' },
-        'max-memory': { type: 'string' },
-      },
-    }));
+    values = parseArgs({ args: argv, strict: true, allowPositionals: false, options: parseArgsConfig(STYLIZE_OPTIONS) }).values as typeof values;
   } catch (error) {
     console.error(`swagpu stylize: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
   if (values.help) { console.log(USAGE); return 0; }
-  // Flags → the library's options (src/api/options.ts holds every rule: preset, CPU defaults, sizes).
-  const options: StylizeOptions<NodeImageInput> = {};
+  // Flags → the library's options: each flag parsed by its row of the options table (src/api/options.ts),
+  // then the library's own check (checkStylizeOptions: the same rows, the model against the preset), so a
+  // mistake is a usage error here, before any file or GPU work.
+  let options: StylizeOptions<NodeImageInput>;
   let saveEvery = 0;
   const stylePaths = (values.style as string[] | undefined) ?? [];
   const out = values.out as string;
   try {
-    options.preset = values.preset as string;
-    if (!(options.preset in PRESETS)) throw new UsageError(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got '${options.preset}'`);
-    const preset = PRESETS[options.preset];
-    if (values.normalize && values['no-normalize']) throw new UsageError('--normalize and --no-normalize: give one of them');
-    if (values.normalize) options.normalize = true;
-    if (values['no-normalize']) options.normalize = false;
-    if (values.model) options.model = oneOf('--model', values.model as string, MODEL_NAMES);
-    if (values.smoothing) options.smoothing = oneOf<SmoothingMode>('--smoothing', values.smoothing as string, SMOOTHING_MODES);
-    if (values.temperature) options.temperature = positiveNumber('--temperature', values.temperature as string);
-    if (values['smooth-layers'] !== undefined) {
-      const list = String(values['smooth-layers']).split(',').map((t) => t.trim()).filter(Boolean);
-      if (list.length === 0) throw new UsageError('--smooth-layers: expected all or a comma-separated list of layer names');
-      options.smoothLayers = list.length === 1 && list[0] === 'all' ? 'all' : list;
-    }
-    if (values.iters) options.iterations = positiveInt('--iters', values.iters as string, 1_000_000);
-    if (values.optimizer) options.optimizer = oneOf('--optimizer', values.optimizer as string, ['lbfgs', 'adam'] as const);
-    if (values.lr) options.learningRate = positiveNumber('--lr', values.lr as string);
-    if (values['content-weight']) options.contentWeight = nonNegativeNumber('--content-weight', values['content-weight'] as string);
-    if (values['style-weight']) options.styleWeight = nonNegativeNumber('--style-weight', values['style-weight'] as string);
-    if (values['tv-weight']) options.tvWeight = nonNegativeNumber('--tv-weight', values['tv-weight'] as string);
-    if (values.seed !== undefined) options.seed = nonNegativeInt('--seed', values.seed as string, MAX_SEED);
-    if (values['report-every']) options.reportEvery = positiveInt('--report-every', values['report-every'] as string);
-    if (values['save-every']) saveEvery = positiveInt('--save-every', values['save-every'] as string);
-    if (values.size) options.size = positiveInt('--size', values.size as string, 8192);
-    if (values.square) options.square = true;
+    options = optionsFromFlags(STYLIZE_OPTIONS, values) as StylizeOptions<NodeImageInput>;
+    if (values['save-every']) saveEvery = flagValue('--save-every', STYLIZE_OPTIONS.saveEvery, values['save-every'] as string) as number;
     let blend: number[] | undefined;
     if (values['style-blend']) {
-      blend = (values['style-blend'] as string).split(',').map((w) => nonNegativeNumber('--style-blend', w));
+      blend = flagValue('--style-blend', STYLIZE_OPTIONS.styleBlend, values['style-blend'] as string) as number[];
       if (blend.length !== Math.max(1, stylePaths.length)) throw new UsageError(`--style-blend: ${blend.length} weights for ${stylePaths.length} --style images`);
       if (!blend.some((w) => w > 0)) throw new UsageError('--style-blend: the weights must not all be 0');
     }
     if (stylePaths.length > 0) options.style = stylePaths.map((image, i) => ({ image, weight: blend?.[i] ?? 1 }));
-    if (values.content) options.content = values.content as string;
-    if (values['style-scale']) options.styleScale = positiveNumber('--style-scale', values['style-scale'] as string);
-    if (values['original-colors']) options.originalColors = true;
-    if (values['match-style-colors']) options.matchStyleColors = true;
-    if (values.scales) options.scales = positiveInt('--scales', values.scales as string, 16);
-    if (values['min-size']) options.minSize = positiveInt('--min-size', values['min-size'] as string, 8192);
     if (values.mask && stylePaths.length < 2) throw new UsageError(`--mask: needs one --style per region (at least 2), got ${stylePaths.length}`);
-    if (values.mask) options.mask = values.mask as string;
-    if (options.model && options.model !== preset.model) {
-      throw new UsageError(`--model ${options.model} does not fit preset ${preset.name} (its layers are ${preset.model}'s); choose --preset ${options.model === 'vgg19' ? 'vgg19' : 'resnet50-swag'}`);
-    }
-    if (values.init) options.init = values.init as string;
-    if (values['max-memory']) options.maxMemory = positiveInt('--max-memory', values['max-memory'] as string, 1 << 24);
+    checkStylizeOptions(options);
     if (!parsed) {
       await checkWritable(out);
       // No output may replace an input. The .partial/.last-good files written on a stop may replace the
@@ -149,7 +70,7 @@ export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<
   }
   if (parsed) return parsed(options, values);
 
-  const engine = await createEngine({ weights: values.weights ? { [options.model ?? PRESETS[options.preset!].model]: values.weights as string } : undefined, log: (l) => console.error(`swagpu: ${l}`) });
+  const engine = await createEngine({ weights: values.weights ? { [checkStylizeOptions(options).model]: values.weights as string } : undefined, log: (l) => console.error(`swagpu: ${l}`) });
   let iterations = options.iterations ?? 0;
   const bar = process.stderr.isTTY && !values.json
     ? new cliProgress.SingleBar({ format: 'stylize |{bar}| {value}/{total} it | loss {loss} | {speed} it/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)

@@ -91,6 +91,9 @@ export function tvLoss(x: Tensor): Tensor {
   });
 }
 
+/** The smoothing modes and α, from the kernel's file, for the layers above. */
+export { SMOOTHING_MODES, SCALE_ALPHA, type SmoothingMode } from '../kernels/softmax.js';
+
 export interface SmoothOptions extends softmaxK.SmoothingOptions {
   /**
    * k in y = k·σ(x) (default 1). The style losses use k ≈ 1/mean(σ) so float32 Gram entries of a
@@ -101,8 +104,9 @@ export interface SmoothOptions extends softmaxK.SmoothingOptions {
 
 /**
  * SWAG smoothing σ of NCHW activations (Wang et al., CVPR 2021): 'softmax' over each item's C·H·W
- * values, 'channel-softmax' over C at each pixel, or 'scale' (α·x); with temperature T and an output
- * scale k: y = k·σ(x). Backward: dx = k·Jσᵀ·dy, where the softmax Jacobian needs σ itself = y/k.
+ * values or 'channel-softmax' over C at each pixel (the modes with a kernel; style/losses.ts handles
+ * 'scale' and 'none'), with temperature T and an output scale k: y = k·σ(x).
+ * Backward: dx = k·Jσᵀ·dy, where the softmax Jacobian needs σ itself = y/k.
  */
 export function smooth(x: Tensor, opts: SmoothOptions): Tensor {
   checkRank('smooth', x, 4, 'input', 'NCHW');
@@ -115,7 +119,7 @@ export function smooth(x: Tensor, opts: SmoothOptions): Tensor {
   if (k !== 1) optimK.scale(ctx, { x: y.use(op), n: y.size, alpha: k });
   return record(op, [x], y, (gy) => {
     const bw = `${op} backward`;
-    const s = k !== 1 && opts.mode !== 'scale' ? scaledCopy(y, 1 / k, `${op} σ`) : y;
+    const s = k !== 1 ? scaledCopy(y, 1 / k, `${op} σ`) : y;
     const gx = output(x, x.shape, `${op} grad`);
     softmaxK.swagSmoothingBackward(ctx, s.use(bw), gy.use(bw), gx.use(bw), shape4(x), kernelOpts);
     if (k !== 1) optimK.scale(ctx, { x: gx.use(bw), n: gx.size, alpha: k });

@@ -4,6 +4,6 @@
  */
 export { output, relu, add, detach, reshape, mulScalar, weightedSum, addScalars, scaledCopy } from './ops-basic.js';
 export { affine, conv2d, maxPool2d, avgPool2d, globalAvgPool, matmul, linear, gram, type Conv2dOptions, type Pool2dOptions } from './ops-nn.js';
-export { sum, mseLoss, gramLoss, tvLoss, smooth, type SmoothOptions } from './ops-loss.js';
+export { sum, mseLoss, gramLoss, tvLoss, smooth, SMOOTHING_MODES, SCALE_ALPHA, type SmoothOptions, type SmoothingMode } from './ops-loss.js';
 export { preprocess, deprocess, resize, clamp, type PreprocessConvention } from './ops-image.js';
 export { mulMask } from './ops-mask.js';

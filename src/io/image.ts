@@ -1,6 +1,6 @@
 /**
- * Image files in and out (Node only, with `sharp`). Images inside swagpu are float32 RGB in [0, 1],
- * planar (NCHW with N = 1): data[c·H·W + y·W + x].
+ * Image files in and out (Node only, with `sharp`). Images inside swagpu are planar float32 RGB in [0, 1]
+ * (`Image` of src/style/image.ts, which also holds the byte conversions used here).
  *
  * Decoding is defensive: the pixel count is checked from the header before decoding (decompression
  * bombs are refused), EXIF orientation is applied, grey/alpha/16-bit/CMYK inputs become 8-bit sRGB
@@ -9,23 +9,10 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { access, constants, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-
-export interface RgbImage {
-  /** Planar RGB, values in [0, 1], length 3·height·width. */
-  data: Float32Array;
-  width: number;
-  height: number;
-}
+import { interleavedToPlanar, toByte, type Image, type Resize } from '../style/image.js';
 
 /** Largest input accepted (pixels), checked from the header before decoding: 100 megapixels. */
 export const MAX_INPUT_PIXELS = 100_000_000;
-
-export type Resize =
-  | { kind: 'none' }
-  /** Exactly width × height (the classifier's plain 224×224 resize; aspect ratio not kept). */
-  | { kind: 'exact'; width: number; height: number }
-  /** Longest side = size, aspect ratio kept. */
-  | { kind: 'long-side'; size: number };
 
 /** An image file that cannot be used; the message starts with the file name. */
 export class ImageError extends Error {
@@ -41,7 +28,7 @@ function fileError(path: string, problem: string): ImageError {
 }
 
 /** Decode an image file to planar RGB floats in [0, 1], optionally resized (bilinear-like, by sharp). */
-export async function loadImage(path: string, resize: Resize = { kind: 'none' }): Promise<RgbImage> {
+export async function loadImage(path: string, resize: Resize = { kind: 'none' }): Promise<Image> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw fileError(path, 'not a regular file');
@@ -79,25 +66,15 @@ export async function loadImage(path: string, resize: Resize = { kind: 'none' })
   return { data: interleavedToPlanar(raw.data, width, height, channels), width, height };
 }
 
-/** HWC bytes (≥ 3 channels) → planar RGB floats in [0, 1]. */
-export function interleavedToPlanar(bytes: Uint8Array, width: number, height: number, channels: number): Float32Array {
-  const plane = width * height;
-  const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) out[c * plane + i] = bytes[i * channels + (channels >= 3 ? c : 0)] / 255;
-  }
-  return out;
-}
-
-/** Planar RGB floats → interleaved RGB bytes (clamped, rounded). */
-export function planarToInterleaved(image: RgbImage): Uint8Array {
+/** Planar RGB floats → interleaved RGB bytes (toByte: clamped, rounded); a non-finite value is refused. */
+export function planarToInterleaved(image: Image): Uint8Array {
   const plane = image.width * image.height;
   const out = new Uint8Array(3 * plane);
   for (let i = 0; i < plane; i++) {
     for (let c = 0; c < 3; c++) {
       const v = image.data[c * plane + i];
       if (!Number.isFinite(v)) throw new Error(`image has a non-finite value (${v}) at channel ${c}, pixel ${i}: refusing to write it`);
-      out[i * 3 + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+      out[i * 3 + c] = toByte(v);
     }
   }
   return out;
@@ -209,7 +186,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /** Encodes a planar RGB image in the format of `path`'s extension. */
-export async function encodeImageFile(path: string, image: RgbImage): Promise<Buffer> {
+export async function encodeImageFile(path: string, image: Image): Promise<Buffer> {
   const encode = OUTPUT_FORMATS[outputFormat(path)];
   return encode(sharp(planarToInterleaved(image), { raw: { width: image.width, height: image.height, channels: 3 } })).toBuffer();
 }
@@ -218,12 +195,12 @@ export async function encodeImageFile(path: string, image: RgbImage): Promise<Bu
  * Write a planar RGB image as PNG (or JPEG, lossless WebP, lossless TIFF, by extension), atomically
  * (writeFileAtomic): a failed write leaves the previous file as it was.
  */
-export async function saveImage(path: string, image: RgbImage): Promise<void> {
+export async function saveImage(path: string, image: Image): Promise<void> {
   await writeFileAtomic(path, await encodeImageFile(path, image));
 }
 
 /** Resize a planar RGB image (through sharp, 8-bit: used for inputs, never for results). */
-export async function resizeImage(image: RgbImage, resize: Resize): Promise<RgbImage> {
+export async function resizeImage(image: Image, resize: Resize): Promise<Image> {
   if (resize.kind === 'none') return image;
   const bytes = planarToInterleaved(image);
   let pipeline = sharp(bytes, { raw: { width: image.width, height: image.height, channels: 3 } });

@@ -3,8 +3,8 @@
  * Transfer", CVPR 2021): the activations are smoothed before the content and style losses see them.
  *   'softmax'         y[b] = softmax(x[b] / T) over all C·H·W values of batch item b (the paper, Eq. 11)
  *   'channel-softmax' softmax over the C channels at each (b, h, w) (nn.Softmax2d in the first code release)
- *   'scale'           y = alpha · x (alpha = 0.001 in the current code release)
- * Backward of a softmax over a set S: dx = y ⊙ (dy − Σ_S dy ⊙ y) / T; of 'scale': dx = alpha · dy.
+ *   'scale'           y = α · x (SCALE_ALPHA, the current code release): no kernel, α goes into the loss weights
+ * Backward of a softmax over a set S: dx = y ⊙ (dy − Σ_S dy ⊙ y) / T.
  * 'softmax' is a two-stage reduction (per-workgroup (max, Σexp) pairs, then one pair per item) and an
  * elementwise pass, chunked past one storage binding; 'channel-softmax' needs the tensor in one binding.
  */
@@ -14,20 +14,24 @@ import { chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementC
 import { reduceGroupsFor } from './reduce.js';
 
 export type Shape4 = [number, number, number, number];
-export type SmoothingMode = 'softmax' | 'channel-softmax' | 'scale';
+/** SWAG's smoothing σ: the one list of modes (presets, options, CLI and demo read it). */
+export const SMOOTHING_MODES = ['softmax', 'channel-softmax', 'scale', 'none'] as const;
+export type SmoothingMode = (typeof SMOOTHING_MODES)[number];
+/** α of 'scale' (σ = α·x, the released code's value); a factor on the loss terms (style/losses.ts), never a kernel. */
+export const SCALE_ALPHA = 0.001;
+/** The modes that run a kernel: 'scale' is α·x and 'none' is x. */
+export type KernelSmoothing = Exclude<SmoothingMode, 'scale' | 'none'>;
 export interface SmoothingOptions {
-  mode: SmoothingMode;
+  mode: KernelSmoothing;
   /** Softmax temperature T (default 1): softmax(x / T). */
   temperature?: number;
-  /** Factor of 'scale' mode (default 0.001, as in the released code). */
-  alpha?: number;
 }
 
-type Variant = 'SCALE' | 'CHANNEL_FORWARD' | 'CHANNEL_BACKWARD' | 'STATS_PARTIAL' | 'STATS_FINAL' | 'APPLY' | 'DOT_PARTIAL' | 'DOT_FINAL' | 'BACKWARD_APPLY';
-const VARIANTS: Variant[] = ['SCALE', 'CHANNEL_FORWARD', 'CHANNEL_BACKWARD', 'STATS_PARTIAL', 'STATS_FINAL', 'APPLY', 'DOT_PARTIAL', 'DOT_FINAL', 'BACKWARD_APPLY'];
+type Variant = 'CHANNEL_FORWARD' | 'CHANNEL_BACKWARD' | 'STATS_PARTIAL' | 'STATS_FINAL' | 'APPLY' | 'DOT_PARTIAL' | 'DOT_FINAL' | 'BACKWARD_APPLY';
+const VARIANTS: Variant[] = ['CHANNEL_FORWARD', 'CHANNEL_BACKWARD', 'STATS_PARTIAL', 'STATS_FINAL', 'APPLY', 'DOT_PARTIAL', 'DOT_FINAL', 'BACKWARD_APPLY'];
 const REDUCTIONS: Variant[] = ['STATS_PARTIAL', 'STATS_FINAL', 'DOT_PARTIAL', 'DOT_FINAL'];
 const NAMES: Record<Variant, string> = {
-  SCALE: 'swagScale', CHANNEL_FORWARD: 'channelSoftmax', CHANNEL_BACKWARD: 'channelSoftmaxBackward',
+  CHANNEL_FORWARD: 'channelSoftmax', CHANNEL_BACKWARD: 'channelSoftmaxBackward',
   STATS_PARTIAL: 'softmaxStats', STATS_FINAL: 'softmaxStatsFinal', APPLY: 'softmaxApply',
   DOT_PARTIAL: 'softmaxBackwardDot', DOT_FINAL: 'softmaxBackwardDotFinal', BACKWARD_APPLY: 'softmaxBackwardApply',
 };
@@ -52,8 +56,7 @@ function check(op: string, shape: Shape4, opts: SmoothingOptions, buffers: Recor
   }
   const all = Object.values(buffers);
   if (new Set(all).size !== all.length) throw new Error(`${op}: the same buffer is bound twice`);
-  if (opts.mode === 'scale') return { total, factor: opts.alpha ?? 0.001 };
-  if (opts.mode !== 'softmax' && opts.mode !== 'channel-softmax') throw new Error(`${op}: unknown mode '${opts.mode as string}' (softmax | channel-softmax | scale)`);
+  if (opts.mode !== 'softmax' && opts.mode !== 'channel-softmax') throw new Error(`${op}: no kernel for mode '${opts.mode as string}' (softmax | channel-softmax)`);
   const t = opts.temperature ?? 1;
   if (!(t > 0)) throw new Error(`${op}: temperature must be > 0, got ${t}`);
   return { total, factor: 1 / t };
@@ -90,9 +93,7 @@ function reducePerItem(ctx: GpuContext, shape: Shape4, partial: Variant, final: 
 export function swagSmoothing(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, shape: Shape4, opts: SmoothingOptions): void {
   const { total, factor } = check('swagSmoothing', shape, opts, { x, y });
   const [n, c, h, w] = shape;
-  if (opts.mode === 'scale') {
-    eachChunk(ctx, 0, total, (ch, workgroups) => launch(ctx, 'SCALE', [chunkRange(x, ch), chunkRange(y, ch)], { n: ch.count, rowStride: workgroups[0] * 256, skip: ch.skip, factor }, workgroups));
-  } else if (opts.mode === 'channel-softmax') {
+  if (opts.mode === 'channel-softmax') {
     ctx.checkBinding('channelSoftmax', `activation [${shape}]`, total * 4);
     const { workgroups } = elementwiseGrid(ctx, n * h * w);
     launch(ctx, 'CHANNEL_FORWARD', [x, y], { n: n * h * w, rowStride: workgroups[0] * 256, factor, hw: h * w, channels: c }, workgroups);
@@ -104,13 +105,11 @@ export function swagSmoothing(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, shape
   }
 }
 
-/** dx from dy; `y` is the forward output (unused by 'scale'). */
+/** dx from dy; `y` is the forward output. */
 export function swagSmoothingBackward(ctx: GpuContext, y: GPUBuffer, dy: GPUBuffer, dx: GPUBuffer, shape: Shape4, opts: SmoothingOptions): void {
-  const { total, factor } = check('swagSmoothingBackward', shape, opts, opts.mode === 'scale' ? { dy, dx } : { y, dy, dx });
+  const { total, factor } = check('swagSmoothingBackward', shape, opts, { y, dy, dx });
   const [n, c, h, w] = shape;
-  if (opts.mode === 'scale') {
-    eachChunk(ctx, 0, total, (ch, workgroups) => launch(ctx, 'SCALE', [chunkRange(dy, ch), chunkRange(dx, ch)], { n: ch.count, rowStride: workgroups[0] * 256, skip: ch.skip, factor }, workgroups));
-  } else if (opts.mode === 'channel-softmax') {
+  if (opts.mode === 'channel-softmax') {
     ctx.checkBinding('channelSoftmaxBackward', `activation [${shape}]`, total * 4);
     const { workgroups } = elementwiseGrid(ctx, n * h * w);
     launch(ctx, 'CHANNEL_BACKWARD', [y, dy, dx], { n: n * h * w, rowStride: workgroups[0] * 256, factor, hw: h * w, channels: c }, workgroups);

@@ -1,16 +1,14 @@
 // SWAG smoothing of activations (Wang, Li & Vasconcelos, CVPR 2021) and its backward. NCHW float32.
-// Three modes, T the temperature, M = C·H·W the size of one batch item:
+// Two kernel modes, T the temperature, M = C·H·W the size of one batch item:
 //   softmax (the paper's Eq. 11): y[b] = softmax(x[b] / T) over all M elements of batch item b
 //   channel softmax (the first released code's nn.Softmax2d): softmax over C at each (b, h, w)
-//   scale (the current released code): y = alpha · x
+// (The released code's third mode, scale: y = α·x, runs no kernel: α goes into the loss weights, style/losses.ts.)
 // Backward of a softmax y = softmax(x/T) over a set S:  dx = y ⊙ (dy − Σ_S dy ⊙ y) / T.
 // Bindings: 0 uniform Params; storage buffers per variant (below).
 // Numerics: softmax subtracts the max; the whole-map version keeps a running (max m, Σ exp(v − m)) pair
 //   per thread and merges pairs: (m, s) ⊕ (m', s') = (max, s·e^(m − max) + s'·e^(m' − max)).
 //
 // Variants and dispatch (1-D launches: 256 threads, i = gid.y·rowStride + gid.x, folded into y):
-//   SCALE:            one invocation per element, y[skip+i] = factor · x[skip+i] (factor = alpha). Its
-//                     backward is the same launch on dy.
 //   CHANNEL_FORWARD:  one invocation per (b, pixel): three passes over its C values (stride H·W).
 //   CHANNEL_BACKWARD: one invocation per (b, pixel): d = Σ_c dy·y, then dx = y·(dy − d)·factor (1/T).
 //   Whole-map softmax, item b, inputs bound as chunks of the item (element i at [skip + i]):
@@ -31,10 +29,7 @@ struct Params {
 
 const LOWEST = -3.402823e38;  // finite stand-in for −∞: exp(LOWEST − m) = 0 and no inf − inf
 
-#if SCALE
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-#elif CHANNEL_FORWARD
+#if CHANNEL_FORWARD
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 #elif CHANNEL_BACKWARD
@@ -156,9 +151,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.y * p.rowStride + gid.x;
   if (i >= p.n) { return; }
-#if SCALE
-  y[p.skip + i] = p.factor * x[p.skip + i];
-#elif CHANNEL_FORWARD
+#if CHANNEL_FORWARD
   let base = (i / p.hw) * p.channels * p.hw + i % p.hw;
   var m = LOWEST;
   for (var c = 0u; c < p.channels; c++) { m = max(m, x[base + c * p.hw] * p.factor); }

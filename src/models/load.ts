@@ -7,9 +7,9 @@ import type { GpuContext } from '../gpu/context.js';
 import { loadWeights, type LoadedWeights } from './weights.js';
 import { ensureResnet50Weights, RESNET50_FILE } from './weights-fetch.js';
 import { findWeightsFile, weightsDir } from './weights-home.js';
-import { ResNet50 } from './resnet50.js';
-import { VGG19 } from './vgg19.js';
-import { MODEL_NAMES, type FeatureModel, type ModelName } from './model.js';
+import type { ResNet50 } from './resnet50.js';
+import type { FeatureModel, ModelName } from './model.js';
+import { buildModel, checkModelName } from './build.js';
 
 export { MODEL_NAMES, type ModelName } from './model.js';
 
@@ -66,7 +66,7 @@ export interface LoadModelOptions {
 export function loadModel(ctx: GpuContext, model: 'resnet50', options?: LoadModelOptions): Promise<ResNet50>;
 export function loadModel(ctx: GpuContext, model: ModelName, options?: LoadModelOptions): Promise<FeatureModel>;
 export function loadModel(ctx: GpuContext, model: ModelName, options: LoadModelOptions = {}): Promise<FeatureModel> {
-  if (!MODEL_NAMES.includes(model)) throw new Error(`unknown model '${model}' (known: ${MODEL_NAMES.join(', ')})`);
+  checkModelName(model);
   let cache = loaded.get(ctx);
   if (!cache) loaded.set(ctx, (cache = new Map()));
   const key = `${model}:${options.weights ?? ''}:${options.pooling ?? 'max'}`;
@@ -75,8 +75,7 @@ export function loadModel(ctx: GpuContext, model: ModelName, options: LoadModelO
     promise = (async () => {
       const path = await weightsFile(model, options);
       const weights = await readWeightsFile(path, model, !options.weights);
-      if (weights.metadata.arch !== model) throw new Error(`${path}: weights are for ${weights.metadata.arch}, but model ${model} was asked for`);
-      return model === 'resnet50' ? new ResNet50(ctx, weights) : new VGG19(ctx, weights, options.pooling ?? 'max');
+      return buildModel(ctx, model, weights, options.pooling ?? 'max', path);
     })();
     cache.set(key, promise);
     promise.catch(() => cache!.delete(key));

@@ -13,7 +13,6 @@ function groups([n, c, h, w]: Shape4, mode: 'softmax' | 'channel-softmax'): numb
 }
 
 export function swagSmoothing(x: ArrayLike<number>, shape: Shape4, opts: SmoothingOptions): Float64Array {
-  if (opts.mode === 'scale') return Float64Array.from(x, (v) => (opts.alpha ?? 0.001) * v);
   const t = opts.temperature ?? 1;
   const y = new Float64Array(x.length);
   for (const set of groups(shape, opts.mode)) {
@@ -26,9 +25,8 @@ export function swagSmoothing(x: ArrayLike<number>, shape: Shape4, opts: Smoothi
   return y;
 }
 
-/** dx = y ⊙ (dy − Σ_set dy ⊙ y) / T, or alpha · dy for 'scale'. */
+/** dx = y ⊙ (dy − Σ_set dy ⊙ y) / T. */
 export function swagSmoothingBackward(x: ArrayLike<number>, dy: ArrayLike<number>, shape: Shape4, opts: SmoothingOptions): Float64Array {
-  if (opts.mode === 'scale') return Float64Array.from(dy, (v) => (opts.alpha ?? 0.001) * v);
   const t = opts.temperature ?? 1;
   const y = swagSmoothing(x, shape, opts);
   const dx = new Float64Array(x.length);

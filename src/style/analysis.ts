@@ -18,7 +18,7 @@ import { noGrad, scope } from '../engine/scope.js';
 import * as ops from '../engine/ops.js';
 import type { FeatureModel } from '../models/model.js';
 import { smoothNormalised, smoothingGain, type Smoothing } from './losses.js';
-import type { Image } from './stylize.js';
+import type { Image } from './image.js';
 
 export interface LayerStats {
   name: string;

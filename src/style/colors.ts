@@ -15,7 +15,7 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import { rgbToYuv, yuvToRgb } from '../kernels/color.js';
-import type { Image } from './objective.js';
+import type { Image } from './image.js';
 
 type Mat3 = number[][];
 

@@ -34,10 +34,7 @@
  */
 import type { Tensor } from '../engine/tensor.js';
 import * as ops from '../engine/ops.js';
-import type { SmoothingMode } from './presets.js';
-
-/** α of the 'scale' smoothing, as in the released SWAG code. */
-export const SCALE_ALPHA = 0.001;
+import { SCALE_ALPHA, type SmoothingMode } from '../engine/ops.js';
 
 export interface Smoothing {
   mode: SmoothingMode;
@@ -63,13 +60,6 @@ export function smoothNormalised(x: Tensor, smoothing: Smoothing): Tensor {
   if (smoothing.mode === 'none' || smoothing.mode === 'scale') return x;
   const k = smoothingGain(smoothing.mode, x.shape);
   return ops.smooth(x, { mode: smoothing.mode, temperature: smoothing.temperature, outputScale: k });
-}
-
-export interface LayerTerm {
-  name: string;
-  kind: 'content' | 'style';
-  /** Weight applied to the normalised GPU loss (user weight × layer weight × k^-2 or k^-4). */
-  weight: number;
 }
 
 /** Weight of a content term on the normalised features. */

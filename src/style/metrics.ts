@@ -13,7 +13,7 @@
  *   texture transfer  = 1 − style_end / style_start of the normalised style loss of a run started at the
  *                       content (losses.ts): the share of the relative Gram error removed.
  */
-import type { Image } from './objective.js';
+import type { Image } from './image.js';
 
 /** Luminance (Rec. 601) per pixel. */
 export function luminance(image: Image): Float64Array {

@@ -12,8 +12,9 @@ import type { FeatureModel } from '../models/model.js';
 import { recompute, type Checkpoints } from '../engine/checkpoint.js';
 import type { StyleCache } from './style-cache.js';
 import { contentLoss, contentTermWeight, meanSquare, normalizedTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing } from './losses.js';
-import type { SmoothingMode } from './presets.js';
+import type { SmoothingMode } from '../engine/ops.js';
 import { resizeRegions, type Regions } from './regions.js';
+import type { Image } from './image.js';
 import { axpy } from '../kernels/optim.js';
 
 /** Σᵢ wᵢ·tᵢ of same-shape tensors (a weight-1 single tensor is returned as is). Not differentiated: targets only. */
@@ -22,13 +23,6 @@ function blend(ctx: GpuContext, ts: Tensor[], ws: number[]): Tensor {
   const y = Tensor.zeros(ctx, ts[0].shape, { label: 'style blend' });
   ts.forEach((t, i) => axpy(ctx, { y: y.use('style blend'), x: t.use('style blend'), n: t.size, alpha: ws[i] }));
   return y;
-}
-
-/** A planar RGB image, values in [0, 1] (the layout of src/io/image.ts and of the GPU tensors here). */
-export interface Image {
-  data: Float32Array;
-  width: number;
-  height: number;
 }
 
 export interface LossSpec {

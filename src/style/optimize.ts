@@ -16,7 +16,8 @@ import type { Tensor } from '../engine/tensor.js';
 import type { Evaluation } from './objective.js';
 import { adamStep, axpy, copy, dot, scalarOps, scale, slot, vectorReduce } from '../kernels/optim.js';
 
-export type OptimizerName = 'lbfgs' | 'adam';
+export const OPTIMIZER_NAMES = ['lbfgs', 'adam'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export interface Optimizer {
   /** Evaluate the loss and its gradient (into x.grad) and update x. */
@@ -36,7 +37,7 @@ export interface OptimizerOptions {
 export function createOptimizer(ctx: GpuContext, name: OptimizerName, x: Tensor, options: OptimizerOptions = {}): Optimizer {
   if (name === 'adam') return new Adam(ctx, x, options);
   if (name === 'lbfgs') return new Lbfgs(ctx, x, options);
-  throw new Error(`unknown optimizer '${name}' (known: lbfgs, adam)`);
+  throw new Error(`unknown optimizer '${name}' (known: ${OPTIMIZER_NAMES.join(', ')})`);
 }
 
 function gradOf(x: Tensor): GPUBuffer {

@@ -4,10 +4,7 @@
  */
 import type { ModelName } from '../models/load.js';
 import type { LossSpec } from './objective.js';
-
-export type SmoothingMode = 'softmax' | 'channel-softmax' | 'scale' | 'none';
-export const SMOOTHING_MODES: readonly SmoothingMode[] = ['softmax', 'channel-softmax', 'scale', 'none'];
-export type OptimizerName = 'lbfgs' | 'adam';
+import type { OptimizerName } from './optimize.js';
 
 /** A published recipe: the loss (layers, smoothing, weights) plus how it is optimised. */
 export interface Preset extends LossSpec {

@@ -13,8 +13,8 @@
  *   G_r = (F ⊙ m_r)(F ⊙ m_r)ᵀ / (C · Σ m_r),   style_l = Σ_r mse(G_r, T_r),   T_r = G(style image r)
  * (the style image's own full Gram). See objective.ts for how it runs on the GPU.
  */
-import type { Image } from './objective.js';
-import { resamplePlanes } from './resample.js';
+import type { Image } from './image.js';
+import { resamplePlanes } from './image.js';
 
 export interface Regions {
   /** One plane per region, values in [0, 1] summing to 1 at every pixel, each width·height. */

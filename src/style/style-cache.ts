@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../engine/tensor.js';
 import { keep } from '../engine/scope.js';
-import type { Image } from './objective.js';
+import type { Image } from './image.js';
 
 /** FNV-1a over the float bits (the key of an image's targets). */
 function hashPixels(data: Float32Array): string {

@@ -17,7 +17,7 @@
  *   gets ⌊N/S⌋, the finest also the remainder. Scale 1 starts from `init` (resized); each later scale
  *   starts from the previous result, bilinearly upsampled on the GPU (ops.resize), with a fresh
  *   optimiser (L-BFGS history does not carry across sizes). Content, styles and mask are resized on the
- *   CPU for each scale (area averaging; resample.ts); styles keep their size relative to the output.
+ *   CPU for each scale (area averaging; image.ts); styles keep their size relative to the output.
  *   Cost: a scale with p pixels costs ~p/P of a final-size iteration, so with ×2 per scale a run of N
  *   iterations over S scales costs N/S·(1 + 1/4 + 1/16 + …) ≤ 0.45·N final-size iterations for S ≥ 3.
  */
@@ -29,14 +29,15 @@ import type { StyleCache } from './style-cache.js';
 import { vectorReduce } from '../kernels/optim.js';
 import type { Tensor } from '../engine/tensor.js';
 import * as ops from '../engine/ops.js';
-import { createObjective, imageTensor, normalizeStyles, type Image, type LossSpec, type TermInfo, type WeightedStyle } from './objective.js';
+import { createObjective, imageTensor, normalizeStyles, type LossSpec, type TermInfo, type WeightedStyle } from './objective.js';
 import { createOptimizer, type OptimizerName } from './optimize.js';
 import type { Preset } from './presets.js';
 import { keepContentColors, matchColors } from './colors.js';
 import { maskRegions, resizeRegions, type Regions } from './regions.js';
-import { resampleImage, sizeForLongSide } from './resample.js';
+import { resampleImage, sizeForLongSide, type Image } from './image.js';
 
-export type { Image, WeightedStyle } from './objective.js';
+export type { WeightedStyle } from './objective.js';
+export type { Image } from './image.js';
 
 /** The controls of the file header; all optional, all off by default. */
 export interface StyleControls {

@@ -1,36 +1,9 @@
-/** The demo's pure helpers, in Node (no browser): image conversions, sizes, the loss chart, number formatting. */
+/** The demo's pure helpers, in Node (no browser): the loss chart, number formatting, settings (image conversions and sizes: test/style/image.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { planarToRGBA, rgbaToPlanar } from '../../demo/protocol.js';
-import { fitSize } from '../../demo/images.js';
 import { lossChartSvg } from '../../demo/loss-chart.js';
 import { defaultSettings, formatNumber, formatStrength, presetFields, sliderFromStrength, strengthFromSlider, styleWeightFor } from '../../demo/settings.js';
 
 describe('demo helpers', () => {
-  it('planar RGB <-> RGBA8 round trip (odd size 5x3)', () => {
-    const width = 5, height = 3, plane = width * height;
-    const data = new Float32Array(3 * plane).map((_, i) => (i * 37 % 256) / 255);
-    const rgba = planarToRGBA({ data, width, height });
-    expect(rgba.length).toBe(4 * plane);
-    for (let p = 0; p < plane; p++) {
-      expect(rgba[4 * p]).toBe(Math.round(data[p] * 255));
-      expect(rgba[4 * p + 2]).toBe(Math.round(data[2 * plane + p] * 255));
-      expect(rgba[4 * p + 3]).toBe(255);
-    }
-    const back = rgbaToPlanar(rgba, width, height);
-    for (let i = 0; i < data.length; i++) expect(Math.abs(back.data[i] - data[i])).toBeLessThanOrEqual(0.5 / 255 + 1e-7);
-  });
-
-  it('clamps out-of-range values when packing', () => {
-    const rgba = planarToRGBA({ data: new Float32Array([-0.5, 1.5, 0.5]), width: 1, height: 1 });
-    expect([...rgba]).toEqual([0, 255, 128, 255]);
-  });
-
-  it('fits the longest side to the size, keeping the aspect ratio', () => {
-    expect(fitSize(384, 256, 64)).toEqual({ width: 64, height: 43 });
-    expect(fitSize(256, 384, 64)).toEqual({ width: 43, height: 64 });
-    expect(fitSize(1000, 1, 64)).toEqual({ width: 64, height: 1 });
-  });
-
   it('draws the loss curve: absolute for one run, relative to the first loss for several', () => {
     const one = lossChartSvg([{ label: 'swag', points: [[1, 1e4], [2, 5e3], [3, 2e3]] }], 3);
     expect(one).toContain('<polyline');

@@ -92,12 +92,11 @@ export function tfGraphB(x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tens
   return tf.addN([tf.mul(tfMse(tfGram(q), target), 0.7), tf.mul(tfMse(q, content), 0.3), tf.mul(tfTv(x), 2)]);
 }
 
-export interface SmoothCase { mode: 'softmax' | 'channel-softmax' | 'scale'; temperature: number; outputScale: number }
+export interface SmoothCase { mode: 'softmax' | 'channel-softmax'; temperature: number; outputScale: number }
 
-/** tf version of ops.smooth: k·softmax(x/T) over each item's C·H·W values, over C per pixel, or k·α·x. */
+/** tf version of ops.smooth: k·softmax(x/T) over each item's C·H·W values, or over C per pixel. */
 export function tfSmooth(x: tf.Tensor, c: SmoothCase): tf.Tensor {
   const [n, ch, h, w] = x.shape;
-  if (c.mode === 'scale') return tf.mul(x, 0.001 * c.outputScale);
   if (c.mode === 'softmax') return tf.mul(tf.reshape(tf.softmax(tf.reshape(tf.div(x, c.temperature), [n, ch * h * w])), x.shape), c.outputScale);
   const nhwc = tf.transpose(tf.div(x, c.temperature), [0, 2, 3, 1]);
   return tf.mul(tf.transpose(tf.softmax(nhwc), [0, 3, 1, 2]), c.outputScale);

@@ -5,16 +5,15 @@ import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import { swagSmoothing, swagSmoothingBackward, type Shape4, type SmoothingOptions } from '../../src/kernels/softmax.js';
 import * as ref from '../../src/reference/softmax.js';
 
-// Kernel file under test: src/kernels/softmax.wgsl (SWAG smoothing: softmax, channel softmax, scale).
+// Kernel file under test: src/kernels/softmax.wgsl (SWAG smoothing: softmax, channel softmax).
 // Tolerances: softmax outputs are small (≈ 1/(C·H·W) for the whole-map softmax), so the check is
 // relative: rtol 1e-4 covers f32 exp (a few ulps of arguments up to |x/T| = 2) and the f32 sum of up
-// to 25k exponentials; atol 1e-10 only absorbs values near zero. Scale mode is one f32 multiply.
+// to 25k exponentials; atol 1e-10 only absorbs values near zero.
 
 /** The same smoothing in tf: softmax along the last axis of a reshaped/transposed view. */
 function tfSmooth([n, c, h, w]: Shape4, opts: SmoothingOptions) {
   const t = opts.temperature ?? 1;
   return (x: tf.Tensor) => {
-    if (opts.mode === 'scale') return tf.mul(x, opts.alpha ?? 0.001);
     if (opts.mode === 'softmax') return tf.reshape(tf.softmax(tf.div(tf.reshape(x, [n, c * h * w]), t)), [n, c, h, w]);
     const nhwc = tf.transpose(x, [0, 2, 3, 1]);
     return tf.transpose(tf.softmax(tf.div(nhwc, t)), [0, 3, 1, 2]);
@@ -28,13 +27,12 @@ describeEachAdapter('softmax', (getCtx) => {
       configs.push({ shape, opts: { mode: 'softmax', temperature } }, { shape, opts: { mode: 'channel-softmax', temperature } });
     }
   }
-  configs.push({ shape: [2, 65, 17, 23], opts: { mode: 'scale' } }, { shape: [1, 129, 7, 5], opts: { mode: 'scale', alpha: 0.01 } });
 
   for (const { shape, opts } of configs) {
     const total = shape.reduce((p, q) => p * q);
     const x = randomArray(total, 61);
     const dy = randomArray(total, 62);
-    const label = `${opts.mode} ${opts.mode === 'scale' ? `alpha ${opts.alpha ?? 0.001}` : `T=${opts.temperature}`} [${shape}]`;
+    const label = `${opts.mode} T=${opts.temperature} [${shape}]`;
 
     it(`${label}: forward and backward vs reference, tf (softmax / tf.grad) and finite differences`, async () => {
       const ctx = await getCtx();
@@ -43,7 +41,7 @@ describeEachAdapter('softmax', (getCtx) => {
       swagSmoothingBackward(ctx, y, ctx.bufferFrom(dy), dx, shape, opts);
       const gotY = await ctx.readF32(y, total);
       const gotDx = await ctx.readF32(dx, total);
-      const tol = opts.mode === 'scale' ? { atol: 0, rtol: 1e-6 } : { atol: 1e-10, rtol: 1e-4 };
+      const tol = { atol: 1e-10, rtol: 1e-4 };
       assertClose(gotY, ref.swagSmoothing(x, shape, opts), { ...tol, what: `swagSmoothing ${label}`, shape });
       assertClose(gotY, oracleValue(tfSmooth(shape, opts), [{ data: x, shape }]), { ...tol, what: `swagSmoothing vs tf ${label}`, shape });
       const rdx = ref.swagSmoothingBackward(x, dy, shape, opts);

@@ -5,7 +5,8 @@ import { getContext, type GpuContext } from '../../src/gpu/context.js';
 import { loadModel } from '../../src/models/load.js';
 import { classify, logits, softmax } from '../../src/models/classify.js';
 import { foldBatchNorm, type ResNet50 } from '../../src/models/resnet50.js';
-import { loadImage, type RgbImage } from '../../src/io/image.js';
+import { loadImage } from '../../src/io/image.js';
+import type { Image } from '../../src/style/image.js';
 import { fastestAdapter, randomArray, assertClose } from '../harness.js';
 import { tf } from '../oracle.js';
 import { kerasResnet50 } from './keras-oracle.js';
@@ -13,7 +14,7 @@ import { kerasResnet50 } from './keras-oracle.js';
 const IMAGES = 'assets/images/content';
 
 /** Caffe preprocessing on the CPU, NHWC for tfjs: BGR, 0..255, minus the ImageNet mean. */
-function caffeNhwc(image: RgbImage): Float32Array {
+function caffeNhwc(image: Image): Float32Array {
   const mean = [103.939, 116.779, 123.68];
   const plane = image.width * image.height;
   const out = new Float32Array(3 * plane);
@@ -22,7 +23,7 @@ function caffeNhwc(image: RgbImage): Float32Array {
 }
 
 /** Keras logits in float64: fc1000's kernel and bias applied to tfjs's avg_pool output. */
-async function kerasLogits(image: RgbImage): Promise<Float64Array> {
+async function kerasLogits(image: Image): Promise<Float64Array> {
   const model = await kerasResnet50();
   const trunk = tf.model({ inputs: model.inputs, outputs: model.getLayer('avg_pool').output as tf.SymbolicTensor });
   const pooled = tf.tidy(() => (trunk.predict(tf.tensor(caffeNhwc(image), [1, image.height, image.width, 3])) as tf.Tensor).dataSync());

@@ -10,7 +10,7 @@ import { DEFAULT_CONTENT, DEFAULT_STYLE, GALLERY, galleryImage, galleryNames, ga
 import { nodePlatform } from '../../src/node.js';
 import { browserPlatform } from '../../src/index.js';
 import { colorDistance, colorTransfer, edgeCorrelation } from '../../src/style/metrics.js';
-import type { Image } from '../../src/style/objective.js';
+import type { Image } from '../../src/style/image.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

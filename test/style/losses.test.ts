@@ -6,9 +6,10 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { keep } from '../../src/engine/scope.js';
 import * as ops from '../../src/engine/ops.js';
 import type { FeatureModel } from '../../src/models/model.js';
-import { createObjective, imageTensor, type Image, type LossSpec } from '../../src/style/objective.js';
-import { SCALE_ALPHA } from '../../src/style/losses.js';
-import type { SmoothingMode } from '../../src/style/presets.js';
+import { createObjective, imageTensor, type LossSpec } from '../../src/style/objective.js';
+import type { Image } from '../../src/style/image.js';
+import { SCALE_ALPHA } from '../../src/engine/ops.js';
+import type { SmoothingMode } from '../../src/engine/ops.js';
 import { assertClose, describeEachAdapter, randn, randomArray } from '../harness.js';
 import { nchwToNhwc, nhwcToNchw, tf } from '../oracle.js';
 

@@ -12,7 +12,8 @@ import * as ops from '../../src/engine/ops.js';
 import type { FeatureModel } from '../../src/models/model.js';
 import { loadModel } from '../../src/models/load.js';
 import { loadImage } from '../../src/io/image.js';
-import { createObjective, imageTensor, type Image, type LossSpec } from '../../src/style/objective.js';
+import { createObjective, imageTensor, type LossSpec } from '../../src/style/objective.js';
+import type { Image } from '../../src/style/image.js';
 import { getPreset, SWAG_DEFAULT } from '../../src/style/presets.js';
 import { assertClose, fastestAdapter, randn, randomArray } from '../harness.js';
 
