@@ -9,7 +9,7 @@
  * --z: chunk counts to try (0 = weightGemmPlan's choice); --direct=0 leaves out the direct kernel.
  */
 import { getContext } from '../src/gpu/context.js';
-import { convTuning } from '../src/kernels/conv2d.js';
+import { convTuning } from '../src/kernels/conv/conv2d.js';
 import { kernelCases } from '../src/bench/kernels.js';
 import { timeGpu, timerFor } from '../src/bench/timing.js';
 

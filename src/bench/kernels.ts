@@ -8,12 +8,12 @@
  * `quick` marks the reduced set of `swagpu bench --quick`.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv2d.js';
-import { conv2dGeometry, type Conv2dGeometry } from '../kernels/conv2d-geometry.js';
-import { matmul } from '../kernels/matmul.js';
-import { gram, gramBackward } from '../kernels/gram.js';
-import { swagSmoothing, swagSmoothingBackward } from '../kernels/softmax.js';
-import { mseLoss, mseLossBackward } from '../kernels/reduce.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv/conv2d.js';
+import { conv2dGeometry, type Conv2dGeometry } from '../kernels/conv/conv2d-geometry.js';
+import { matmul } from '../kernels/gemm/matmul.js';
+import { gram, gramBackward } from '../kernels/reduce/gram.js';
+import { swagSmoothing, swagSmoothingBackward } from '../kernels/reduce/softmax.js';
+import { mseLoss, mseLossBackward } from '../kernels/reduce/reduce.js';
 import type { PeerCase, TfjsPeer } from './peer-tfjs.js';
 import { gflops, timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
 

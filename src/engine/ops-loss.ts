@@ -4,11 +4,11 @@
  * Their backward kernels read dLoss from the 1-element gradient buffer, so loss weights and the seed
  * stay on the GPU too.
  */
-import * as addK from '../kernels/add.js';
-import * as gramK from '../kernels/gram.js';
-import * as optimK from '../kernels/optim.js';
-import * as reduceK from '../kernels/reduce.js';
-import * as softmaxK from '../kernels/softmax.js';
+import * as addK from '../kernels/pointwise/add.js';
+import * as gramK from '../kernels/reduce/gram.js';
+import * as optimK from '../kernels/optim/optim.js';
+import * as reduceK from '../kernels/reduce/reduce.js';
+import * as softmaxK from '../kernels/reduce/softmax.js';
 import { record } from './autograd.js';
 import { checkRank, checkSameShape } from './check.js';
 import { scaledCopy, output } from './ops-basic.js';

@@ -3,13 +3,13 @@
  * matmul/linear. Same pattern as ops.ts: check → allocate → launch → record backward, and each
  * backward launches only the gradient kernels its `needs` ask for (frozen weights cost nothing).
  */
-import * as affineK from '../kernels/affine.js';
-import * as convK from '../kernels/conv2d.js';
-import { conv2dGeometry, type PadMode } from '../kernels/conv2d-geometry.js';
-import * as gramK from '../kernels/gram.js';
-import * as matmulK from '../kernels/matmul.js';
-import * as poolK from '../kernels/pool.js';
-import * as reluK from '../kernels/relu.js';
+import * as affineK from '../kernels/pointwise/affine.js';
+import * as convK from '../kernels/conv/conv2d.js';
+import { conv2dGeometry, type PadMode } from '../kernels/conv/conv2d-geometry.js';
+import * as gramK from '../kernels/reduce/gram.js';
+import * as matmulK from '../kernels/gemm/matmul.js';
+import * as poolK from '../kernels/image/pool.js';
+import * as reluK from '../kernels/pointwise/relu.js';
 import { record } from './autograd.js';
 import { checkRank, checkSameContext, sameShape } from './check.js';
 import { Tensor, fmtShape } from './tensor.js';

@@ -14,7 +14,7 @@ import type { StyleCache } from './style-cache.js';
 import { contentLoss, contentTermWeight, meanSquare, normalizedTermWeight, smoothNormalised, styleLoss, styleTermWeight, type Smoothing } from './losses.js';
 import type { SmoothingMode } from './presets.js';
 import { resizeRegions, type Regions } from './regions.js';
-import { axpy } from '../kernels/optim.js';
+import { axpy } from '../kernels/optim/optim.js';
 
 /** Σᵢ wᵢ·tᵢ of same-shape tensors (a weight-1 single tensor is returned as is). Not differentiated: targets only. */
 function blend(ctx: GpuContext, ts: Tensor[], ws: number[]): Tensor {

@@ -7,9 +7,9 @@ import { tf, oracleGrads, nchwToNhwc, nhwcToNchw } from '../oracle.js';
 import {
   conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning, pointwiseApplies, weightGemmPlan,
   type Conv2dGeometry, type PadMode,
-} from '../../src/kernels/conv2d.js';
-import { winogradApplies, winogradTuning } from '../../src/kernels/conv2d-winograd.js';
-import * as ref from '../../src/reference/conv2d.js';
+} from '../../src/kernels/conv/conv2d.js';
+import { winogradApplies, winogradTuning } from '../../src/kernels/conv/conv2d-winograd.js';
+import * as ref from '../../src/kernels/conv/conv2d.reference.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 
 interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode }

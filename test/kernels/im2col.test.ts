@@ -3,11 +3,11 @@
 // Then col2im (its adjoint) and conv2dBackwardInput's gemm + col2im route the same way (zero padding).
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { conv2d, conv2dBackwardInput, conv2dGeometry, convTuning, col2imApplies, im2colApplies, type PadMode } from '../../src/kernels/conv2d.js';
-import { winogradTuning } from '../../src/kernels/conv2d-winograd.js';
-import { col2im, im2col, im2colElements } from '../../src/kernels/im2col.js';
-import * as ref from '../../src/reference/conv2d.js';
-import { col2im as refCol2im, im2col as refIm2col } from '../../src/reference/im2col.js';
+import { conv2d, conv2dBackwardInput, conv2dGeometry, convTuning, col2imApplies, im2colApplies, type PadMode } from '../../src/kernels/conv/conv2d.js';
+import { winogradTuning } from '../../src/kernels/conv/conv2d-winograd.js';
+import { col2im, im2col, im2colElements } from '../../src/kernels/conv/im2col.js';
+import * as ref from '../../src/kernels/conv/conv2d.reference.js';
+import { col2im as refCol2im, im2col as refIm2col } from '../../src/kernels/conv/im2col.reference.js';
 
 // outH·outW a multiple of 4 in every case (the gemm's vec4 columns).
 const CASES: Array<{ name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode }> = [

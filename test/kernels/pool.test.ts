@@ -5,10 +5,10 @@ import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward,
   pool2dGeometry, type Pool2dParams, type Shape4,
-} from '../../src/kernels/pool.js';
-import * as ref from '../../src/reference/pool.js';
+} from '../../src/kernels/image/pool.js';
+import * as ref from '../../src/kernels/image/pool.reference.js';
 
-// Kernel file under test: src/kernels/pool.wgsl.
+// Kernel file under test: src/kernels/image/pool.wgsl.
 // Tolerances: max pooling copies values (exact); average pooling sums <= 9 values in f32 (atol 1e-6).
 
 /** The same pooling in tf (NHWC inside): explicit padding by tf.pad, then 'valid' pooling. */

@@ -7,7 +7,7 @@
  * (they live as long as the key, so they would read as a leak in pool statistics), and destroyed after
  * the key is garbage-collected, at the next call after a submit.
  */
-import type { GpuContext } from '../gpu/context.js';
+import type { GpuContext } from '../../gpu/context.js';
 
 interface CachedLayouts { w: GPUBuffer; layouts: Map<string, GPUBuffer> }
 const weightCache = new WeakMap<object, CachedLayouts>();

@@ -6,9 +6,9 @@
  * kernels otherwise.
  */
 import source from './conv2d-winograd.wgsl';
-import type { GpuContext } from '../gpu/context.js';
+import type { GpuContext } from '../../gpu/context.js';
 import { weightLayout } from './conv2d-weight-cache.js';
-import { gemm, gemmRows } from './gemm.js';
+import { gemm, gemmRows } from '../gemm/gemm.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 /**

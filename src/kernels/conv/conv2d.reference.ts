@@ -8,7 +8,7 @@
  * passes below loop over exactly the same terms and scatter instead of gather, so the reflected
  * pixels receive the gradient of every padded position that copied them.
  */
-import { sourceIndex, type Conv2dGeometry } from '../kernels/conv2d-geometry.js';
+import { sourceIndex, type Conv2dGeometry } from './conv2d-geometry.js';
 
 type Num = ArrayLike<number>;
 

@@ -1,5 +1,5 @@
-/** Plain-TS im2col and col2im: cols[n][k][p], k = (c·KH + kh)·KW + kw, p = oh·outW + ow (the reference for src/kernels/im2col.ts). */
-import { sourceIndex, type Conv2dGeometry } from '../kernels/conv2d-geometry.js';
+/** Plain-TS im2col and col2im: cols[n][k][p], k = (c·KH + kh)·KW + kw, p = oh·outW + ow (the reference for src/kernels/conv/im2col.ts). */
+import { sourceIndex, type Conv2dGeometry } from './conv2d-geometry.js';
 
 export function im2col(x: ArrayLike<number>, g: Conv2dGeometry): Float64Array {
   const K = g.C * g.KH * g.KW, P = g.outH * g.outW;

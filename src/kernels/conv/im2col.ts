@@ -5,9 +5,9 @@
  * matrix, so backward-weight runs as a gemm over the pixels (conv2d.ts).
  */
 import source from './im2col.wgsl';
-import type { GpuContext } from '../gpu/context.js';
+import type { GpuContext } from '../../gpu/context.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
-import { elementwiseGrid } from './launch.js';
+import { elementwiseGrid } from '../launch.js';
 
 /** Elements of the patch matrices of all N images. */
 export const im2colElements = (g: Conv2dGeometry): number => g.N * g.C * g.KH * g.KW * g.outH * g.outW;

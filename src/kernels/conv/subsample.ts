@@ -4,8 +4,8 @@
  * strided convs (ResNet's downsampling) as gemm products.
  */
 import source from './subsample.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { elementwiseGrid } from '../launch.js';
 
 export interface SubsampleShape { planes: number; H: number; W: number; S: number }
 

@@ -1,5 +1,5 @@
 /**
- * Plain-TS batched gemm in float64, the reference for src/kernels/gemm.ts:
+ * Plain-TS batched gemm in float64, the reference for src/kernels/gemm/gemm.ts:
  * C[z][m][n] = α Σ_k A[z·aStride + k·Mp + m] · B[z·bStride + k·N + n] (+ bias[m], + the addend at C's own
  * index, then ReLU), m < Mstore.
  */

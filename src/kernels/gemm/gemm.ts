@@ -6,9 +6,9 @@
  * matmul where it has the rows for it (matmul.ts; matmul.wgsl stays the kernel for any shape, e.g. the classifier's GEMV).
  */
 import source from './gemm.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import type { GemmTileSpec } from '../gpu/tuning-table.js';
-import { uniformBlock } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import type { GemmTileSpec } from '../../gpu/tuning-table.js';
+import { uniformBlock } from '../launch.js';
 
 export interface GemmArgs {
   /** [K][Mp] per batch entry, Mp = gemmRows(ctx, M) (rows past M are padding) */

@@ -1,5 +1,5 @@
 /**
- * Plain-TS matmul in float64, the reference for src/kernels/matmul.ts.
+ * Plain-TS matmul in float64, the reference for src/kernels/gemm/matmul.ts.
  * C[M,N] = op(A)·op(B) (+ bias[N] on every row), all row-major; op(A) = A [M,K], or Aᵀ when transA
  * (A stored [K,M]); op(B) = B [K,N], or Bᵀ when transB (B stored [N,K]).
  */

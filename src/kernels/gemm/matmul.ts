@@ -5,9 +5,9 @@
  * invocation) takes any shape; products with enough rows run on gemm instead (matmulOnGemm).
  */
 import source from './matmul.wgsl';
-import type { GpuContext } from '../gpu/context.js';
+import type { GpuContext } from '../../gpu/context.js';
 import { gemm, gemmRows } from './gemm.js';
-import { encodeTranspose } from './conv2d.js';
+import { encodeTranspose } from '../conv/conv2d.js';
 
 /** Set by benches and tests: route products to gemm where matmulOnGemm allows (on). */
 export const matmulTuning = { gemm: true };

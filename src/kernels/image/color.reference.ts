@@ -2,7 +2,7 @@
  * Plain-TS colour transforms of NCHW [N,3,H,W] images in float64, written from the formulas (not
  * from the matrices color.ts builds), so the GPU kernels are checked against an independent spec.
  */
-import type { ChannelTransform } from '../kernels/color.js';
+import type { ChannelTransform } from './color.js';
 
 type Pixelwise = (v: number[]) => number[];
 

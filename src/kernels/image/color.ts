@@ -12,8 +12,8 @@
  * into dL/d(image).
  */
 import source from './color.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid, uniformBlock } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { elementwiseGrid, uniformBlock } from '../launch.js';
 
 /** The per-channel transform of a preprocessing convention (channel order of the output). */
 export interface ChannelTransform {

@@ -4,8 +4,8 @@
  * not floats). Images are NCHW float32 [N,3,H,W]; clamp is elementwise over any layout.
  */
 import source from './image.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid, uniformBlock } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { elementwiseGrid, uniformBlock } from '../launch.js';
 
 function checkRange(op: string, lo: number, hi: number): void {
   if (!(lo <= hi)) throw new Error(`${op}: lo (${lo}) must be <= hi (${hi})`);

@@ -1,5 +1,5 @@
-/** Plain-TS pooling over NCHW in float64, the reference for src/kernels/pool.ts (same geometry helper). */
-import { pool2dGeometry, type Pool2dParams, type Shape4 } from '../kernels/pool.js';
+/** Plain-TS pooling over NCHW in float64, the reference for src/kernels/image/pool.ts (same geometry helper). */
+import { pool2dGeometry, type Pool2dParams, type Shape4 } from './pool.js';
 
 export function maxPool2d(x: ArrayLike<number>, shape: Shape4, params: Pool2dParams): { y: Float64Array; argmax: Uint32Array } {
   const g = pool2dGeometry('maxPool2d', shape, params);

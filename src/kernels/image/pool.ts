@@ -6,8 +6,8 @@
  * each over a run of whole planes.
  */
 import source from './pool.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementwiseGrid, type ElementChunk } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkRange, elementwiseGrid, type ElementChunk } from '../launch.js';
 
 export type Shape4 = [number, number, number, number];
 export interface Pool2dParams { kernel: number; stride: number; padding?: number }

@@ -4,8 +4,8 @@
  * See resize.wgsl for the sampling math.
  */
 import source from './resize.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid, uniformBlock } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { elementwiseGrid, uniformBlock } from '../launch.js';
 
 function params(ctx: GpuContext, op: string, inShape: readonly number[], outH: number, outW: number, n: number) {
   if (inShape.length !== 4 || inShape.some((d) => !Number.isInteger(d) || d < 1)) {

@@ -3,7 +3,7 @@
  * and the L-BFGS two-loop recursion exactly as torch.optim.LBFGS writes it (used to test that the GPU
  * ops compose into the same search direction).
  */
-import type { ScalarOp, ScalarArg, VectorReduction } from '../kernels/optim.js';
+import type { ScalarOp, ScalarArg, VectorReduction } from './optim.js';
 
 /** torch.optim.Adam, in place: m, v start at zero; step counts from 1. */
 export function adamStep(

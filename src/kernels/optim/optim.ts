@@ -23,8 +23,8 @@
 import optimSource from './optim.wgsl';
 import dotSource from './dot.wgsl';
 import scalarSource from './scalar.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementChunks, elementwiseGrid, uniformBlock } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkRange, elementChunks, elementwiseGrid, uniformBlock } from '../launch.js';
 
 /** One float32 in a GPU buffer: element `index` (default 0) of `buffer`. */
 export interface ScalarRef { buffer: GPUBuffer; index?: number }

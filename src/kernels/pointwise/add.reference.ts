@@ -1,4 +1,4 @@
-/** Plain-TS elementwise add / accumulate / fill / copy, the references for src/kernels/add.ts. */
+/** Plain-TS elementwise add / accumulate / fill / copy, the references for src/kernels/pointwise/add.ts. */
 export function add(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   return Float64Array.from(a, (v, i) => v + b[i]);
 }

@@ -5,8 +5,8 @@
  * Tensors larger than one storage binding run as several launches over chunks of the buffers.
  */
 import source from './add.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkLaunch, chunkRange, elementChunks, uniformBlock } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkLaunch, chunkRange, elementChunks, uniformBlock } from '../launch.js';
 
 type Variant = 'ADD' | 'ACCUMULATE' | 'FILL' | 'COPY';
 const NAMES: Record<Variant, string> = { ADD: 'add', ACCUMULATE: 'accumulate', FILL: 'fill', COPY: 'copy' };

@@ -1,4 +1,4 @@
-/** Plain-TS per-channel affine (folded BatchNorm) over NCHW, float64: the reference for src/kernels/affine.ts. */
+/** Plain-TS per-channel affine (folded BatchNorm) over NCHW, float64: the reference for src/kernels/pointwise/affine.ts. */
 export type Shape4 = [number, number, number, number];
 
 export function affineForward(x: ArrayLike<number>, scale: ArrayLike<number>, shift: ArrayLike<number>, [n, c, h, w]: Shape4, relu = false): Float64Array {

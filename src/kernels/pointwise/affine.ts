@@ -4,8 +4,8 @@
  * gradients dscale[c] = Σ_{n,h,w} dy·x, dshift[c] = Σ_{n,h,w} dy (style transfer never needs them).
  */
 import source from './affine.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementChunks, elementwiseGrid } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkRange, elementChunks, elementwiseGrid } from '../launch.js';
 
 export type Shape4 = [number, number, number, number];
 

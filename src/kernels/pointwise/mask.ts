@@ -5,8 +5,8 @@
  * Tensors larger than one storage binding run in chunks of x and y (the mask plane is bound whole).
  */
 import source from './mask.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementChunks, elementwiseGrid } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkRange, elementChunks, elementwiseGrid } from '../launch.js';
 
 function check(op: string, ctx: GpuContext, shape: readonly number[], maskShape: readonly number[]): number {
   if (shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`${op}: expected an input [N,C,H,W], got [${shape}]`);

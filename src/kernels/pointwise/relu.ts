@@ -3,8 +3,8 @@
  * storage binding run as several launches over chunks of the buffers (elementChunks).
  */
 import source from './relu.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkLaunch, chunkRange, elementChunks } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkLaunch, chunkRange, elementChunks } from '../launch.js';
 
 function launchChunked(ctx: GpuContext, name: string, forward: boolean, buffers: GPUBuffer[], n: number): void {
   for (const b of buffers) {

@@ -1,4 +1,4 @@
-/** Plain-TS Gram matrix over NCHW in float64, the reference for src/kernels/gram.ts. */
+/** Plain-TS Gram matrix over NCHW in float64, the reference for src/kernels/reduce/gram.ts. */
 export type Shape4 = [number, number, number, number];
 
 /** G[b,i,j] = Σ_k F[b,i,k]·F[b,j,k] / (C·H·W), k over H·W. */

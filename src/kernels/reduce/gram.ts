@@ -20,11 +20,11 @@
  */
 import source from './gram.wgsl';
 import registerSource from './gram-register.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { elementwiseGrid, uniformBlock } from './launch.js';
-import { channelBands, encodeTranspose } from './conv2d.js';
-import { add } from './add.js';
-import { gemm, gemmTile } from './gemm.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { elementwiseGrid, uniformBlock } from '../launch.js';
+import { channelBands, encodeTranspose } from '../conv/conv2d.js';
+import { add } from '../pointwise/add.js';
+import { gemm, gemmTile } from '../gemm/gemm.js';
 
 export type Shape4 = [number, number, number, number];
 

@@ -1,4 +1,4 @@
-/** Plain-TS sum, MSE and total variation in float64, the references for src/kernels/reduce.ts. */
+/** Plain-TS sum, MSE and total variation in float64, the references for src/kernels/reduce/reduce.ts. */
 export type Shape4 = [number, number, number, number];
 
 export function sum(x: ArrayLike<number>): number {

@@ -9,8 +9,8 @@
  * (activations reach 256 MB, over llvmpipe's 128 MiB binding limit); TV runs on the image, one binding.
  */
 import source from './reduce.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkLaunch, chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkLaunch, chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from '../launch.js';
 
 export type Shape4 = [number, number, number, number];
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';

@@ -9,8 +9,8 @@
  * elementwise pass, chunked past one storage binding; 'channel-softmax' needs the tensor in one binding.
  */
 import source from './softmax.wgsl';
-import type { GpuContext } from '../gpu/context.js';
-import { chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from './launch.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from '../launch.js';
 import { reduceGroupsFor } from './reduce.js';
 
 export type Shape4 = [number, number, number, number];
