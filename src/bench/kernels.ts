@@ -16,8 +16,8 @@ import { swagSmoothing, swagSmoothingBackward } from '../kernels/reduce/softmax.
 import { mseLoss, mseLossBackward } from '../kernels/reduce/reduce.js';
 import type { PeerCase, TfjsPeer } from './peer-tfjs.js';
 import { gflops, timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
+import type { Shape4 } from '../kernels/shape.js';
 
-type Shape4 = [number, number, number, number];
 
 /** `only` (swagpu bench --only, the browser page's field): comma-separated alternatives, each a case-insensitive substring of "name shape". */
 export const matchesOnly = (only: string | null, name: string, shape: string): boolean =>

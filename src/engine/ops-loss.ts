@@ -13,8 +13,8 @@ import { record } from './autograd.js';
 import { checkRank, checkSameShape } from './check.js';
 import { scaledCopy, output } from './ops-basic.js';
 import { fmtShape, type Tensor } from './tensor.js';
+import type { Shape4 } from '../kernels/shape.js';
 
-type Shape4 = [number, number, number, number];
 const shape4 = (t: Tensor): Shape4 => [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
 
 /** Σ of all elements, a [1] tensor. Backward: dx = dy[0] everywhere (a fill of ones scaled by the GPU scalar). */

@@ -14,8 +14,8 @@ import { record } from './autograd.js';
 import { checkRank, checkSameContext, sameShape } from './check.js';
 import { Tensor, fmtShape } from './tensor.js';
 import { output } from './ops-basic.js';
+import type { Shape4 } from '../kernels/shape.js';
 
-type Shape4 = [number, number, number, number];
 const shape4 = (t: Tensor): Shape4 => [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
 
 /**

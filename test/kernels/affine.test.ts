@@ -2,7 +2,8 @@ import { it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { affineForward, affineBackwardInput, affineBackwardParams, type Shape4 } from '../../src/kernels/pointwise/affine.js';
+import { affineForward, affineBackwardInput, affineBackwardParams } from '../../src/kernels/pointwise/affine.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
 import * as ref from '../../src/kernels/pointwise/affine.reference.js';
 
 // Kernel file under test: src/kernels/pointwise/affine.wgsl.

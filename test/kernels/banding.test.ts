@@ -10,7 +10,8 @@ import { conv2d, conv2dBackwardInput, conv2dGeometry, channelBands, type PadMode
 import { reluForward, reluBackward } from '../../src/kernels/pointwise/relu.js';
 import { axpy, scale } from '../../src/kernels/optim/optim.js';
 import { mulMask } from '../../src/kernels/pointwise/mask.js';
-import { gram, gramBackward, type Shape4 } from '../../src/kernels/reduce/gram.js';
+import { gram, gramBackward } from '../../src/kernels/reduce/gram.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
 import * as gramRef from '../../src/kernels/reduce/gram.reference.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import * as ref from '../../src/kernels/conv/conv2d.reference.js';

@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { gram, gramBackward, gramSplit, gramTuning, type GramPath, type Shape4 } from '../../src/kernels/reduce/gram.js';
+import { gram, gramBackward, gramSplit, gramTuning, type GramPath } from '../../src/kernels/reduce/gram.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
 import * as ref from '../../src/kernels/reduce/gram.reference.js';
 
 // Kernel files under test: src/kernels/reduce/gram.wgsl (tiled), src/kernels/reduce/gram-register.wgsl (few pixels) and

@@ -4,8 +4,9 @@ import { oracleGrads, oracleValue, tf, nchwToNhwc, nhwcToNchw } from '../oracle.
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward,
-  pool2dGeometry, type Pool2dParams, type Shape4,
+  pool2dGeometry, type Pool2dParams,
 } from '../../src/kernels/image/pool.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
 import * as ref from '../../src/kernels/image/pool.reference.js';
 
 // Kernel file under test: src/kernels/image/pool.wgsl.

@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences } from '../gradcheck.js';
-import { sum, mseLoss, mseLossBackward, tvLoss, tvLossBackward, type Shape4 } from '../../src/kernels/reduce/reduce.js';
+import { sum, mseLoss, mseLossBackward, tvLoss, tvLossBackward } from '../../src/kernels/reduce/reduce.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
 import * as ref from '../../src/kernels/reduce/reduce.reference.js';
 
 // Kernel file under test: src/kernels/reduce/reduce.wgsl.

@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { swagSmoothing, swagSmoothingBackward, type Shape4, type SmoothingOptions } from '../../src/kernels/reduce/softmax.js';
+import { swagSmoothing, swagSmoothingBackward, type SmoothingOptions } from '../../src/kernels/reduce/softmax.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
 import * as ref from '../../src/kernels/reduce/softmax.reference.js';
 
 // Kernel file under test: src/kernels/reduce/softmax.wgsl (SWAG smoothing: softmax, channel softmax, scale).

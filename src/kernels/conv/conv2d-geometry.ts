@@ -7,6 +7,7 @@
  * Padding is symmetric; 'reflect' mirrors the input without repeating the edge (PyTorch's
  * ReflectionPad2d: for pad 2, [a b c d] -> [c b a b c d c b]), which needs pad < in on both axes.
  */
+import type { Shape4 } from '../shape.js';
 
 export type PadMode = 'zeros' | 'reflect';
 
@@ -25,9 +26,9 @@ export interface Conv2dGeometry {
   pad: number;
   padMode: PadMode;
   outH: number; outW: number;
-  inShape: [number, number, number, number];
-  weightShape: [number, number, number, number];
-  outShape: [number, number, number, number];
+  inShape: Shape4;
+  weightShape: Shape4;
+  outShape: Shape4;
   /** 2·N·O·outH·outW·C·KH·KW: multiply-adds of the forward pass, counted as two FLOPs each. */
   flops: number;
 }

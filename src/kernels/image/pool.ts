@@ -8,8 +8,8 @@
 import source from './pool.wgsl';
 import type { GpuContext } from '../../gpu/context.js';
 import { chunkRange, elementwiseGrid, type ElementChunk } from '../launch.js';
+import type { Shape4 } from '../shape.js';
 
-export type Shape4 = [number, number, number, number];
 export interface Pool2dParams { kernel: number; stride: number; padding?: number }
 export interface Pool2dGeometry { n: number; c: number; h: number; w: number; k: number; s: number; pad: number; outH: number; outW: number }
 

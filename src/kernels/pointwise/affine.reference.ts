@@ -1,5 +1,5 @@
 /** Plain-TS per-channel affine (folded BatchNorm) over NCHW, float64: the reference for src/kernels/pointwise/affine.ts. */
-export type Shape4 = [number, number, number, number];
+import type { Shape4 } from '../shape.js';
 
 export function affineForward(x: ArrayLike<number>, scale: ArrayLike<number>, shift: ArrayLike<number>, [n, c, h, w]: Shape4, relu = false): Float64Array {
   const y = new Float64Array(n * c * h * w);

@@ -6,8 +6,8 @@
 import source from './affine.wgsl';
 import type { GpuContext } from '../../gpu/context.js';
 import { chunkRange, elementChunks, elementwiseGrid } from '../launch.js';
+import type { Shape4 } from '../shape.js';
 
-export type Shape4 = [number, number, number, number];
 
 /** Check the shape and that each buffer holds its tensor (`per: 'tensor'` = N·C·H·W floats, 'channel' = C); returns N·C·H·W. */
 function check(op: string, shape: Shape4, buffers: Record<string, [GPUBuffer, 'tensor' | 'channel']>): number {

@@ -1,5 +1,5 @@
 /** Plain-TS Gram matrix over NCHW in float64, the reference for src/kernels/reduce/gram.ts. */
-export type Shape4 = [number, number, number, number];
+import type { Shape4 } from '../shape.js';
 
 /** G[b,i,j] = Σ_k F[b,i,k]·F[b,j,k] / (C·H·W), k over H·W. */
 export function gram(f: ArrayLike<number>, [n, c, h, w]: Shape4): Float64Array {

@@ -25,8 +25,8 @@ import { elementwiseGrid, uniformBlock } from '../launch.js';
 import { channelBands, encodeTranspose } from '../conv/conv2d.js';
 import { add } from '../pointwise/add.js';
 import { gemm, gemmTile } from '../gemm/gemm.js';
+import type { Shape4 } from '../shape.js';
 
-export type Shape4 = [number, number, number, number];
 
 const TILE = 64;
 /** Aim for at least this many workgroups per launch before splitting K; no slice shorter than MIN_SLICE. */

@@ -1,5 +1,5 @@
 /** Plain-TS sum, MSE and total variation in float64, the references for src/kernels/reduce/reduce.ts. */
-export type Shape4 = [number, number, number, number];
+import type { Shape4 } from '../shape.js';
 
 export function sum(x: ArrayLike<number>): number {
   let s = 0;

@@ -11,8 +11,8 @@
 import source from './reduce.wgsl';
 import type { GpuContext } from '../../gpu/context.js';
 import { chunkLaunch, chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from '../launch.js';
+import type { Shape4 } from '../shape.js';
 
-export type Shape4 = [number, number, number, number];
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
 const VARIANTS: Variant[] = ['SUM', 'MSE', 'TV', 'FINAL', 'MSE_BACKWARD', 'TV_BACKWARD'];
 const defines = (v: Variant, V4 = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4 });

@@ -1,5 +1,6 @@
 /** Plain-TS SWAG smoothing over NCHW in float64, the reference for src/kernels/reduce/softmax.ts. */
-import type { Shape4, SmoothingOptions } from './softmax.js';
+import type { SmoothingOptions } from './softmax.js';
+import type { Shape4 } from '../shape.js';
 
 /** Index sets the softmax runs over: every item's C·H·W block, or each (b, pixel)'s C channels. */
 function groups([n, c, h, w]: Shape4, mode: 'softmax' | 'channel-softmax'): number[][] {
