@@ -1,5 +1,5 @@
 /** Plain-TS pooling over NCHW in float64, the reference for src/kernels/image/pool.ts (same geometry helper). */
-import { pool2dGeometry, type Pool2dParams } from './pool.js';
+import { pool2dGeometry, type Pool2dParams } from './pool-geometry.js';
 import type { Shape4 } from '../shape.js';
 
 export function maxPool2d(x: ArrayLike<number>, shape: Shape4, params: Pool2dParams): { y: Float64Array; argmax: Uint32Array } {
