@@ -6,7 +6,8 @@
 // optim.wgsl (axpy and scale), mask.wgsl, gram-register.wgsl (band pairs, accumulated backward).
 import { afterEach, expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { conv2d, conv2dBackwardInput, conv2dGeometry, channelBands, type PadMode } from '../../src/kernels/conv/conv2d.js';
+import { conv2d, conv2dBackwardInput, conv2dGeometry, type PadMode } from '../../src/kernels/conv/conv2d.js';
+import { channelBands } from '../../src/kernels/conv/banding.js';
 import { reluForward, reluBackward } from '../../src/kernels/pointwise/relu.js';
 import { axpy, scale } from '../../src/kernels/optim/optim.js';
 import { mulMask } from '../../src/kernels/pointwise/mask.js';

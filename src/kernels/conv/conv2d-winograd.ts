@@ -2,8 +2,8 @@
  * conv2d 3x3 stride 1 with zero padding by Winograd F(2x2, 3x3) or F(4x4, 3x3): forward and backward-input
  * (the latter is the forward conv of dy with the flipped, channel-swapped filters). 2.25x (F2) or 4x (F4)
  * fewer multiplies than the direct kernels, as 16 or 36 matrix products on gemm.wgsl's register tile; the
- * transforms and their algebra are in conv2d-winograd.wgsl. conv2d.ts chooses this path (`winogradApplies`) and falls back to the direct
- * kernels otherwise.
+ * transforms and their algebra are in conv2d-winograd.wgsl. route-plan.ts chooses this path (`winogradApplies`); the
+ * direct kernels run otherwise.
  */
 import source from './conv2d-winograd.wgsl';
 import type { GpuContext } from '../../gpu/context.js';
@@ -12,13 +12,12 @@ import { gemm, gemmRows } from '../gemm/gemm.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 
 /**
- * Set by benches and tests: on/off, the smallest channel counts that take this path, the largest
- * transformed-input or product buffer (V and M are 4x (F2) or 2.25x (F4) the input and output: past this
- * the direct kernel is used rather than hold the extra memory), workgroup size, weight caching, and the
- * output tile r of F(r x r, 3x3): 2, 4, or 0 for winogradTile's per-adapter choice.
+ * Set by benches and tests: on/off, workgroup size, weight caching, and the output tile r of F(r x r, 3x3): 2, 4,
+ * or 0 for winogradTile's per-adapter choice. Where the route applies (its channel and scratch limits, shared with
+ * the other gemm routes) is route-plan.ts's winogradApplies.
  */
-export const winogradTuning: { enabled: boolean; minChannels: number; maxTempBytes: number; WG: number; cacheWeights: boolean; tile: 0 | 2 | 4 } = {
-  enabled: true, minChannels: 16, maxTempBytes: 128 * 2 ** 20, WG: 64, cacheWeights: true, tile: 0,
+export const winogradTuning: { enabled: boolean; WG: number; cacheWeights: boolean; tile: 0 | 2 | 4 } = {
+  enabled: true, WG: 64, cacheWeights: true, tile: 0,
 };
 
 /** One Winograd convolution: input [N][K][H][W] -> output [N][M][outH][outW], 3x3 filters, `pad` zeros. */
@@ -55,24 +54,6 @@ export function winogradShape(g: Conv2dGeometry, pass: 'forward' | 'backwardInpu
   return pass === 'forward'
     ? { N: g.N, K: g.C, H: g.H, W: g.W, M: g.O, outH: g.outH, outW: g.outW, pad: g.pad }
     : { N: g.N, K: g.O, H: g.outH, W: g.outW, M: g.C, outH: g.H, outW: g.W, pad: g.KH - 1 - g.pad };
-}
-
-/**
- * Whether this pass of the conv runs here: 3x3, stride 1, zero padding of at most 2 (backward-input pads
- * by 2 - pad), enough channels that the 8-row GEMM tile is not mostly padding, every buffer within one
- * storage binding (larger tensors take the direct kernels' channel bands) and the temporaries within
- * winogradTuning.maxTempBytes (backward-input: and the pool's backwardScratchBytes, a memory budget's).
- */
-export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forward' | 'backwardInput'): boolean {
-  if (!winogradTuning.enabled || g.KH !== 3 || g.KW !== 3 || g.stride !== 1 || g.padMode !== 'zeros' || g.pad > 2) return false;
-  if (Math.min(g.C, g.O) < winogradTuning.minChannels) return false;
-  const s = winogradShape(g, pass);
-  const plan = winogradPlan(ctx, s);
-  const max = ctx.maxBindingBytes / 4;
-  // The temporaries are pool buffers: within the pool's maxBufferSize too (else the direct kernel runs, so a
-  // model's largest buffer stays its largest activation, src/models/memory.ts).
-  const temp = Math.min(max, winogradTuning.maxTempBytes / 4, ctx.pool.maxBufferSize / 4, (pass === 'forward' ? Infinity : ctx.pool.backwardScratchBytes) / 4);
-  return [plan.uElements, s.N * s.K * s.H * s.W, s.N * s.M * s.outH * s.outW].every((e) => e <= max) && Math.max(plan.vElements, plan.mElements) <= temp;
 }
 
 export interface WinogradArgs {

@@ -1,72 +1,43 @@
 /**
- * conv2d on the GPU: forward (bias and fused ReLU optional), backward-input, backward-weight,
+ * conv2d's launchers: forward (bias, fused ReLU and residual optional), backward-input, backward-weight,
  * backward-bias. Layout: activations NCHW, weights OIHW, float32. All four take the geometry from
- * `conv2dGeometry` (the same helper the float64 reference uses).
+ * `conv2dGeometry` (the same helper the float64 reference uses), follow the route route-plan.ts chooses
+ * (1x1 and im2col / col2im on gemm, Winograd, or the direct kernels) and run tensors past one storage
+ * binding over channel bands (banding.ts).
  *
- * Forward and backward-input are direct convolutions with a register tile per invocation (4 or 8
- * pixels along a row × 4·G channels, vec4 accumulators) and no workgroup memory; the weights are
- * first re-laid out by a small transpose kernel (conv2d-weight-transpose.wgsl) into a scratch buffer
- * so 4 consecutive channels are one vec4 load. The transpose is O·C·KH·KW elements, negligible
+ * The direct forward and backward-input kernels have a register tile per invocation (4 or 8
+ * pixels along a row × 4·G channels, vec4 accumulators written out by conv-tile.ts) and no workgroup
+ * memory; the weights are first re-laid out by the batched transpose (gemm/transpose.wgsl) into a scratch
+ * buffer so 4 consecutive channels are one vec4 load. The transpose is O·C·KH·KW elements, negligible
  * against the N·outH·outW times larger convolution, and keeps the caller's OIHW weights untouched.
  */
 import forwardSource from './conv2d.wgsl';
 import backwardInputSource from './conv2d-backward-input.wgsl';
 import backwardWeightSource from './conv2d-backward-weight.wgsl';
-import transposeSource from './conv2d-weight-transpose.wgsl';
 import foldSource from './conv2d-reflect-fold.wgsl';
 import type { BufferRange, GpuContext } from '../../gpu/context.js';
-import { fmtBytes } from '../../gpu/buffer-pool.js';
 import { elementwiseGrid } from '../launch.js';
 import { weightLayout } from './conv2d-weight-cache.js';
-import { conv2dWinograd, winogradApplies, winogradShape, winogradTuning } from './conv2d-winograd.js';
-import { gemm, gemmRows, gemmTile, type StridedPlanes } from '../gemm/gemm.js';
+import { conv2dWinograd, winogradShape } from './conv2d-winograd.js';
+import { gemm, gemmRows } from '../gemm/gemm.js';
+import { encodeTranspose } from '../gemm/transpose.js';
 import { subsample, subsampleBackward } from './subsample.js';
-import { col2im, im2col, im2colElements, im2colTransposed, im2colTransposedColumns } from './im2col.js';
+import { col2im, im2col, im2colElements, im2colTransposed } from './im2col.js';
 import { reluBackward } from '../pointwise/relu.js';
 import { accumulate } from '../pointwise/add.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
+import { bandTile, channelBands, fitsOneBinding } from './banding.js';
+import {
+  col2imApplies, conv2dPlan, convTuning, im2colApplies, pointwiseApplies, stridedPlanes, weightGemmPlan, winogradApplies, type ConvTile,
+} from './route-plan.js';
 
 export { conv2dWeightCache } from './conv2d-weight-cache.js';
+export { convTuning, type ConvTile } from './route-plan.js';
 export { conv2dGeometry, sourceIndex, type Conv2dGeometry, type Conv2dGeometryInput, type PadMode } from './conv2d-geometry.js';
-
-/**
- * Register tile of the forward and backward-input kernels: PX pixels × 4·G channels per invocation,
- * the pixels interleaved IL apart (so IL neighbouring invocations cover PX·IL neighbouring pixels),
- * WG invocations per workgroup.
- */
-export interface ConvTile { IL: number; G: 1 | 2 | 4 | 8; WG: number; /** pixels per invocation: 4 (default) or 8 */ PX?: 4 | 8 }
 
 /** WGSL defines of a tile: G2, G4, G8 switch on accumulator blocks cumulatively. */
 function groupFlags(t: ConvTile) {
   return { G: t.G, G2: t.G >= 2, G4: t.G >= 4, G8: t.G >= 8, IL: t.IL, WG: t.WG, PX: t.PX ?? 4, P8: t.PX === 8 };
-}
-
-/**
- * Set by benches to compare tiles (override; null in normal use), weight caching (on), the engine's
- * inline ReLU mask (off), 1x1 convs (stride 1 or more) as gemm products (on), strided 1x1 backward-input's gemm
- * writing whole planes (on), im2col + gemm forward (on), gemm + col2im backward-input (on), backward-weight as
- * gemm (on) and its pixel chunks (weightGemmZ: 0 = weightGemmPlan's choice).
- */
-export const convTuning: { override: ConvTile | null; cacheWeights: boolean; fuseReluBackward: boolean; pointwiseGemm: boolean; stridedPlanes: boolean; im2colGemm: boolean; col2imGemm: boolean; weightGemm: boolean; weightGemmZ: number } = {
-  // fuseReluBackward off: masking inline re-reads y for every read of dy (9x for a 3x3 conv), which
-  // measured slower than one reluBackward pass (bench/RESULTS.md, conv2d, 2026-11-26 per-step overheads).
-  override: null, cacheWeights: true, fuseReluBackward: false, pointwiseGemm: true, stridedPlanes: true, im2colGemm: true, col2imGemm: true,
-  weightGemm: true, weightGemmZ: 0,
-};
-
-/**
- * Per-adapter tile of the forward and backward-input kernels, chosen from bench/kernels-conv.ts measurements
- * (see bench/RESULTS.md): 8 channel groups everywhere; SwiftShader interleaves lanes (IL 4: neighbouring
- * lanes read neighbouring addresses); llvmpipe gains from 8 pixels per invocation, ~1.5x forward and
- * 1.2-1.5x backward-input (re-measured on a quiet machine: the earlier "no gain" backward was load noise).
- * Hardware GPUs take the tuning table's tile (src/gpu/tuning-table.json, filled by bench/gpu-kit.sh).
- */
-export function convTile(ctx: GpuContext): ConvTile {
-  if (convTuning.override) return convTuning.override;
-  const tuning = ctx.gpu.adapter.tuning;
-  if (tuning === 'swiftshader') return { IL: 4, G: 8, WG: 64, PX: 4 };
-  // Hardware GPUs: the tuning table's choice for this card (its fallback where no entry matches).
-  return tuning === 'gpu' ? ctx.gpu.adapter.table.conv : { IL: 1, G: 8, WG: 64, PX: 8 };
 }
 
 const shapeOf = (s: readonly number[]): string => `[${s.join(',')}]`;
@@ -78,52 +49,6 @@ function checkBindings(ctx: GpuContext, kernel: string, g: Conv2dGeometry, parts
   for (const [what, elements, buffer] of parts) {
     if (buffer && buffer.size < elements * 4) throw new Error(`${kernel}: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shapes})`);
   }
-}
-
-/**
- * Channel bands: activations larger than one storage binding (VGG-19's relu1_1 at 1024² is 256 MiB;
- * llvmpipe and SwiftShader bind at most 128 MiB) are split into runs of whole channel planes of one
- * image, [c0, c0 + count) — contiguous in NCHW — each bound as a byte range of the same buffer. The
- * range starts at the band's first element aligned down to minStorageBufferOffsetAlignment and `off`
- * is that first element's index inside it. `multiple`: band sizes are a multiple of it (except the last).
- */
-export interface ChannelBand { c0: number; count: number; range: BufferRange; off: number }
-
-export function channelBands(ctx: GpuContext, kernel: string, what: string, buffer: GPUBuffer, image: number, channels: number, plane: number, multiple = 1, boundPlane = plane): ChannelBand[] {
-  const align = ctx.limits.minStorageBufferOffsetAlignment / 4;
-  // Room for the worst-case alignment skip, then whole planes (sized by boundPlane: a padded scratch may be larger).
-  const fit = Math.floor((Math.floor(ctx.maxBindingBytes / 4) - (align - 1)) / boundPlane);
-  const per = channels <= fit ? channels : Math.floor(fit / multiple) * multiple;
-  if (per < 1) {
-    const largest = Math.floor(Math.sqrt((Math.floor(ctx.maxBindingBytes / 4) - (align - 1)) / Math.max(1, multiple)));
-    throw new Error(`${kernel}: ${what} needs ${fmtBytes(multiple * boundPlane * 4)} for ${multiple} channel plane(s), over the storage binding limit (${fmtBytes(ctx.maxBindingBytes)}); the largest plane that fits is about ${largest}x${largest}`);
-  }
-  const bands: ChannelBand[] = [];
-  for (let c0 = 0; c0 < channels; c0 += per) {
-    const count = Math.min(per, channels - c0);
-    const start = (image * channels + c0) * plane;
-    const bindStart = Math.floor(start / align) * align;
-    bands.push({ c0, count, off: start - bindStart, range: { buffer, offset: bindStart * 4, size: (start - bindStart + count * plane) * 4 } });
-  }
-  return bands;
-}
-
-/** Whether every listed tensor (elements) fits one binding of ctx.maxBindingBytes: then one dispatch does it all. */
-const fitsOneBinding = (ctx: GpuContext, ...elements: number[]): boolean => elements.every((e) => e * 4 <= ctx.maxBindingBytes);
-
-/** The tile with G lowered until 4·G channels fit one band (only for bands of very large planes). */
-function bandTile(ctx: GpuContext, tile: ConvTile, plane: number): ConvTile {
-  const align = ctx.limits.minStorageBufferOffsetAlignment / 4;
-  const fit = Math.floor((Math.floor(ctx.maxBindingBytes / 4) - (align - 1)) / plane);
-  let G = tile.G;
-  while (G > 1 && 4 * G > fit) G = (G / 2) as ConvTile['G'];
-  return { ...tile, G };
-}
-
-/** dst[b][s][r] = src[b][r][s] (r < R; zeros up to RP): the weights' layout transform, also used by gram.ts. */
-export function encodeTranspose(ctx: GpuContext, w: GPUBuffer, dst: GPUBuffer, B: number, R: number, S: number, RP: number): void {
-  const { workgroups, uniforms } = elementwiseGrid(ctx, B * S * RP, [R, S, RP]);
-  ctx.launch({ name: 'conv2dWeightTranspose', source: transposeSource }, { buffers: [w, dst], uniforms, workgroups });
 }
 
 /**
@@ -152,90 +77,6 @@ export interface Conv2dArgs {
    * values, so the transposed layout is computed once and cached. Omit it for weights that change.
    */
   weightsKey?: object;
-}
-
-/** How forward and backward-input are launched for a geometry (exported so tests can check the grid). */
-export function conv2dPlan(ctx: GpuContext, g: Conv2dGeometry) {
-  // Few channels (the 3 of an image): fewer groups per invocation, so little work is padding.
-  const fit = (tile: ConvTile, channels: number): ConvTile =>
-    ({ ...tile, G: Math.min(tile.G, 2 ** Math.ceil(Math.log2(Math.ceil(channels / 4)))) as ConvTile['G'] });
-  const fTile = fit(convTile(ctx), g.O);
-  const bTile = fit(convTile(ctx), g.C);
-  const S = g.stride;
-  // Transposed weight rows are padded with zeros to whole groups of 4·G channels.
-  const oGroups = Math.ceil(g.O / (4 * fTile.G));
-  const fTilesW = Math.ceil(g.outW / ((fTile.PX ?? 4) * fTile.IL)) * fTile.IL;
-  const fTiles = g.outH * fTilesW;
-  // Backward-input with reflect padding works on the padded image, with pad 0.
-  const reflect = g.padMode === 'reflect';
-  const H = reflect ? g.H + 2 * g.pad : g.H;
-  const W = reflect ? g.W + 2 * g.pad : g.W;
-  const cGroups = Math.ceil(g.C / (4 * bTile.G));
-  const bTilesW = Math.ceil(Math.ceil(W / S) / ((bTile.PX ?? 4) * bTile.IL)) * bTile.IL;
-  const bTiles = Math.ceil(H / S) * bTilesW;
-  return {
-    forward: {
-      tile: fTile, O4: oGroups * fTile.G, tilesW: fTilesW, tiles: fTiles,
-      workgroups: [Math.ceil(fTiles / fTile.WG), oGroups, g.N] as [number, number, number],
-    },
-    backwardInput: {
-      tile: bTile, H, W, pad: reflect ? 0 : g.pad, C4: cGroups * bTile.G, tilesW: bTilesW, tiles: bTiles,
-      workgroups: [Math.ceil(bTiles / bTile.WG), cGroups, g.N * S * S] as [number, number, number],
-    },
-    backwardWeight: { workgroups: [Math.ceil((g.C * g.KH * g.KW) / 64), Math.ceil(g.O / 4), 1] as [number, number, number] },
-  };
-}
-
-/**
- * Whether a 1x1 conv without padding runs as gemm products (one per image; strided: of every S-th pixel,
- * gathered by subsample.wgsl, and backward-input written back as whole planes, see stridedPlanes): outH·outW a multiple of 4 (gemm's vec4 columns), enough channels for its row tile
- * (winogradTuning.minChannels, the same trade-off), and every tensor within one binding. Backward-input with
- * an inline ReLU mask stays on the direct kernel.
- */
-export function pointwiseApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
-  if (!convTuning.pointwiseGemm || g.KH !== 1 || g.KW !== 1 || g.pad !== 0 || (g.outH * g.outW) % 4) return false;
-  if (Math.min(g.C, g.O) < winogradTuning.minChannels) return false;
-  const cp = gemmRows(ctx, g.C), op = gemmRows(ctx, g.O);
-  return fitsOneBinding(ctx, g.N * g.C * g.H * g.W, g.N * g.O * g.outH * g.outW, cp * g.O, op * g.C);
-}
-
-/**
- * The backward-input of a strided 1x1 conv: its gemm writes dx as whole planes (every S-th pixel of every S-th
- * row, zeros between) instead of a subsample.wgsl scatter after it, when outW is a multiple of 4 and the planes'
- * batch stride is whole vec4s (convTuning.stridedPlanes; off: the scatter). 1.1-2.2x on llvmpipe, 1.1-1.3x on
- * SwiftShader at ResNet-50's downsampling shapes. The forward keeps its subsample pass: reading x the same way
- * inside the gemm's k loop ran slower (bench/RESULTS.md, session 5).
- */
-function stridedPlanes(g: Conv2dGeometry): StridedPlanes | null {
-  if (g.stride === 1 || !convTuning.stridedPlanes || g.outW % 4 || (g.C * g.H * g.W) % 4) return null;
-  return { S: g.stride, H: g.H, W: g.W };
-}
-
-/**
- * Whether the forward of a conv that neither the 1x1 nor the Winograd route takes runs as im2col + gemm:
- * outH·outW a multiple of 4 and the patch matrix (C·KH·KW x outH·outW per image) within one binding, the pool's
- * maxBufferSize and winogradTuning.maxTempBytes (the same cap on scratch). On SwiftShader 1.6x the direct
- * kernel for ResNet's 7x7/2 stem and VGG's first conv, 1.07x for a strided 3x3 (bench/RESULTS.md).
- */
-export function im2colApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
-  if (!convTuning.im2colGemm || g.KH * g.KW === 1 || (g.outH * g.outW) % 4) return false;
-  // llvmpipe: only with enough channels (its direct kernel ran the 3-channel stem and first VGG conv 1.2-1.5x faster).
-  if (ctx.gpu.adapter.tuning === 'llvmpipe' && g.C < winogradTuning.minChannels) return false;
-  const bytes = im2colElements(g) * 4;
-  return bytes <= Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes)
-    && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, gemmRows(ctx, g.O) * g.C * g.KH * g.KW);
-}
-
-/**
- * Whether backward-input runs as gemm + col2im (dcols = Wᵀ dy, then summed back onto the input) where the
- * 1x1 and Winograd routes do not apply: zero padding, outH·outW a multiple of 4, the patch-gradient matrix
- * within the same limits as im2col's and the pool's backwardScratchBytes (a memory budget's). Measured in bench/RESULTS.md ("backward-input by gemm + col2im").
- */
-export function col2imApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
-  if (!convTuning.col2imGemm || g.KH * g.KW === 1 || g.padMode !== 'zeros' || (g.outH * g.outW) % 4) return false;
-  const bytes = im2colElements(g) * 4;
-  return bytes <= Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes, ctx.pool.backwardScratchBytes)
-    && fitsOneBinding(ctx, g.N * g.O * g.outH * g.outW, g.N * g.C * g.H * g.W, gemmRows(ctx, g.C * g.KH * g.KW) * g.O);
 }
 
 /** y = conv2d(x, w) + b (+ residual), then max(·, 0) when `relu`. */
@@ -500,35 +341,6 @@ export function conv2dBackwardWeight(ctx: GpuContext, { x, dy, dw, geometry: g, 
     { name: 'conv2dBackwardWeight', source: backwardWeightSource, defines: { PARTIALS: false, BIAS: false, REFLECT: g.padMode === 'reflect', MASK: !!y } },
     { buffers: y ? [x, dy, y, dw] : [x, dy, dw], uniforms: weightParams(g), workgroups: conv2dPlan(ctx, g).backwardWeight.workgroups },
   );
-}
-
-/**
- * Backward-weight as one gemm over the pixels (conv2dBackwardWeight): dy transposed to [pixels][Mp] and the
- * patches to [pixels][K4] (im2colTransposed), both k-major as gemm reads them. It replaced a direct kernel (one tap
- * x 4 output channels per invocation, 0.6-2.3 GFLOP/s) that stays for the shapes this returns null for:
- * convTuning.weightGemm off, or a scratch matrix past one binding, the pool's largest buffer or
- * winogradTuning.maxTempBytes or the pool's backwardScratchBytes. 6-12x the direct kernel on llvmpipe, 5.5-9x on SwiftShader at the bench's shapes.
- * Z: the pixels split into chunks (gemm's batch; a power of two dividing them, chunks of at least 256 pixels) until
- * the product has `target` output tiles, the partial results summed by conv2d-backward-weight.wgsl (PARTIALS). On
- * llvmpipe up to 8 chunks toward 1024 tiles (1.2-1.4x one chunk where the product has 32-288 tiles; past ~1000, more
- * chunks ran slower); SwiftShader one (every split ran 0.75-1x); GPUs up to 16 toward 4096 tiles (unmeasured).
- */
-export function weightGemmPlan(ctx: GpuContext, g: Conv2dGeometry): { Z: number; K4: number; Mp: number; pixels: number } | null {
-  if (!convTuning.weightGemm) return null;
-  const pixels = g.N * g.outH * g.outW;
-  const K4 = im2colTransposedColumns(g), Mp = gemmRows(ctx, g.O);
-  const tile = gemmTile(ctx);
-  const tiles = (Mp / tile.R) * Math.ceil(K4 / (4 * tile.Q));
-  const tuning = ctx.gpu.adapter.tuning;
-  const [target, maxZ] = tuning === 'swiftshader' ? [0, 1] : tuning === 'llvmpipe' ? [1024, 8] : [4096, 16];
-  let Z = convTuning.weightGemmZ;
-  if (!Z) {
-    Z = 1;
-    while (Z < maxZ && tiles * Z < target && pixels % (2 * Z) === 0 && pixels / (2 * Z) >= 256) Z *= 2;
-  }
-  if (pixels % Z) return null;
-  const cap = Math.min(ctx.maxBindingBytes, ctx.pool.maxBufferSize, winogradTuning.maxTempBytes, ctx.pool.backwardScratchBytes);
-  return Math.max(pixels * Mp, pixels * K4, Z * g.O * K4) * 4 <= cap ? { Z, K4, Mp, pixels } : null;
 }
 
 export interface Conv2dBackwardBiasArgs {

@@ -7,7 +7,7 @@
 import source from './matmul.wgsl';
 import type { GpuContext } from '../../gpu/context.js';
 import { gemm, gemmRows } from './gemm.js';
-import { encodeTranspose } from '../conv/conv2d.js';
+import { encodeTranspose } from './transpose.js';
 
 /** Set by benches and tests: route products to gemm where matmulOnGemm allows (on). */
 export const matmulTuning = { gemm: true };

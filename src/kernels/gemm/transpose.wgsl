@@ -1,5 +1,5 @@
-// conv2d weight layout transform: a batched transpose with zero padding, so the conv kernels can
-// read 4 consecutive channels as one vec4.
+// A batched transpose with zero padding (transpose.ts): gemm's k-major layouts, and the conv weights' layout
+// in which the direct conv kernels read 4 consecutive channels as one vec4.
 //
 // Input `src` viewed as [B][R][S] (row-major), output `dst` as [B][S][RP] with RP = R rounded up
 // to a multiple of 4:   dst[b][s][r] = src[b][r][s] for r < R, 0 for R <= r < RP.
