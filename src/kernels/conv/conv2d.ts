@@ -6,7 +6,7 @@
  * binding over channel bands (banding.ts).
  *
  * The direct forward and backward-input kernels have a register tile per invocation (4 or 8
- * pixels along a row × 4·G channels, vec4 accumulators written out by conv-tile.ts) and no workgroup
+ * pixels along a row × 4·G channels, vec4 accumulators written out by direct-tile.ts) and no workgroup
  * memory; the weights are first re-laid out by the batched transpose (gemm/transpose.wgsl) into a scratch
  * buffer so 4 consecutive channels are one vec4 load. The transpose is O·C·KH·KW elements, negligible
  * against the N·outH·outW times larger convolution, and keeps the caller's OIHW weights untouched.
@@ -27,6 +27,7 @@ import { reluBackward } from '../pointwise/relu.js';
 import { accumulate } from '../pointwise/add.js';
 import type { Conv2dGeometry } from './conv2d-geometry.js';
 import { bandTile, channelBands, fitsOneBinding } from './banding.js';
+import { directTileDefines } from './direct-tile.js';
 import {
   col2imApplies, conv2dPlan, convTuning, im2colApplies, pointwiseApplies, stridedPlanes, weightGemmPlan, winogradApplies, type ConvTile,
 } from './route-plan.js';
@@ -34,11 +35,6 @@ import {
 export { conv2dWeightCache } from './conv2d-weight-cache.js';
 export { convTuning, type ConvTile } from './route-plan.js';
 export { conv2dGeometry, sourceIndex, type Conv2dGeometry, type Conv2dGeometryInput, type PadMode } from './conv2d-geometry.js';
-
-/** WGSL defines of a tile: G2, G4, G8 switch on accumulator blocks cumulatively. */
-function groupFlags(t: ConvTile) {
-  return { G: t.G, G2: t.G >= 2, G4: t.G >= 4, G8: t.G >= 8, IL: t.IL, WG: t.WG, PX: t.PX ?? 4, P8: t.PX === 8 };
-}
 
 const shapeOf = (s: readonly number[]): string => `[${s.join(',')}]`;
 
@@ -122,7 +118,7 @@ export function conv2d(ctx: GpuContext, args: Conv2dArgs): void {
 }
 
 function forwardDefines(g: Conv2dGeometry, tile: ConvTile, bias: boolean, relu: boolean, accum: boolean) {
-  return { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(tile), BIAS: bias, RELU: relu, REFLECT: g.padMode === 'reflect', ACCUM: accum };
+  return { KH: g.KH, KW: g.KW, S: g.stride, ...directTileDefines(tile, 'forward'), BIAS: bias, RELU: relu, REFLECT: g.padMode === 'reflect', ACCUM: accum };
 }
 
 function conv2dWhole(ctx: GpuContext, { x, w, b = null, y, geometry: g, relu = false, weightsKey }: Conv2dArgs, f: ReturnType<typeof conv2dPlan>['forward']): void {
@@ -228,7 +224,7 @@ export function conv2dBackwardInput(ctx: GpuContext, args: Conv2dBackwardInputAr
 }
 
 function backwardInputDefines(g: Conv2dGeometry, tile: ConvTile, mask: boolean, accum: boolean) {
-  return { KH: g.KH, KW: g.KW, S: g.stride, ...groupFlags(tile), MASK: mask, ACCUM: accum };
+  return { KH: g.KH, KW: g.KW, S: g.stride, ...directTileDefines(tile, 'backwardInput'), MASK: mask, ACCUM: accum };
 }
 
 function backwardInputWhole(ctx: GpuContext, { dy, w, dx, geometry: g, weightsKey, y }: Conv2dBackwardInputArgs, p: ReturnType<typeof conv2dPlan>['backwardInput']): void {

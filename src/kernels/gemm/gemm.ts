@@ -9,6 +9,7 @@ import source from './gemm.wgsl';
 import type { GpuContext } from '../../gpu/context.js';
 import type { GemmTileSpec } from '../../gpu/tuning-table.js';
 import { uniformBlock } from '../launch.js';
+import { unroll } from '../register-tile.js';
 
 export interface GemmArgs {
   /** [K][Mp] per batch entry, Mp = gemmRows(ctx, M) (rows past M are padding) */
@@ -110,25 +111,28 @@ function launchTile(tile: GemmTile, N: number): GemmTile {
 /** Mp: M rounded up to whole row blocks of the adapter's tile (the padding rows of A are zeros). */
 export const gemmRows = (ctx: GpuContext, M: number): number => Math.ceil(M / gemmTile(ctx).R) * gemmTile(ctx).R;
 
+/** The R x Q accumulators c{r}_{q} of both kernels: their declarations and stores, and one k step's FMAs (u{r/4}[r%4] x v{q}). */
+const accumulators = (R: number, Q: number) => ({
+  DECLARE: unroll(R, Q, (r, q) => `var c${r}_${q} = vec4f(0.0);`),
+  STORE: unroll(R, Q, (r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
+});
+const fmas = (R: number, Q: number, sep: string) => unroll(R, Q, (r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`, sep);
+
 /** The tile's written-out lines for gemm.wgsl's {{DECLARE}}, {{UNROLLED}} (U k steps), {{STEP}} (one, for the K % U remainder) and {{STORE}}. */
 function tileLines({ R, Q, U = 1, subgroupA = false }: GemmTile): Record<string, string> {
-  const rows = Array.from({ length: R }, (_, r) => r);
-  const cols = Array.from({ length: Q }, (_, q) => q);
-  const each = (f: (r: number, q: number) => string, sep = '\n  ') => rows.flatMap((r) => cols.map((q) => f(r, q))).join(sep);
   // One k step: the R/4 + Q loads at row offsets a, b (vec4s) and the R·Q FMAs.
   const loadA = subgroupA
     ? (a: string) => Array.from({ length: R / 16 }, (_, i) => [`let s${i} = A[${a} + ${4 * i}u];`, ...[0, 1, 2, 3].map((l) => `let u${4 * i + l} = subgroupBroadcast(s${i}, ${l}u);`)]).flat()
     : (a: string) => Array.from({ length: R / 4 }, (_, i) => `let u${i} = A[${a} + ${i}u];`);
   const step = (a: string, b: string) => [
     ...loadA(a),
-    ...cols.map((q) => `let v${q} = B[${b} + min(j0 + ${q}u, last)];`),
-    each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`, '\n    '),
+    ...Array.from({ length: Q }, (_, q) => `let v${q} = B[${b} + min(j0 + ${q}u, last)];`),
+    fmas(R, Q, '\n    '),
   ].join('\n    ');
   return {
-    DECLARE: each((r, q) => `var c${r}_${q} = vec4f(0.0);`),
+    ...accumulators(R, Q),
     UNROLLED: Array.from({ length: U }, (_, u) => `{\n    ${step(`a + ${u}u * p.Mp4`, `b + ${u}u * p.N4`)}\n    }`).join('\n    '),
     STEP: step('a', 'b'),
-    STORE: each((r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
   };
 }
 
@@ -138,11 +142,10 @@ function tileLines({ R, Q, U = 1, subgroupA = false }: GemmTile): Record<string,
  */
 function blockLines(tile: GemmTile, WG: number, BM4: number, BN4: number, BK: number, LA: number, LB: number): Record<string, string> {
   const { R, Q } = tile;
-  const each = (f: (r: number, q: number) => string, sep = '\n  ') => Array.from({ length: R }, (_, r) => Array.from({ length: Q }, (_, q) => f(r, q))).flat().join(sep);
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const at = (i: number) => `lid + ${i * WG}u`;
   return {
-    DECLARE: each((r, q) => `var c${r}_${q} = vec4f(0.0);`),
+    ...accumulators(R, Q),
     FIRST: [...range(LA).map((i) => `As[${at(i)}] = loadA(aBase, 0u, m4b, ${at(i)});`), ...range(LB).map((i) => `Bs[${at(i)}] = loadB(bBase, 0u, j4b, ${at(i)});`)].join('\n  '),
     PREFETCH: [...range(LA).map((i) => `let pa${i} = loadA(aBase, k1, m4b, ${at(i)});`), ...range(LB).map((i) => `let pb${i} = loadB(bBase, k1, j4b, ${at(i)});`)].join('\n    '),
     PUT: [...range(LA).map((i) => `As[nxt * ${BK * BM4}u + ${at(i)}] = pa${i};`), ...range(LB).map((i) => `Bs[nxt * ${BK * BN4}u + ${at(i)}] = pb${i};`)].join('\n      '),
@@ -151,9 +154,8 @@ function blockLines(tile: GemmTile, WG: number, BM4: number, BN4: number, BK: nu
         ? ['let s = As[a + aLane];', ...range(R / 4).map((i) => `let u${i} = subgroupBroadcast(s, ${i}u);`)]
         : range(R / 4).map((i) => `let u${i} = As[a + ${i}u];`)),
       ...range(Q).map((q) => `let v${q} = Bs[b + ${q}u];`),
-      each((r, q) => `c${r}_${q} = fma(vec4f(u${r >> 2}[${r & 3}]), v${q}, c${r}_${q});`, '\n      '),
+      fmas(R, Q, '\n      '),
     ].join('\n      '),
-    STORE: each((r, q) => `store(cBase, m0 + ${r}u, j0 + ${q}u, c${r}_${q});`),
   };
 }
 
