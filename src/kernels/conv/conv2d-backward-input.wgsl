@@ -20,7 +20,7 @@
 // One invocation: row ih, PX same-phase columns q_t = q0 + t·IL (PX = 4, or 8 with P8), interleaved as in conv2d.wgsl so
 //   neighbouring lanes read neighbouring dy columns), 4·G input channels in named vec4 accumulators
 //   a{g}_{t} (not arrays, which SwiftShader keeps in memory), written out by conv/direct-tile.ts as for
-//   conv2d.wgsl (DECLARE, FMAS with the dy values v{t} and weights w{g} = wb[wi + g], STORE).
+//   conv2d.wgsl (DECLARE, STEP with the dy values v{t} and weights w{g} = wb[wi + g], STORE).
 //   Loop order: column taps, row taps, output channels o innermost (constant index strides).
 // Compile-time constants: KH, KW, S, WG, IL, PX, G (vec4 channel groups per invocation: 1, 2, 4 or 8).
 // Channel bands (tensors larger than one storage binding, see conv2d.ts): dy (and ym) may be bound as
@@ -117,15 +117,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       var yi = p.dyOff + n * p.O * outHW + oh * p.outW;
       var wi = p.wOff + (kh * KW + kw) * p.C4 + cg;
       for (var o = 0u; o < p.O; o++) {
-        let gv = select(vec4f(0.0), vec4f(dyAt(yi + col.x), dyAt(yi + col.y), dyAt(yi + col.z), dyAt(yi + col.w)), inside);
-        let v0 = vec4f(gv.x); let v1 = vec4f(gv.y); let v2 = vec4f(gv.z); let v3 = vec4f(gv.w);
-#if P8
-        let gu = select(vec4f(0.0), vec4f(dyAt(yi + col2.x), dyAt(yi + col2.y), dyAt(yi + col2.z), dyAt(yi + col2.w)), inside2);
-        let v4 = vec4f(gu.x); let v5 = vec4f(gu.y); let v6 = vec4f(gu.z); let v7 = vec4f(gu.w);
-#endif
-        {{FMAS}}
-        yi += outHW;
-        wi += wStep;
+        {{STEP}}
       }
     }
   }

@@ -14,8 +14,9 @@
 //   a{g}_{t}[e] = Σ_kw Σ_kh Σ_c wt[k][og + g][e] · xpad[n, c, oh·S + kh - pad, ow_t·S + kw - pad]
 //   Accumulators are named variables, not arrays: SwiftShader keeps dynamically indexed private arrays in memory,
 //   and that made the array version 10x slower. conv/direct-tile.ts writes their lines out (as gemm.ts does
-//   gemm's) into the placeholders DECLARE, FMAS (per channel group g the weights w{g} = wt[wi + g] and a{g}_{t} =
-//   fma(x{t}, w{g}, a{g}_{t}) for each pixel t) and STORE (one store() per accumulator).
+//   gemm's) into the placeholders DECLARE, STEP (one input channel: the PX values x{t} at the columns col, col2,
+//   masked by inside, inside2; per channel group g the weights w{g} = wt[wi + g] and a{g}_{t} = fma(x{t}, w{g},
+//   a{g}_{t}) for each pixel t; then xi and wi move on to the next channel) and STORE (one store() per accumulator).
 // Loop order kw, kh, c (c innermost): the PX clamped columns and their masks depend only on kw, the
 //   row only on kh, so the innermost loop is PX loads, G vec4 weight loads and PX·G vec4 FMAs with
 //   constant index strides.
@@ -128,15 +129,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       var xi = p.xOff + n * p.C * HW + u32(ih) * p.W;
       var wi = p.wOff + (kh * KW + kw) * p.O4 + og;
       for (var c = 0u; c < p.C; c++) {
-        let xv = select(vec4f(0.0), vec4f(x[xi + col.x], x[xi + col.y], x[xi + col.z], x[xi + col.w]), inside);
-        let x0 = vec4f(xv.x); let x1 = vec4f(xv.y); let x2 = vec4f(xv.z); let x3 = vec4f(xv.w);
-#if P8
-        let xu = select(vec4f(0.0), vec4f(x[xi + col2.x], x[xi + col2.y], x[xi + col2.z], x[xi + col2.w]), inside2);
-        let x4 = vec4f(xu.x); let x5 = vec4f(xu.y); let x6 = vec4f(xu.z); let x7 = vec4f(xu.w);
-#endif
-        {{FMAS}}
-        xi += HW;
-        wi += wStep;
+        {{STEP}}
       }
     }
   }
