@@ -1,6 +1,6 @@
 // conv2d kernels: conv2d.wgsl (forward), conv2d-backward-input.wgsl + conv2d-reflect-fold.wgsl,
 // conv2d-backward-weight.wgsl (direct, and the partial sums of backward-weight as gemm),
-// conv2d-weight-transpose.wgsl (layout transform used by the first two, and dy's for backward-weight as gemm).
+// gemm/transpose.wgsl (layout transform used by the first two, and dy's for backward-weight as gemm).
 import { expect, it, describe } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { tf, oracleGrads, nchwToNhwc, nhwcToNchw } from '../oracle.js';

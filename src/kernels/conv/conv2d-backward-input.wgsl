@@ -4,7 +4,7 @@
 //                   ow = (iw + pad - kw)/S, only where the division is exact and 0 <= oh,ow < out.
 //
 // Layout: dy NCHW [N,O,outH,outW]; dx NCHW [N,C,H,W]. Weights come pre-transposed by
-// conv2d-weight-transpose.wgsl to wb[(o·KH + kh)·KW + kw][c] with c padded to C4·4 (vec4 over input
+// gemm/transpose.wgsl to wb[(o·KH + kh)·KW + kw][c] with c padded to C4·4 (vec4 over input
 // channels). No flipped copy is needed: the kernel indexes kh, kw directly.
 //
 // Stride S > 1 ("phase decomposition"): pixels with the same ih mod S and iw mod S are hit by the
@@ -23,7 +23,7 @@
 //   conv2d.wgsl (DECLARE, STEP with the dy values v{t} and weights w{g} = wb[wi + g], STORE).
 //   Loop order: column taps, row taps, output channels o innermost (constant index strides).
 // Compile-time constants: KH, KW, S, WG, IL, PX, G (vec4 channel groups per invocation: 1, 2, 4 or 8).
-// Channel bands (tensors larger than one storage binding, see conv2d.ts): dy (and ym) may be bound as
+// Channel bands (tensors larger than one storage binding, see banding.ts): dy (and ym) may be bound as
 //   a byte range holding channels [o0, o0 + O) of one image, dx one holding channels [cBase, C)
 //   (dispatch z = S·S); dyOff / dxOff are the element offsets of those first channels inside their
 //   bindings, wOff (vec4s) the first weight row of channel o0, cgBase the first channel group. ACCUM

@@ -2,7 +2,7 @@
 // workgroup memory (on CPU adapters, workgroup memory and barriers cost more than they save).
 //
 // Layout: x NCHW f32; y NCHW f32; bias [O] f32. Weights come pre-transposed by
-// conv2d-weight-transpose.wgsl to wt[k][o] with k = (c·KH + kh)·KW + kw and o padded with zeros to
+// gemm/transpose.wgsl to wt[k][o] with k = (c·KH + kh)·KW + kw and o padded with zeros to
 // O4·4 (a whole number of channel groups), read as vec4 = 4 consecutive output channels.
 //
 // Bindings: 0 uniform Params; 1 x; 2 wt (array<vec4f>, [C·KH·KW][O4]); [3 bias if BIAS]; then y.
@@ -21,7 +21,7 @@
 //   row only on kh, so the innermost loop is PX loads, G vec4 weight loads and PX·G vec4 FMAs with
 //   constant index strides.
 // Compile-time constants: KH, KW, S (stride), WG, IL (interleave), PX, G; variants: P8, BIAS, RELU, REFLECT, ACCUM.
-// Channel bands (tensors larger than one storage binding, see conv2d.ts): x and y may be bound as byte
+// Channel bands (tensors larger than one storage binding, see banding.ts): x and y may be bound as byte
 //   ranges holding channels [cBase, cBase + C) of x and [oBase, O) of y of one image (dispatch z = 1);
 //   xOff / yOff are the element offsets of those first channels inside their bindings (binding offsets
 //   are aligned down to 256 bytes), wOff (vec4s) the first transposed-weight row of channel cBase, ogBase
