@@ -22,7 +22,7 @@ export interface GemmTileSpec {
   block?: { WM: number; WN: number; BK: number; subgroups?: boolean };
 }
 
-/** The direct conv kernel's tile (kernels/conv/conv2d.ts ConvTile): PX pixels x 4·G channels, lanes IL apart, WG per workgroup. */
+/** The direct conv kernel's tile (kernels/conv/route-plan.ts ConvTile): PX pixels x 4·G channels, lanes IL apart, WG per workgroup. */
 export interface ConvTileSpec { IL: number; G: 1 | 2 | 4 | 8; WG: number; PX?: 4 | 8 }
 
 export interface TuningOps { gemm: GemmTileSpec; conv: ConvTileSpec }
