@@ -6,8 +6,8 @@
  * of every dy value), about even at 1x1, so the engine keeps the pass (convTuning.fuseReluBackward).
  */
 import { getContext } from '../src/gpu/context.js';
-import { conv2dBackwardInput, conv2dGeometry } from '../src/kernels/conv2d.js';
-import { reluBackward } from '../src/kernels/relu.js';
+import { conv2dBackwardInput, conv2dGeometry } from '../src/kernels/conv/conv2d.js';
+import { reluBackward } from '../src/kernels/pointwise/relu.js';
 const adapter = process.argv[2] as 'llvmpipe';
 const ctx = await getContext(adapter);
 for (const [xs, ws, pad] of [[[1, 128, 64, 64], [128, 128, 3, 3], 1], [[1, 256, 32, 32], [64, 256, 1, 1], 0]] as const) {

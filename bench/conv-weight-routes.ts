@@ -1,5 +1,5 @@
 /**
- * conv2d backward-weight: the direct kernel against the gemm route (conv2d.ts, weightGemmPlan) with the pixels in
+ * conv2d backward-weight: the direct kernel against the gemm route (conv/route-plan.ts, weightGemmPlan) with the pixels in
  * 1, 2, 4, ... chunks or weightGemmPlan's own choice, at `swagpu bench`'s backward-weight shapes. Every variant
  * alternates with the others round by round in one process (this host's speed drifts minute to minute); the
  * median of the rounds, timed as `swagpu bench` times (GPU timestamps where the adapter has them).
@@ -9,7 +9,7 @@
  * --z: chunk counts to try (0 = weightGemmPlan's choice); --direct=0 leaves out the direct kernel.
  */
 import { getContext } from '../src/gpu/context.js';
-import { convTuning } from '../src/kernels/conv2d.js';
+import { convTuning } from '../src/kernels/conv/conv2d.js';
 import { kernelCases } from '../src/bench/kernels.js';
 import { timeGpu, timerFor } from '../src/bench/timing.js';
 

@@ -14,7 +14,7 @@
  * (256 -> 64 at 56x56) and a deep Winograd product (512 -> 512 at 16x16: N 64, 16 products).
  */
 import { getContext } from '../src/gpu/context.js';
-import { gemm, gemmRows, gemmTuning, type GemmTile } from '../src/kernels/gemm.js';
+import { gemm, gemmRows, gemmTuning, type GemmTile } from '../src/kernels/gemm/gemm.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];

@@ -8,7 +8,8 @@
  * symmetric (the style loss's case: the gemm path then skips dG's transpose and sum).
  */
 import { getContext } from '../src/gpu/context.js';
-import { gram, gramBackward, type GramPath, type Shape4 } from '../src/kernels/gram.js';
+import { gram, gramBackward, type GramPath } from '../src/kernels/reduce/gram.js';
+import type { Shape4 } from '../src/kernels/shape.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];

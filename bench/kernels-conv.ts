@@ -21,9 +21,9 @@
  * Keep runs short: this 2-core machine is shared.
  */
 import { getContext, type GpuContext } from '../src/gpu/context.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, convTuning, type Conv2dGeometry, type ConvTile } from '../src/kernels/conv2d.js';
-import { matmul } from '../src/kernels/matmul.js';
-import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, convTuning, type Conv2dGeometry, type ConvTile } from '../src/kernels/conv/conv2d.js';
+import { matmul } from '../src/kernels/gemm/matmul.js';
+import { winogradTuning } from '../src/kernels/conv/conv2d-winograd.js';
 
 const args = process.argv.slice(2);
 const adapters = args.filter((a) => !a.startsWith('--'));

@@ -14,9 +14,9 @@
  * convs' backward-input with the subsample scatter after its gemm instead of writing whole planes). Every variant but `direct` uses Winograd and gemm where they apply (the default). The loss of each variant is printed: all agree.
  */
 import { getContext } from '../src/gpu/context.js';
-import { convTuning, conv2dWeightCache } from '../src/kernels/conv2d.js';
-import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
-import { gramTuning } from '../src/kernels/gram.js';
+import { convTuning, conv2dWeightCache } from '../src/kernels/conv/conv2d.js';
+import { winogradTuning } from '../src/kernels/conv/conv2d-winograd.js';
+import { gramTuning } from '../src/kernels/reduce/gram.js';
 import { styleEvaluation } from '../src/bench/evaluate.js';
 import { benchModel } from '../src/bench/suite.js';
 

@@ -10,9 +10,9 @@
  */
 import type { GpuContext } from '../src/gpu/context.js';
 import { tableEntry, type ConvTileSpec, type GemmTileSpec, type TuningEntry } from '../src/gpu/tuning-table.js';
-import { gemm, gemmRows, gemmTuning } from '../src/kernels/gemm.js';
-import { conv2d, conv2dGeometry, convTuning } from '../src/kernels/conv2d.js';
-import { winogradTuning } from '../src/kernels/conv2d-winograd.js';
+import { gemm, gemmRows, gemmTuning } from '../src/kernels/gemm/gemm.js';
+import { conv2d, conv2dGeometry, convTuning } from '../src/kernels/conv/conv2d.js';
+import { winogradTuning } from '../src/kernels/conv/conv2d-winograd.js';
 
 export interface SweepOptions {
   /** Rounds per op (each variant timed once per round, best kept). Default 3. */

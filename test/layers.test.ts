@@ -4,7 +4,8 @@
 // Every import of every file in src/ and demo/ (static, `import type`, re-exports, dynamic `import('…')` and
 // type queries `import('…').T`) is read with a small tokenizer (comments and strings skipped) and checked:
 // - an import may only go down the chain gpu ← kernels ← engine ← models ← style ← api ← cli | demo, or to a
-//   side layer its row names (reference, bench); cli and demo never import each other;
+//   side layer its row names (bench); cli and demo never import each other (each kernel's plain-TS reference,
+//   <op>.reference.ts, sits in kernels beside its op: test/kernels/layout.test.ts keeps it free of GPU code);
 // - nothing in src/ imports the top-level bench/, demo/ or test/ (they do not ship);
 // - only src/cli/bench.ts and demo/bench.ts import src/bench (the suite `swagpu bench` and the bench page run);
 // - the browser-safe library (src/index.ts, src/api/) never imports its Node side (src/node.ts, src/io/), and
@@ -34,11 +35,7 @@ interface Layer {
 
 export const LAYERS: Layer[] = [
   { name: 'gpu', paths: ['src/gpu/'], imports: [], says: 'device, pipelines, recorder, transfers, timers, buffer pool' },
-  { name: 'kernels', paths: ['src/kernels/'], imports: below('kernels'), says: 'one op = WGSL + launcher (+ its reference)' },
-  {
-    name: 'reference', paths: ['src/reference/'], imports: ['kernels'],
-    says: "plain-TS loops, no GPU: beside kernels, reading only their geometry and shape types; imported by test/ and bench/ only",
-  },
+  { name: 'kernels', paths: ['src/kernels/'], imports: below('kernels'), says: 'one op = WGSL + launcher + its plain-TS reference, by family' },
   { name: 'engine', paths: ['src/engine/'], imports: below('engine'), says: 'Tensor, tape autograd, scopes, ops' },
   { name: 'models', paths: ['src/models/'], imports: below('models'), says: 'weights, VGG-19, ResNet-50' },
   { name: 'style', paths: ['src/style/'], imports: below('style'), says: 'losses, optimisers, presets, analysis' },

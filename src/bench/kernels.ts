@@ -8,16 +8,16 @@
  * `quick` marks the reduced set of `swagpu bench --quick`.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv2d.js';
-import { conv2dGeometry, type Conv2dGeometry } from '../kernels/conv2d-geometry.js';
-import { matmul } from '../kernels/matmul.js';
-import { gram, gramBackward } from '../kernels/gram.js';
-import { swagSmoothing, swagSmoothingBackward } from '../kernels/softmax.js';
-import { mseLoss, mseLossBackward } from '../kernels/reduce.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv/conv2d.js';
+import { conv2dGeometry, type Conv2dGeometry } from '../kernels/conv/conv2d-geometry.js';
+import { matmul } from '../kernels/gemm/matmul.js';
+import { gram, gramBackward } from '../kernels/reduce/gram.js';
+import { swagSmoothing, swagSmoothingBackward } from '../kernels/reduce/softmax.js';
+import { mseLoss, mseLossBackward } from '../kernels/reduce/reduce.js';
 import type { PeerCase, TfjsPeer } from './peer-tfjs.js';
 import { gflops, timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
+import type { Shape4 } from '../kernels/shape.js';
 
-type Shape4 = [number, number, number, number];
 
 /** `only` (swagpu bench --only, the browser page's field): comma-separated alternatives, each a case-insensitive substring of "name shape". */
 export const matchesOnly = (only: string | null, name: string, shape: string): boolean =>

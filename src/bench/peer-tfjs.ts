@@ -10,7 +10,7 @@
  * queries); 'wall' ends each run with the backend's endComputePassEncoder() + submitQueue() and awaits
  * `device.queue.onSubmittedWorkDone()`, as ctx.sync() does.
  */
-import type { Conv2dGeometry } from '../kernels/conv2d-geometry.js';
+import type { Conv2dGeometry } from '../kernels/conv/conv2d-geometry.js';
 import type { Timer } from './timing.js';
 import type { KerasArtifacts } from './keras-resnet50.js';
 import type { LoadedWeights } from '../models/weights.js';

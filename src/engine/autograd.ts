@@ -15,7 +15,7 @@
  * Leaf gradients land in `leaf.grad` (owned by the leaf, exempt from scopes) and accumulate across
  * backward calls, as in PyTorch: free them with `zeroGrad` between steps.
  */
-import { accumulate, copy, fill } from '../kernels/add.js';
+import { accumulate, copy, fill } from '../kernels/pointwise/add.js';
 import { sameShape } from './check.js';
 import { keep, noGrad, isRecording } from './scope.js';
 import { Tensor, fmtShape, type Node } from './tensor.js';

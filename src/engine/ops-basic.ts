@@ -6,9 +6,9 @@
  * Network ops (conv, pools, matmul) live in ops-nn.ts; losses and SWAG smoothing in ops-loss.ts;
  * image ops in ops-image.ts. `ops.ts` re-exports them all.
  */
-import * as addK from '../kernels/add.js';
-import * as optimK from '../kernels/optim.js';
-import * as reluK from '../kernels/relu.js';
+import * as addK from '../kernels/pointwise/add.js';
+import * as optimK from '../kernels/optim/optim.js';
+import * as reluK from '../kernels/pointwise/relu.js';
 import { record } from './autograd.js';
 import { checkSameContext, checkSameShape, checkScalar } from './check.js';
 import { Tensor, type Shape } from './tensor.js';

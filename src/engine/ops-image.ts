@@ -2,9 +2,9 @@
  * Image ops on NCHW float32 RGB images: the network's preprocessing (and its inverse), bilinear resize
  * (multi-scale runs), and clamp. Each is differentiable so the loss reaches the RGB image.
  */
-import * as colorK from '../kernels/color.js';
-import * as imageK from '../kernels/image.js';
-import * as resizeK from '../kernels/resize.js';
+import * as colorK from '../kernels/image/color.js';
+import * as imageK from '../kernels/image/image.js';
+import * as resizeK from '../kernels/image/resize.js';
 import { record } from './autograd.js';
 import { checkRank } from './check.js';
 import { output } from './ops-basic.js';

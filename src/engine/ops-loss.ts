@@ -4,17 +4,17 @@
  * Their backward kernels read dLoss from the 1-element gradient buffer, so loss weights and the seed
  * stay on the GPU too.
  */
-import * as addK from '../kernels/add.js';
-import * as gramK from '../kernels/gram.js';
-import * as optimK from '../kernels/optim.js';
-import * as reduceK from '../kernels/reduce.js';
-import * as softmaxK from '../kernels/softmax.js';
+import * as addK from '../kernels/pointwise/add.js';
+import * as gramK from '../kernels/reduce/gram.js';
+import * as optimK from '../kernels/optim/optim.js';
+import * as reduceK from '../kernels/reduce/reduce.js';
+import * as softmaxK from '../kernels/reduce/softmax.js';
 import { record } from './autograd.js';
 import { checkRank, checkSameShape } from './check.js';
 import { scaledCopy, output } from './ops-basic.js';
 import { fmtShape, type Tensor } from './tensor.js';
+import type { Shape4 } from '../kernels/shape.js';
 
-type Shape4 = [number, number, number, number];
 const shape4 = (t: Tensor): Shape4 => [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
 
 /** Σ of all elements, a [1] tensor. Backward: dx = dy[0] everywhere (a fill of ones scaled by the GPU scalar). */
@@ -92,7 +92,7 @@ export function tvLoss(x: Tensor): Tensor {
 }
 
 /** The smoothing modes and α, from the kernel's file, for the layers above. */
-export { SMOOTHING_MODES, SCALE_ALPHA, type SmoothingMode } from '../kernels/softmax.js';
+export { SMOOTHING_MODES, SCALE_ALPHA, type SmoothingMode } from '../kernels/reduce/softmax.js';
 
 export interface SmoothOptions extends softmaxK.SmoothingOptions {
   /**

@@ -4,7 +4,7 @@
  * (Gatys et al., "Controlling Perceptual Factors in Neural Style Transfer", CVPR 2017). The mask is a
  * constant: only x gets a gradient, dx = dy ⊙ m.
  */
-import * as maskK from '../kernels/mask.js';
+import * as maskK from '../kernels/pointwise/mask.js';
 import { record } from './autograd.js';
 import { checkRank, checkSameContext } from './check.js';
 import { output } from './ops-basic.js';

@@ -3,19 +3,19 @@
  * matmul/linear. Same pattern as ops.ts: check → allocate → launch → record backward, and each
  * backward launches only the gradient kernels its `needs` ask for (frozen weights cost nothing).
  */
-import * as affineK from '../kernels/affine.js';
-import * as convK from '../kernels/conv2d.js';
-import { conv2dGeometry, type PadMode } from '../kernels/conv2d-geometry.js';
-import * as gramK from '../kernels/gram.js';
-import * as matmulK from '../kernels/matmul.js';
-import * as poolK from '../kernels/pool.js';
-import * as reluK from '../kernels/relu.js';
+import * as affineK from '../kernels/pointwise/affine.js';
+import * as convK from '../kernels/conv/conv2d.js';
+import { conv2dGeometry, type PadMode } from '../kernels/conv/conv2d-geometry.js';
+import * as gramK from '../kernels/reduce/gram.js';
+import * as matmulK from '../kernels/gemm/matmul.js';
+import * as poolK from '../kernels/image/pool.js';
+import * as reluK from '../kernels/pointwise/relu.js';
 import { record } from './autograd.js';
 import { checkRank, checkSameContext, sameShape } from './check.js';
 import { Tensor, fmtShape } from './tensor.js';
 import { output } from './ops-basic.js';
+import type { Shape4 } from '../kernels/shape.js';
 
-type Shape4 = [number, number, number, number];
 const shape4 = (t: Tensor): Shape4 => [t.shape[0], t.shape[1], t.shape[2], t.shape[3]];
 
 /**

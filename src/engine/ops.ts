@@ -1,5 +1,5 @@
 /**
- * The engine's ops, one namespace for models and style code: `import * as ops from '../engine/ops.js'`.
+ * The engine's ops, one namespace for models and style code: `import * as ops from './ops.js'`.
  * Each op checks shapes → allocates its output from the pool → launches kernels → records its backward.
  */
 export { output, relu, add, detach, reshape, mulScalar, weightedSum, addScalars, scaledCopy } from './ops-basic.js';

@@ -7,7 +7,7 @@
  * scope closes unless it is returned or kept.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { fill } from '../kernels/add.js';
+import { fill } from '../kernels/pointwise/add.js';
 import { track } from './scope.js';
 
 export type Shape = readonly number[];

@@ -11,7 +11,7 @@
 import tableJson from './tuning-table.json' with { type: 'json' };
 
 /**
- * gemm's tile (kernels/gemm.ts): R rows x 4·Q columns per invocation (R a multiple of 4: the padding of A's rows),
+ * gemm's tile (kernels/gemm/gemm.ts): R rows x 4·Q columns per invocation (R a multiple of 4: the padding of A's rows),
  * U k steps per loop iteration, subgroupA (4-lane subgroups share A's loads; SwiftShader). With `block`: the
  * workgroup-memory kernel, WM x WN invocations cover a (WM·R) x (WN·4Q) block of C, BK k steps per tile of A and B
  * loaded (vec4s) into double-buffered workgroup memory; `subgroups`: B's values of a k step shared among a subgroup
@@ -22,7 +22,7 @@ export interface GemmTileSpec {
   block?: { WM: number; WN: number; BK: number; subgroups?: boolean };
 }
 
-/** The direct conv kernel's tile (kernels/conv2d.ts ConvTile): PX pixels x 4·G channels, lanes IL apart, WG per workgroup. */
+/** The direct conv kernel's tile (kernels/conv/route-plan.ts ConvTile): PX pixels x 4·G channels, lanes IL apart, WG per workgroup. */
 export interface ConvTileSpec { IL: number; G: 1 | 2 | 4 | 8; WG: number; PX?: 4 | 8 }
 
 export interface TuningOps { gemm: GemmTileSpec; conv: ConvTileSpec }

@@ -2,7 +2,7 @@
  * Colour controls.
  *
  * Original colours (`originalColors`, jcjohnson/neural-style's -original_colors 1): transfer luminance
- * only. The result and the content go to YUV (BT.601, kernels/color.ts), and the output is
+ * only. The result and the content go to YUV (BT.601, kernels/image/color.ts), and the output is
  *   RGB = YUV⁻¹(Y of the result, U and V of the content),
  * computed on the GPU once, after the optimisation; then clamped to [0, 1] (so pixels pushed out of the
  * RGB gamut lose a little of the content's chroma).
@@ -14,7 +14,7 @@
  * choices; the result is clamped to [0, 1]. Done on the CPU before the style features are computed.
  */
 import type { GpuContext } from '../gpu/context.js';
-import { rgbToYuv, yuvToRgb } from '../kernels/color.js';
+import { rgbToYuv, yuvToRgb } from '../kernels/image/color.js';
 import type { Image } from './image.js';
 
 type Mat3 = number[][];

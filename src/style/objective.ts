@@ -15,7 +15,7 @@ import { contentLoss, contentTermWeight, meanSquare, normalizedTermWeight, smoot
 import type { SmoothingMode } from '../engine/ops.js';
 import { resizeRegions, type Regions } from './regions.js';
 import type { Image } from './image.js';
-import { axpy } from '../kernels/optim.js';
+import { axpy } from '../kernels/optim/optim.js';
 
 /** Σᵢ wᵢ·tᵢ of same-shape tensors (a weight-1 single tensor is returned as is). Not differentiated: targets only. */
 function blend(ctx: GpuContext, ts: Tensor[], ws: number[]): Tensor {

@@ -14,7 +14,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { Evaluation } from './objective.js';
-import { adamStep, axpy, copy, dot, scalarOps, scale, slot, vectorReduce } from '../kernels/optim.js';
+import { adamStep, axpy, copy, dot, scalarOps, scale, slot, vectorReduce } from '../kernels/optim/optim.js';
 
 export const OPTIMIZER_NAMES = ['lbfgs', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];

@@ -26,7 +26,7 @@ import { keep, noGrad } from '../engine/scope.js';
 import type { FeatureModel } from '../models/model.js';
 import type { Checkpoints } from '../engine/checkpoint.js';
 import type { StyleCache } from './style-cache.js';
-import { vectorReduce } from '../kernels/optim.js';
+import { vectorReduce } from '../kernels/optim/optim.js';
 import type { Tensor } from '../engine/tensor.js';
 import * as ops from '../engine/ops.js';
 import { createObjective, imageTensor, normalizeStyles, type LossSpec, type TermInfo, type WeightedStyle } from './objective.js';

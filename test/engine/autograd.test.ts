@@ -8,7 +8,8 @@ import { counters, since } from '../../src/engine/stats.js';
 import { graphA, graphAFused, graphB, graphC, graphD, tfGraphA, tfGraphB, tfGraphD, tfGram, tfMse, type SmoothCase } from './graphs.js';
 import * as ops from '../../src/engine/ops.js';
 import { tf } from '../oracle.js';
-import { gramPath, type Shape4 } from '../../src/kernels/gram.js';
+import { gramPath } from '../../src/kernels/reduce/gram.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
 
 interface Input { data: Float32Array; shape: number[] }
 const input = (shape: number[], seed: number, std = 0.5): Input => ({ data: randn(shape.reduce((a, b) => a * b, 1), seed, std), shape });

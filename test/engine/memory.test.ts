@@ -5,7 +5,7 @@ import { keep, noGrad, scope } from '../../src/engine/scope.js';
 import { backward, zeroGrad } from '../../src/engine/autograd.js';
 import { counters, since } from '../../src/engine/stats.js';
 import * as ops from '../../src/engine/ops.js';
-import { axpy } from '../../src/kernels/optim.js';
+import { axpy } from '../../src/kernels/optim/optim.js';
 
 describeEachAdapter('engine: steady-state memory', (getCtx) => {
   it('500 SGD steps of a tiny conv net + Gram + MSE: constant bytesInUse after step 2, no new buffers after warm-up, no readback', async () => {

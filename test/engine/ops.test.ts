@@ -9,7 +9,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { scope } from '../../src/engine/scope.js';
 import { backward } from '../../src/engine/autograd.js';
 import * as ops from '../../src/engine/ops.js';
-import { PREPROCESS, preprocessAffine } from '../../src/kernels/color.js';
+import { PREPROCESS, preprocessAffine } from '../../src/kernels/image/color.js';
 
 interface Input { data: Float32Array; shape: number[] }
 const maxAbs = (v: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i])); return m; };

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { listNodeAdapters } from '../../src/gpu/device.js';
 import { describeEachAdapter } from '../harness.js';
-import { gemm } from '../../src/kernels/gemm.js';
+import { gemm } from '../../src/kernels/gemm/gemm.js';
 
 const run = promisify(execFile);
 

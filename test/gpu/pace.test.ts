@@ -5,7 +5,7 @@
 // a GPU).
 import { describe, expect, it } from 'vitest';
 import { GpuContext, getContext } from '../../src/gpu/context.js';
-import { add } from '../../src/kernels/add.js';
+import { add } from '../../src/kernels/pointwise/add.js';
 import { fastestAdapter, upload } from '../harness.js';
 
 describe(`GpuContext.pace [${fastestAdapter()}]`, () => {

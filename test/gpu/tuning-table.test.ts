@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context.js';
 import { createGpu, parseTuning, type AdapterReport } from '../../src/gpu/device.js';
 import { chooseTuning, checkTable, matchEntry, tableEntry, TUNING_TABLE, withEntry, type AdapterIds, type TuningTable } from '../../src/gpu/tuning-table.js';
-import { gemm, gemmRows, gemmTile } from '../../src/kernels/gemm.js';
-import { convTile } from '../../src/kernels/conv2d.js';
-import * as ref from '../../src/reference/gemm.js';
+import { gemm, gemmRows, gemmTile } from '../../src/kernels/gemm/gemm.js';
+import { convTile } from '../../src/kernels/conv/route-plan.js';
+import * as ref from '../../src/kernels/gemm/gemm.reference.js';
 import { assertClose, fastestAdapter, randomArray } from '../harness.js';
 import tableFile from '../../src/gpu/tuning-table.json' with { type: 'json' };
 

@@ -2,11 +2,11 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { add, accumulate, copy, fill } from '../../src/kernels/add.js';
+import { add, accumulate, copy, fill } from '../../src/kernels/pointwise/add.js';
 import { elementwiseTuning } from '../../src/kernels/launch.js';
-import * as ref from '../../src/reference/add.js';
+import * as ref from '../../src/kernels/pointwise/add.reference.js';
 
-// Kernel file under test: src/kernels/add.wgsl (add, accumulate, fill, copy variants).
+// Kernel file under test: src/kernels/pointwise/add.wgsl (add, accumulate, fill, copy variants).
 describeEachAdapter('add', (getCtx) => {
   const shape = [2, 65, 17, 23]; // odd sizes: not a multiple of the 256-thread workgroup
   const n = shape.reduce((p, q) => p * q);

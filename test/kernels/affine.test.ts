@@ -2,10 +2,11 @@ import { it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { affineForward, affineBackwardInput, affineBackwardParams, type Shape4 } from '../../src/kernels/affine.js';
-import * as ref from '../../src/reference/affine.js';
+import { affineForward, affineBackwardInput, affineBackwardParams } from '../../src/kernels/pointwise/affine.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
+import * as ref from '../../src/kernels/pointwise/affine.reference.js';
 
-// Kernel file under test: src/kernels/affine.wgsl.
+// Kernel file under test: src/kernels/pointwise/affine.wgsl.
 // Tolerances: forward is one fused multiply-add per element (atol 1e-6 on O(1) values); dscale/dshift
 // sum N·H·W products in f32 in a different order than the float64 reference (atol 1e-4, rtol 1e-4).
 const tfAffine = (relu: boolean, c: number) => (x: tf.Tensor, s: tf.Tensor, b: tf.Tensor) => {

@@ -6,14 +6,16 @@
 // optim.wgsl (axpy and scale), mask.wgsl, gram-register.wgsl (band pairs, accumulated backward).
 import { afterEach, expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { conv2d, conv2dBackwardInput, conv2dGeometry, channelBands, type PadMode } from '../../src/kernels/conv2d.js';
-import { reluForward, reluBackward } from '../../src/kernels/relu.js';
-import { axpy, scale } from '../../src/kernels/optim.js';
-import { mulMask } from '../../src/kernels/mask.js';
-import { gram, gramBackward, type Shape4 } from '../../src/kernels/gram.js';
-import * as gramRef from '../../src/reference/gram.js';
+import { conv2d, conv2dBackwardInput, conv2dGeometry, type PadMode } from '../../src/kernels/conv/conv2d.js';
+import { channelBands } from '../../src/kernels/conv/banding.js';
+import { reluForward, reluBackward } from '../../src/kernels/pointwise/relu.js';
+import { axpy, scale } from '../../src/kernels/optim/optim.js';
+import { mulMask } from '../../src/kernels/pointwise/mask.js';
+import { gram, gramBackward } from '../../src/kernels/reduce/gram.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
+import * as gramRef from '../../src/kernels/reduce/gram.reference.js';
 import type { GpuContext } from '../../src/gpu/context.js';
-import * as ref from '../../src/reference/conv2d.js';
+import * as ref from '../../src/kernels/conv/conv2d.reference.js';
 
 interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode; binding: number }
 

@@ -1,12 +1,12 @@
-// Tests for src/kernels/color.wgsl: preprocess/deprocess (caffe, torch), their backward, RGB<->YUV.
+// Tests for src/kernels/image/color.wgsl: preprocess/deprocess (caffe, torch), their backward, RGB<->YUV.
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import {
   preprocess, preprocessBackward, deprocess, rgbToYuv, rgbToYuvBackward, yuvToRgb, PREPROCESS, type PreprocessConvention,
-} from '../../src/kernels/color.js';
-import * as ref from '../../src/reference/color.js';
+} from '../../src/kernels/image/color.js';
+import * as ref from '../../src/kernels/image/color.reference.js';
 
 const shape = [2, 3, 37, 29];
 const n = 2 * 3 * 37 * 29;

@@ -1,15 +1,16 @@
 // conv2d kernels: conv2d.wgsl (forward), conv2d-backward-input.wgsl + conv2d-reflect-fold.wgsl,
 // conv2d-backward-weight.wgsl (direct, and the partial sums of backward-weight as gemm),
-// conv2d-weight-transpose.wgsl (layout transform used by the first two, and dy's for backward-weight as gemm).
+// gemm/transpose.wgsl (layout transform used by the first two, and dy's for backward-weight as gemm).
 import { expect, it, describe } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { tf, oracleGrads, nchwToNhwc, nhwcToNchw } from '../oracle.js';
 import {
-  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, conv2dPlan, sourceIndex, convTuning, pointwiseApplies, weightGemmPlan,
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias, conv2dGeometry, sourceIndex,
   type Conv2dGeometry, type PadMode,
-} from '../../src/kernels/conv2d.js';
-import { winogradApplies, winogradTuning } from '../../src/kernels/conv2d-winograd.js';
-import * as ref from '../../src/reference/conv2d.js';
+} from '../../src/kernels/conv/conv2d.js';
+import { conv2dPlan, convTuning, pointwiseApplies, weightGemmPlan, winogradApplies } from '../../src/kernels/conv/route-plan.js';
+import { winogradTuning } from '../../src/kernels/conv/conv2d-winograd.js';
+import * as ref from '../../src/kernels/conv/conv2d.reference.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 
 interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode }
@@ -251,7 +252,7 @@ describeEachAdapter('conv2d', (getCtx) => {
     const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), dyb = ctx.bufferFrom(dy);
     const y = ctx.pool.acquire(dy.length * 4), dx = ctx.pool.acquire(x.length * 4);
     const key = {};
-    const transposes = () => ctx.dispatchCounts.get('conv2dWeightTranspose') ?? 0;
+    const transposes = () => ctx.dispatchCounts.get('transpose') ?? 0;
     const before = transposes();
     for (let i = 0; i < 3; i++) {
       conv2d(ctx, { x: xb, w: wb, y, geometry: g, weightsKey: key });
@@ -329,7 +330,7 @@ describeEachAdapter('conv2d by Winograd F(2x2, 3x3) and F(4x4, 3x3) (3x3 stride 
       const xb = ctx.bufferFrom(x), wb = ctx.bufferFrom(w), bb = ctx.bufferFrom(b), dyb = ctx.bufferFrom(dy);
       const y1 = ctx.pool.acquire(dy.length * 4), y2 = ctx.pool.acquire(dy.length * 4);
       const dx1 = ctx.pool.acquire(x.length * 4), dx2 = ctx.pool.acquire(x.length * 4);
-      winogradTuning.minChannels = 1; // the small cases too
+      convTuning.minGemmChannels = 1; // the small cases too
       winogradTuning.tile = r;
       try {
         expect(winogradApplies(ctx, g, 'forward') && winogradApplies(ctx, g, 'backwardInput')).toBe(true);
@@ -340,7 +341,7 @@ describeEachAdapter('conv2d by Winograd F(2x2, 3x3) and F(4x4, 3x3) (3x3 stride 
         conv2dBackwardInput(ctx, { dy: dyb, w: wb, dx: dx2, geometry: g, y: y2, weightsKey: wb });
         expect(gemms(ctx) - before).toBe(4);
       } finally {
-        winogradTuning.minChannels = 16;
+        convTuning.minGemmChannels = 16;
         winogradTuning.tile = 0;
       }
       const atol = atolOf(r);

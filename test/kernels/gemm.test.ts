@@ -2,8 +2,8 @@
 // reference, on every adapter's own tile and on the other tiles (gemmTuning.override).
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { gemm, gemmRows, gemmTuning, type GemmTile } from '../../src/kernels/gemm.js';
-import * as ref from '../../src/reference/gemm.js';
+import { gemm, gemmRows, gemmTuning, type GemmTile } from '../../src/kernels/gemm/gemm.js';
+import * as ref from '../../src/kernels/gemm/gemm.reference.js';
 
 // Tolerance: inputs in [-1,1), A scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms stays
 // below ~1e-6·sqrt(K): atol 2e-5.

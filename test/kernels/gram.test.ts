@@ -2,11 +2,12 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { gram, gramBackward, gramSplit, gramTuning, type GramPath, type Shape4 } from '../../src/kernels/gram.js';
-import * as ref from '../../src/reference/gram.js';
+import { gram, gramBackward, gramSplit, gramTuning, type GramPath } from '../../src/kernels/reduce/gram.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
+import * as ref from '../../src/kernels/reduce/gram.reference.js';
 
-// Kernel files under test: src/kernels/gram.wgsl (tiled), src/kernels/gram-register.wgsl (few pixels) and
-// the gemm path (src/kernels/gemm.wgsl on the transposed features).
+// Kernel files under test: src/kernels/reduce/gram.wgsl (tiled), src/kernels/reduce/gram-register.wgsl (few pixels) and
+// the gemm path (src/kernels/gemm/gemm.wgsl on the transposed features).
 // Tolerances: each entry sums H·W (up to ~1100) f32 products of O(1) values, then is divided by C·H·W;
 // f32 rounding of such a sum is ~1e-7·sqrt(K) relative to Σ|terms|, so atol 1e-6 on values of ~1/C
 // and rtol 1e-4 leave a 10x margin.

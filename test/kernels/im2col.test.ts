@@ -3,11 +3,12 @@
 // Then col2im (its adjoint) and conv2dBackwardInput's gemm + col2im route the same way (zero padding).
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { conv2d, conv2dBackwardInput, conv2dGeometry, convTuning, col2imApplies, im2colApplies, type PadMode } from '../../src/kernels/conv2d.js';
-import { winogradTuning } from '../../src/kernels/conv2d-winograd.js';
-import { col2im, im2col, im2colElements } from '../../src/kernels/im2col.js';
-import * as ref from '../../src/reference/conv2d.js';
-import { col2im as refCol2im, im2col as refIm2col } from '../../src/reference/im2col.js';
+import { conv2d, conv2dBackwardInput, conv2dGeometry, type PadMode } from '../../src/kernels/conv/conv2d.js';
+import { col2imApplies, convTuning, im2colApplies } from '../../src/kernels/conv/route-plan.js';
+import { winogradTuning } from '../../src/kernels/conv/conv2d-winograd.js';
+import { col2im, im2col, im2colElements } from '../../src/kernels/conv/im2col.js';
+import * as ref from '../../src/kernels/conv/conv2d.reference.js';
+import { col2im as refCol2im, im2col as refIm2col } from '../../src/kernels/conv/im2col.reference.js';
 
 // outH·outW a multiple of 4 in every case (the gemm's vec4 columns).
 const CASES: Array<{ name: string; x: number[]; w: number[]; stride: number; padding: number; padMode?: PadMode }> = [
@@ -32,8 +33,8 @@ describeEachAdapter('im2col', (getCtx) => {
       im2col(ctx, xb, cols, g);
       // llvmpipe keeps the direct kernel below 16 input channels: take the route anyway, to test it (and keep
       // Winograd, which comes first, off the 3x3 stride-1 cases).
-      const saved = winogradTuning.minChannels;
-      winogradTuning.minChannels = 1;
+      const saved = convTuning.minGemmChannels;
+      convTuning.minGemmChannels = 1;
       winogradTuning.enabled = false;
       const launches = () => ctx.dispatchCounts.get('im2col') ?? 0;
       let before = launches();
@@ -41,7 +42,7 @@ describeEachAdapter('im2col', (getCtx) => {
         expect(im2colApplies(ctx, g)).toBe(true);
         conv2d(ctx, { x: xb, w: wb, b: bb, y, geometry: g, relu: true, weightsKey: wb });
       } finally {
-        winogradTuning.minChannels = saved;
+        convTuning.minGemmChannels = saved;
         winogradTuning.enabled = true;
       }
       expect(launches() - before).toBe(1);

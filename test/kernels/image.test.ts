@@ -1,10 +1,10 @@
-// Tests for src/kernels/image.wgsl: clamp (forward, in place, masked backward) and toRGBA8 packing.
+// Tests for src/kernels/image/image.wgsl: clamp (forward, in place, masked backward) and toRGBA8 packing.
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
-import { clamp, clampBackward, toRGBA8 } from '../../src/kernels/image.js';
-import * as ref from '../../src/reference/image.js';
+import { clamp, clampBackward, toRGBA8 } from '../../src/kernels/image/image.js';
+import * as ref from '../../src/kernels/image/image.reference.js';
 
 const shape = [2, 3, 37, 29];
 const n = 2 * 3 * 37 * 29;

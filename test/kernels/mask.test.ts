@@ -1,11 +1,11 @@
-// Tests for src/kernels/mask.wgsl (mulMask): forward and backward vs the float64 reference, the backward
+// Tests for src/kernels/pointwise/mask.wgsl (mulMask): forward and backward vs the float64 reference, the backward
 // vs finite differences on the reference and vs tf.grad, and the engine op's gradient through autograd.
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
-import { mulMask, mulMaskBackward } from '../../src/kernels/mask.js';
-import * as ref from '../../src/reference/mask.js';
+import { mulMask, mulMaskBackward } from '../../src/kernels/pointwise/mask.js';
+import * as ref from '../../src/kernels/pointwise/mask.reference.js';
 import { Tensor } from '../../src/engine/tensor.js';
 import { backward } from '../../src/engine/autograd.js';
 import { scope } from '../../src/engine/scope.js';

@@ -2,8 +2,8 @@
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { tf, oracleValue } from '../oracle.js';
-import { matmul, matmulOnGemm, matmulTuning } from '../../src/kernels/matmul.js';
-import * as ref from '../../src/reference/matmul.js';
+import { matmul, matmulOnGemm, matmulTuning } from '../../src/kernels/gemm/matmul.js';
+import * as ref from '../../src/kernels/gemm/matmul.reference.js';
 
 // Tolerance: inputs in [-1,1), B scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms
 // stays below ~1e-6·sqrt(K), so atol 2e-5 with rtol 1e-4.

@@ -1,9 +1,9 @@
-// Tests for src/kernels/optim.wgsl (adamStep, axpy, scale, copy), dot.wgsl (dot, vectorReduce) and
+// Tests for src/kernels/optim/optim.wgsl (adamStep, axpy, scale, copy), dot.wgsl (dot, vectorReduce) and
 // scalar.wgsl (scalarOps), and that they compose into torch.optim.LBFGS's two-loop recursion on the GPU.
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, randn, assertClose } from '../harness.js';
-import { adamStep, axpy, scale, copy, dot, vectorReduce, scalarOps, slot, type ScalarOp } from '../../src/kernels/optim.js';
-import * as ref from '../../src/reference/optim.js';
+import { adamStep, axpy, scale, copy, dot, vectorReduce, scalarOps, slot, type ScalarOp } from '../../src/kernels/optim/optim.js';
+import * as ref from '../../src/kernels/optim/optim.reference.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 
 const N = 100003; // odd, not a multiple of 256

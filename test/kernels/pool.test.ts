@@ -4,11 +4,12 @@ import { oracleGrads, oracleValue, tf, nchwToNhwc, nhwcToNchw } from '../oracle.
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import {
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, globalAvgPool, globalAvgPoolBackward,
-  pool2dGeometry, type Pool2dParams, type Shape4,
-} from '../../src/kernels/pool.js';
-import * as ref from '../../src/reference/pool.js';
+  pool2dGeometry, type Pool2dParams,
+} from '../../src/kernels/image/pool.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
+import * as ref from '../../src/kernels/image/pool.reference.js';
 
-// Kernel file under test: src/kernels/pool.wgsl.
+// Kernel file under test: src/kernels/image/pool.wgsl.
 // Tolerances: max pooling copies values (exact); average pooling sums <= 9 values in f32 (atol 1e-6).
 
 /** The same pooling in tf (NHWC inside): explicit padding by tf.pad, then 'valid' pooling. */

@@ -2,10 +2,11 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences } from '../gradcheck.js';
-import { sum, mseLoss, mseLossBackward, tvLoss, tvLossBackward, type Shape4 } from '../../src/kernels/reduce.js';
-import * as ref from '../../src/reference/reduce.js';
+import { sum, mseLoss, mseLossBackward, tvLoss, tvLossBackward } from '../../src/kernels/reduce/reduce.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
+import * as ref from '../../src/kernels/reduce/reduce.reference.js';
 
-// Kernel file under test: src/kernels/reduce.wgsl.
+// Kernel file under test: src/kernels/reduce/reduce.wgsl.
 // Tolerances: an f32 sum of n terms in our tree order differs from the float64 sum by about
 // 1e-7·sqrt(n)·(typical partial sum); rtol 1e-5 with a small atol covers n up to 1.7e7 with margin.
 const tfTv = ([n, c, h, w]: Shape4) => (x: tf.Tensor) => {

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { reluForward, reluBackward } from '../../src/kernels/relu.js';
+import { reluForward, reluBackward } from '../../src/kernels/pointwise/relu.js';
 import { elementwiseTuning } from '../../src/kernels/launch.js';
-import * as ref from '../../src/reference/relu.js';
+import * as ref from '../../src/kernels/pointwise/relu.reference.js';
 
 describeEachAdapter('relu', (getCtx) => {
   // 1x3x37x29: odd, not a multiple of the 256-thread workgroup.

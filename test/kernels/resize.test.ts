@@ -1,10 +1,10 @@
-// Tests for src/kernels/resize.wgsl: bilinear resize (align_corners=false, half-pixel centres) and its gather backward.
+// Tests for src/kernels/image/resize.wgsl: bilinear resize (align_corners=false, half-pixel centres) and its gather backward.
 import { it, expect } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
 import { oracleGrads, oracleValue, tf, nchwToNhwc, nhwcToNchw } from '../oracle.js';
-import { resizeBilinear, resizeBilinearBackward } from '../../src/kernels/resize.js';
-import * as ref from '../../src/reference/resize.js';
+import { resizeBilinear, resizeBilinearBackward } from '../../src/kernels/image/resize.js';
+import * as ref from '../../src/kernels/image/resize.reference.js';
 
 // Up (non-integer ratio), down, identity, and mixed up/down with two channels and two images.
 const CASES: Array<{ shape: number[]; outH: number; outW: number }> = [

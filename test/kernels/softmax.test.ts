@@ -2,10 +2,11 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences, dot } from '../gradcheck.js';
-import { swagSmoothing, swagSmoothingBackward, type Shape4, type SmoothingOptions } from '../../src/kernels/softmax.js';
-import * as ref from '../../src/reference/softmax.js';
+import { swagSmoothing, swagSmoothingBackward, type SmoothingOptions } from '../../src/kernels/reduce/softmax.js';
+import type { Shape4 } from '../../src/kernels/shape.js';
+import * as ref from '../../src/kernels/reduce/softmax.reference.js';
 
-// Kernel file under test: src/kernels/softmax.wgsl (SWAG smoothing: softmax, channel softmax).
+// Kernel file under test: src/kernels/reduce/softmax.wgsl (SWAG smoothing: softmax, channel softmax).
 // Tolerances: softmax outputs are small (≈ 1/(C·H·W) for the whole-map softmax), so the check is
 // relative: rtol 1e-4 covers f32 exp (a few ulps of arguments up to |x/T| = 2) and the f32 sum of up
 // to 25k exponentials; atol 1e-10 only absorbs values near zero.

@@ -2,8 +2,8 @@
 // the reference pair against the adjoint identity <subsample(x), y> = <x, subsampleBackward(y)>.
 import { expect, it, describe } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { subsample, subsampleBackward, subsampledSize } from '../../src/kernels/subsample.js';
-import * as ref from '../../src/reference/subsample.js';
+import { subsample, subsampleBackward, subsampledSize } from '../../src/kernels/conv/subsample.js';
+import * as ref from '../../src/kernels/conv/subsample.reference.js';
 
 const CASES = [
   { planes: 3, H: 7, W: 8, S: 2 },   // odd height: the last row is sampled

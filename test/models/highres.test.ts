@@ -1,6 +1,6 @@
 // High resolution (issue 7): VGG-19 (random weights) and ResNet-50 (real weights) forward + backward
 // w.r.t. the image on devices whose storage bindings hold 128 MiB, while VGG-19's relu1_1 at 1024² is
-// 256 MiB: conv2d and relu split such tensors into channel bands (src/kernels/conv2d.ts channelBands),
+// 256 MiB: conv2d and relu split such tensors into channel bands (src/kernels/conv/conv2d.ts channelBands),
 // pooling into planes, reductions into chunks, the Gram over pairs of channel bands. The objective is
 // mse(tap, 0) summed over deep taps plus the style term mse(G(first tap), 0) (the first tap is the
 // largest: relu1_1 / stem), so the gradient flows through every conv of the trunk and the banded Gram.

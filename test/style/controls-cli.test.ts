@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { RGB_TO_YUV } from '../../src/kernels/color.js';
+import { RGB_TO_YUV } from '../../src/kernels/image/color.js';
 import { swagpu } from '../cli/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swagpu-controls-'));

@@ -14,7 +14,7 @@ import type { Image } from '../../src/style/image.js';
 import { noiseImage, scaleSchedule, stylize, styleSizeAt, type StyleRecipe, type WeightedStyle } from '../../src/style/stylize.js';
 import { colorStats, matchColors } from '../../src/style/colors.js';
 import { maskRegions, resizeRegions } from '../../src/style/regions.js';
-import { RGB_TO_YUV } from '../../src/kernels/color.js';
+import { RGB_TO_YUV } from '../../src/kernels/image/color.js';
 import { assertClose, fastestAdapter, randn, randomArray, rng } from '../harness.js';
 
 const LAYERS = [[8, 3, 1], [12, 8, 2], [16, 12, 2]] as const; // [out, in, stride]
