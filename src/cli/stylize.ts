@@ -46,7 +46,7 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --max-memory MiB       GPU memory budget: recompute activations (checkpoints), then if needed cap the backward kernels' temporaries and shorten the L-BFGS history, to stay under it (default: unlimited)
   --json                 print a JSON summary at the end (with peakBytes: the pooled GPU memory peak, weights included)
   --verbose              also show the WebGPU driver's own warnings (filtered otherwise)
-Ctrl-C or SIGTERM stops within one step and saves the current image as NAME.partial.png.`;
+Ctrl-C or SIGTERM stops within about a second and saves the last finished iterate as NAME.partial.png.`;
 
 /** Where a stopped run (Ctrl-C, SIGTERM) keeps its image: out.png → out.partial.png. */
 const partialPath = (out: string) => out.replace(/(\.\w+)?$/, '.partial$1');
@@ -155,8 +155,9 @@ export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<
     ? new cliProgress.SingleBar({ format: 'stylize |{bar}| {value}/{total} it | loss {loss} | {speed} it/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
   bar?.start(iterations, 0, { loss: '-', speed: '-' });
-  // Ctrl-C (SIGINT) and SIGTERM (kill, a job scheduler, a container stopping) both stop at the next
-  // iteration and save the image so far; a second signal of the same kind ends the process as usual.
+  // Ctrl-C (SIGINT) and SIGTERM (kill, a job scheduler, a container stopping) both stop the run within about
+  // a second (the step in flight is dropped: GpuContext.paceStep) and save the image so far; a second signal
+  // of the same kind ends the process as usual.
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -132,6 +132,7 @@ export function noiseImage(width: number, height: number, seed: number): Float32
 export interface StylizeHooks {
   /** Called every `reportEvery` iterations; `preview()` reads the current image back (clamped). */
   onProgress?: (p: Progress, preview: () => Promise<Image>) => void | Promise<void>;
+  /** Stop early, within about STEP_CHUNK_SECONDS on a CPU adapter (GpuContext.paceStep): the last finished iterate is returned. */
   signal?: AbortSignal;
   /** Style Grams kept across calls (batch); not used with matchStyleColors (its styles depend on the content). */
   styleCache?: StyleCache;
