@@ -13,7 +13,7 @@ import { DeviceLostError, NonFiniteLossError } from '../style/stylize.js';
 const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] [--out out.png] [options]
 ${usageLines(STYLIZE_OPTIONS)}
   --verbose              also show the WebGPU driver's own warnings (filtered otherwise)
-Ctrl-C or SIGTERM stops within one step and saves the current image as NAME.partial.png.`;
+Ctrl-C or SIGTERM stops within about a second and saves the last finished iterate as NAME.partial.png.`;
 
 /** Where a stopped run (Ctrl-C, SIGTERM) keeps its image: out.png → out.partial.png. */
 const partialPath = (out: string) => out.replace(/(\.\w+)?$/, '.partial$1');
@@ -76,8 +76,9 @@ export async function run(argv: string[], parsed?: ParsedStylizeFlags): Promise<
     ? new cliProgress.SingleBar({ format: 'stylize |{bar}| {value}/{total} it | loss {loss} | {speed} it/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
   bar?.start(iterations, 0, { loss: '-', speed: '-' });
-  // Ctrl-C (SIGINT) and SIGTERM (kill, a job scheduler, a container stopping) both stop at the next
-  // iteration and save the image so far; a second signal of the same kind ends the process as usual.
+  // Ctrl-C (SIGINT) and SIGTERM (kill, a job scheduler, a container stopping) both stop the run within about
+  // a second (the step in flight is dropped: GpuContext.paceStep) and save the image so far; a second signal
+  // of the same kind ends the process as usual.
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -76,6 +76,9 @@ export class GpuContext {
   /** Submit and wait for the GPU once per step, so the queue never runs ahead (recorder.ts says how). */
   pace(): Promise<void> { return this.recorder.pace(); }
 
+  /** One optimisation step, answering `stop()` within about a quarter second on a CPU adapter (recorder.ts). */
+  paceStep<T>(record: () => T, stop: () => boolean): Promise<{ value: T; completed: boolean }> { return this.recorder.paceStep(record, stop); }
+
   /** Wait for pending compile checks and submitted work; throw the first error found. */
   sync(): Promise<void> { return this.recorder.sync(); }
 

@@ -13,75 +13,34 @@
  * --verbose) nothing is captured and Dawn prints as it likes.
  *
  * Node has no dup2(), so fd 2 is reopened through /proc/self/fd (Linux; the way libuv itself reopens a
- * terminal). Where that cannot be done safely, nothing is captured and the lines stay: sockets cannot be
- * reopened, and a regular file opened without O_APPEND (`2>log`) would lose its shared offset.
+ * terminal). Where that cannot be done safely (`stderrCapturable` in driver-stderr-filter.js: sockets
+ * cannot be reopened, and a regular file opened without O_APPEND (`2>log`) would lose its shared offset;
+ * other systems have no /proc), bin/swagpu.js runs the CLI as a child with stderr piped and filters the
+ * same lines from the stream, so the CLI is quiet whatever its stderr is. The library used directly
+ * (not through the CLI) keeps the lines in those cases.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { driverVerbose, filterDriverText, stderrCapturable } from './driver-stderr-filter.js';
 
-/** Lines Dawn prints that say nothing a swagpu user can act on (matched whole). */
-export const BENIGN_DRIVER_LINES: readonly RegExp[] = [
-  // Every adapter discovery on llvmpipe (GL), hardware Vulkan drivers, some SwiftShader builds.
-  /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/,
-  // The 'gpu' probe of auto mode on a machine with no Vulkan driver at all (llvmpipe then serves):
-  // expected, and when a Vulkan adapter was asked for by name, swagpu's own error says what is missing.
-  /^Warning: vkCreateInstance: Found no drivers!$/,
-  /^Warning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER$/,
-];
-/** Dawn's context lines under a warning ("    at CheckVkSuccessImpl (…VulkanError.cpp:106)", then a blank line). */
-const CONTEXT_LINE = /^(\s+at \S+ \(.*\)|)$/;
+export { BENIGN_DRIVER_LINES, driverVerbose, filterDriverText, isBenignDriverLine } from './driver-stderr-filter.js';
 
-export function isBenignDriverLine(line: string): boolean {
-  return BENIGN_DRIVER_LINES.some((pattern) => pattern.test(line));
-}
-
-/** The captured text without the benign lines and their context lines (what is still worth printing). */
-export function filterDriverText(text: string): string {
-  const kept: string[] = [];
-  let inBenign = false;
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (const line of lines) {
-    if (isBenignDriverLine(line)) inBenign = true;
-    else if (!(inBenign && CONTEXT_LINE.test(line))) {
-      inBenign = false;
-      kept.push(`${line}\n`);
-    }
-  }
-  return kept.join('');
-}
-
-export function driverVerbose(): boolean {
-  const v = process.env.SWAGPU_VERBOSE;
-  return v !== undefined && v !== '' && v !== '0';
-}
-
-/** Flags to reopen fd 2 with, or null when it must be left alone. */
+/** Flags to reopen fd 2 with, or null when it must be left alone (stderrCapturable says which). */
 function reopenFlags(): number | null {
-  if (process.platform !== 'linux') return null;
+  if (!stderrCapturable()) return null;
   let stat;
   try {
     stat = fstatSync(2);
   } catch {
-    return null; // fd 2 is closed
+    return null; // fd 2 is closed: nothing to filter
   }
-  if (stat.isSocket()) return null;
   const base = constants.O_WRONLY | constants.O_NOCTTY;
   // A pipe is reopened non-blocking: a blocking open of a pipe whose reader has gone (`| head -1`) would
   // wait forever; non-blocking, it fails (ENXIO) and nothing is captured.
   if (stat.isFIFO()) return base | constants.O_NONBLOCK;
-  if (!stat.isFile()) return base; // terminal, /dev/null: no offset to keep
-  // A regular file: a reopened descriptor has its own offset, so whoever still writes through the old
-  // one (the shell after `2>log`, stdout after `>log 2>&1`) would overwrite these lines. Safe only when
-  // the file was opened for appending (`2>>log`), where every write goes to the end anyway.
-  try {
-    const fdinfo = /flags:\s*(\d+)/.exec(readFileSync('/proc/self/fdinfo/2', 'utf8'));
-    if (fdinfo !== null && (parseInt(fdinfo[1], 8) & constants.O_APPEND) !== 0) return base | constants.O_APPEND;
-  } catch {
-    // no fdinfo: leave it alone
-  }
-  return null;
+  // A regular file is capturable only when opened for appending (`2>>log`): every write goes to the end.
+  return stat.isFile() ? base | constants.O_APPEND : base; // else a terminal, /dev/null: no offset to keep
 }
 
 /**

@@ -133,6 +133,7 @@ export function noiseImage(width: number, height: number, seed: number): Float32
 export interface StylizeHooks {
   /** Called every `reportEvery` iterations; `preview()` reads the current image back (clamped). */
   onProgress?: (p: Progress, preview: () => Promise<Image>) => void | Promise<void>;
+  /** Stop early, within about STEP_CHUNK_SECONDS on a CPU adapter (GpuContext.paceStep): the last finished iterate is returned. */
   signal?: AbortSignal;
   /** Style Grams kept across calls (batch); not used with matchStyleColors (its styles depend on the content). */
   styleCache?: StyleCache;
@@ -319,21 +320,33 @@ async function optimizeAt(
   let firstLoss = NaN;
   let lastLoss = NaN;
   let done = 0;
-  // The last step's loss and terms, kept until the next step: an aborted run reads its loss from them.
+  // The last finished step's loss and terms, kept until the next step finishes: an aborted run reads its loss from them.
   let unread: { loss: Tensor; terms: Tensor[]; iteration: number } | null = null;
+  const dispose = (step: { loss: Tensor; terms: Tensor[] } | null) => {
+    step?.loss.dispose();
+    for (const t of step?.terms ?? []) t.dispose();
+  };
   const release = () => {
-    if (!unread) return;
-    unread.loss.dispose();
-    for (const t of unread.terms) t.dispose();
+    dispose(unread);
     unread = null;
   };
+  const stop = () => hooks.signal?.aborted === true;
   try {
     for (let local = 1; local <= iterations; local++) {
-      if (hooks.signal?.aborted) break;
+      if (stop()) break;
       const iteration = run.done + 1;
       const report = local === 1 || iteration % recipe.reportEvery === 0 || local === iterations;
+      // Paced: the queue never runs more than a step ahead (memory stays flat whatever reportEvery is),
+      // and on a CPU adapter, where a step takes seconds, a stop (Ctrl-C) is answered within a fraction
+      // of one: the rest of the step is dropped, so x is still the previous iterate, and this step's
+      // loss, maybe never computed, is not read.
+      const step = await ctx.paceStep(() => optimizer.step(() => objective.evaluate(x)), stop);
+      if (!step.completed) {
+        dispose(step.value);
+        break;
+      }
       release();
-      const { loss, terms, evals } = optimizer.step(() => objective.evaluate(x));
+      const { loss, terms, evals } = step.value;
       run.evaluations += evals;
       run.done = iteration;
       done = local;
@@ -364,11 +377,12 @@ async function optimizeAt(
         for (const t of terms) t.dispose();
       } else {
         unread = { loss, terms, iteration };
-        // Between reports, pace the GPU: the queue never runs more than a step ahead (memory stays flat
-        // whatever reportEvery is), and the await lets Node run its signal handlers, so the abort check
-        // above sees a Ctrl-C within a step or two.
-        await ctx.pace();
       }
+    }
+    // A stopped run saves x: never a NaN image (diverged since the last report), but the last good one.
+    if (stop()) {
+      vectorReduce(ctx, { x: x.use('stylize'), out: imageCheck, n: x.size, op: 'abssum' });
+      if (!Number.isFinite((await ctx.readF32(imageCheck, 1))[0])) ctx.upload(x.buffer, lastGood.data);
     }
     // Stopped between reports (aborted): the loss at the last step is the run's end, not the last report's.
     const stopped = unread as { loss: Tensor; terms: Tensor[]; iteration: number } | null;

@@ -1,16 +1,18 @@
 // Normal runs print no driver warnings on stderr: Dawn prints two "maxDynamic…BuffersPerPipelineLayout
 // artificially reduced" lines from C++ whenever an adapter is opened (llvmpipe's GL backend here; hardware
-// Vulkan drivers and some SwiftShader builds too). swagpu filters exactly those (src/gpu/driver-stderr.ts)
+// Vulkan drivers and some SwiftShader builds too). swagpu filters exactly those (src/gpu/driver-stderr.ts
+// in the process where fd 2 can be reopened; bin/swagpu.js's wrapper, bin/stderr-wrapper.mjs, elsewhere)
 // and lets them through with --verbose. Run on both CPU adapters with stderr a real pipe (as `2>&1 | less`
-// or a CI runner gives) and a terminal (script(1)). Not covered, and said so in driver-stderr.ts: stderr
-// as a socket (what Node's own child_process gives a child) or a regular file opened without append.
+// or a CI runner gives), a terminal (script(1)), a socket (what Node's child_process gives a child for
+// 'pipe': execFile) and a plain file (`2>log`, `2>>log`).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { filterDriverText, isBenignDriverLine } from '../../src/gpu/driver-stderr.js';
-import type { CliResult } from './run.js';
+import { DriverTextFilter } from '../../src/gpu/driver-stderr-filter.js';
+import { swagpu as swagpuOnSocket, type CliResult } from './run.js';
 import { findWeightsFile } from '../../src/models/weights-home.js';
 
 /** The ResNet-50 weights wherever the weights rule finds them (the user cache, or a checkout's weights/). */
@@ -31,6 +33,15 @@ const dir = mkdtempSync(join(tmpdir(), 'swagpu-quiet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const DAWN = /artificially reduced|^Warning:/m;
+/** The CLI through a shell, `redirect` applied to it (`2>FILE`); stdout, stderr as the shell gives them. */
+function viaShell(args: string[], redirect: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile('bash', ['-c', `node bin/swagpu.js "$@" ${redirect}`, 'bash', ...args], { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error as { code: number }).code : 0, stdout, stderr });
+    });
+  });
+}
+
 /** Lines a driver (Dawn, Mesa, the Vulkan loader) prints on its own. */
 const DRIVER_LINE = /^(Warning|Error|MESA|libEGL|libGL|ACO|radv|ANV|WARNING|vk|Vulkan)\b/im;
 
@@ -55,6 +66,44 @@ describe('the filter', () => {
   });
 });
 
+describe('the streaming filter (the wrapper\'s)', () => {
+  const text = 'swagpu: loading\n'
+    + 'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 90 to 16 to fit dynamic offset allocation limit.\n'
+    + 'Warning: vkCreateInstance: Found no drivers!\n    at CheckVkSuccessImpl (/x/VulkanError.cpp:106)\n\n'
+    + 'Warning: something new\niter 1/5 loss 1.0\nWarn';
+
+  it('gives what filterDriverText gives, however the text is cut into chunks', () => {
+    const whole = filterDriverText(text);
+    expect(whole).toBe('swagpu: loading\nWarning: something new\niter 1/5 loss 1.0\nWarn');
+    for (let a = 0; a <= text.length; a++) {
+      for (const b of [a, a + 1, a + 7, a + 40]) {
+        const f = new DriverTextFilter();
+        const out = f.push(text.slice(0, a)) + f.push(text.slice(a, b)) + f.push(text.slice(b)) + f.end();
+        expect(out, `cut at ${a}, ${b}`).toBe(whole);
+      }
+    }
+  });
+
+  it('passes a partial line on at once unless it may still become a benign line', () => {
+    const f = new DriverTextFilter();
+    expect(f.push('stylize |###   | 3/10')).toBe('stylize |###   | 3/10');
+    expect(f.push(' it\nWarn')).toBe(' it\n');
+    expect(f.push('ing: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 80 to 16 to fit dynamic offset allocation limit.\n')).toBe('');
+    expect(f.push('Warning: kept\n')).toBe('Warning: kept\n');
+  });
+});
+
+describe('the wrapper', () => {
+  it('passes the exit code and stdout through with stderr a socket (execFile)', async () => {
+    const r = await swagpuOnSocket(['no-such-command']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("swagpu: unknown command 'no-such-command'");
+    const help = await swagpuOnSocket(['--help']);
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toContain('usage: swagpu <command>');
+  });
+});
+
 for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
   describe(`SWAGPU_ADAPTER=${adapter}`, () => {
     const env = { ...process.env, SWAGPU_ADAPTER: adapter, SWAGPU_VERBOSE: '' };
@@ -70,6 +119,32 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
       expect(verbose.code, verbose.stderr).toBe(0);
       if (/llvmpipe/.test(quiet.stdout)) expect(verbose.stderr).toMatch(DAWN);
       expect(verbose.stdout).toBe(quiet.stdout);
+    });
+
+    it('info with stderr a socket (execFile, as Node gives a child): no driver warning; --verbose and SWAGPU_VERBOSE=1 show them', async () => {
+      const quiet = await swagpuOnSocket(['info'], env);
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stdout).toContain(`adapter: ${adapter}`);
+      expect(quiet.stderr).toBe('');
+      if (!/llvmpipe/.test(quiet.stdout)) return; // no adapter here that makes Dawn speak
+      const verbose = await swagpuOnSocket(['info', '--verbose'], env);
+      expect(verbose.stderr).toMatch(DAWN);
+      expect(verbose.stdout).toBe(quiet.stdout);
+      expect((await swagpuOnSocket(['info'], { ...env, SWAGPU_VERBOSE: '1' })).stderr).toMatch(DAWN);
+    });
+
+    it('info with stderr a plain file (`2>log`, `2>>log`): no driver warning in it; --verbose writes them', async () => {
+      for (const [name, op] of [['truncated', '2>'], ['appended', '2>>']] as const) {
+        const log = join(dir, `${adapter}-${name}.log`);
+        const quiet = await viaShell(['info'], `${op}${log}`, env);
+        expect(quiet.code).toBe(0);
+        expect(quiet.stdout).toContain(`adapter: ${adapter}`);
+        expect(readFileSync(log, 'utf8'), op).toBe('');
+        if (!/llvmpipe/.test(quiet.stdout)) continue;
+        const verbose = await viaShell(['info', '--verbose'], `2>${log}`, env);
+        expect(verbose.code).toBe(0);
+        expect(readFileSync(log, 'utf8')).toMatch(DAWN);
+      }
     });
 
     it.skipIf(!hasScript)('info on a terminal (script) prints no driver warning; --verbose shows them', async () => {
