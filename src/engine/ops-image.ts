@@ -17,30 +17,35 @@ function checkImage(op: string, x: Tensor): void {
   if (x.shape[1] !== 3) throw new Error(`${op}: expected an RGB image [N,3,H,W], got ${fmtShape(x.shape)}`);
 }
 
-/** Network input from an RGB image in [0, 1]: channel order, scale, mean and std of `convention`. */
-export function preprocess(x: Tensor, convention: PreprocessConvention): Tensor {
-  checkImage('preprocess', x);
-  const y = output(x, x.shape, 'preprocess');
-  colorK.preprocess(x.ctx, x.use('preprocess'), y.use('preprocess'), x.shape, convention);
-  return record('preprocess', [x], y, (gy) => {
-    const gx = output(x, x.shape, 'preprocess grad');
-    colorK.preprocessBackward(x.ctx, gy.use('preprocessBackward'), gx.use('preprocessBackward'), x.shape, convention);
+/**
+ * A colour map of an RGB image, same shape in and out, whose backward needs only the output's gradient:
+ * `forward(x, y)` and `backward(dy, dx)` launch the kernels.
+ */
+function colourMap(op: 'preprocess' | 'deprocess', x: Tensor, forward: (x: GPUBuffer, y: GPUBuffer) => void, backward: (gy: GPUBuffer, gx: GPUBuffer) => void): Tensor {
+  checkImage(op, x);
+  const y = output(x, x.shape, op);
+  forward(x.use(op), y.use(op));
+  return record(op, [x], y, (gy) => {
+    const gx = output(x, x.shape, `${op} grad`);
+    backward(gy.use(`${op}Backward`), gx.use(`${op}Backward`));
     return [gx];
   });
 }
 
+/** Network input from an RGB image in [0, 1]: channel order, scale, mean and std of `convention`. */
+export function preprocess(x: Tensor, convention: PreprocessConvention): Tensor {
+  return colourMap('preprocess', x,
+    (xb, yb) => colorK.preprocess(x.ctx, xb, yb, x.shape, convention),
+    (gyb, gxb) => colorK.preprocessBackward(x.ctx, gyb, gxb, x.shape, convention));
+}
+
 /** RGB image in [0, 1] (unclamped) from a network input: the inverse of preprocess. */
 export function deprocess(y: Tensor, convention: PreprocessConvention): Tensor {
-  checkImage('deprocess', y);
-  const x = output(y, y.shape, 'deprocess');
-  colorK.deprocess(y.ctx, y.use('deprocess'), x.use('deprocess'), y.shape, convention);
-  return record('deprocess', [y], x, (gx) => {
-    // deprocess is x = M⁻¹(y − b): its backward multiplies by (M⁻¹)ᵀ.
-    const gy = output(y, y.shape, 'deprocess grad');
-    const inverse = colorK.invertAffine(colorK.preprocessAffine(colorK.PREPROCESS[convention]));
-    colorK.colorAffine(y.ctx, 'deprocessBackward', gx.use('deprocessBackward'), gy.use('deprocessBackward'), y.shape, colorK.transposeLinear(inverse));
-    return [gy];
-  });
+  // deprocess is x = M⁻¹(y − b): its backward multiplies by (M⁻¹)ᵀ.
+  const inverseT = () => colorK.transposeLinear(colorK.invertAffine(colorK.preprocessAffine(colorK.PREPROCESS[convention])));
+  return colourMap('deprocess', y,
+    (yb, xb) => colorK.deprocess(y.ctx, yb, xb, y.shape, convention),
+    (gxb, gyb) => colorK.colorAffine(y.ctx, 'deprocessBackward', gxb, gyb, y.shape, inverseT()));
 }
 
 /** Bilinear resize to outH x outW (align_corners = false). */
