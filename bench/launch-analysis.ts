@@ -1,10 +1,13 @@
 /**
  * Where a ResNet-50 evaluation's time goes (issue 23 point 5), in one process, modes alternating round by round:
  *   full:  as `swagpu bench` runs it;
- *   tiny:  every launch's workgroup count forced to (1,1,1): the fixed cost of the launches (JS + driver);
+ *   tiny:  every launch's workgroup count forced to (1,1,1) (results garbage): an upper bound on the launches' fixed
+ *          cost, as one workgroup of some kernels (a gemm tile over its whole K) is still real work;
+ *   stub:  each launch replaced by src/bench/launch-cost.wgsl's one-workgroup kernel: the launches' fixed cost;
  *   nogpu: launches recorded by the engine but never encoded (ctx.launch a no-op): the engine's JS alone.
- * Each mode: wall ms and process CPU ms (user+sys, llvmpipe's threads included) per evaluation, medians.
- *   node --import ./bin/register.mjs bench/launch-analysis.ts [llvmpipe|swiftshader] [--size=128] [--rounds=7] [--modes=full,tiny,nogpu]
+ * Each mode: wall ms, process CPU ms (user+sys, llvmpipe's threads included), and the CPU ms of the main (JS) thread
+ * and of the other threads (/proc/self/task/N/schedstat) per evaluation, medians (min-max).
+ *   node --import ./bin/register.mjs bench/launch-analysis.ts [llvmpipe|swiftshader] [--size=128] [--rounds=7] [--modes=full,tiny,stub,nogpu]
  */
 import { getContext, type KernelSpec, type LaunchArgs } from '../src/gpu/context.js';
 import { benchModel } from '../src/bench/suite.js';
