@@ -15,6 +15,7 @@ import { gram, gramBackward } from '../kernels/reduce/gram.js';
 import { swagSmoothing, swagSmoothingBackward } from '../kernels/reduce/softmax.js';
 import { mseLoss, mseLossBackward } from '../kernels/reduce/reduce.js';
 import type { PeerCase, TfjsPeer } from './peer-tfjs.js';
+import { launchCases } from './launch-cost.js';
 import { gflops, timeAlternating, timeGpu, type Timer, type Timing } from './timing.js';
 import type { Shape4 } from '../kernels/shape.js';
 
@@ -198,5 +199,7 @@ export function kernelCases(): KernelCase[] {
     ...mseCases([1, 256, 64, 64], false),
     // The style loss over a stage-4 Gram (2048 x 2048 entries).
     ...mseCases([1, 1, 2048, 2048], false),
+    // The fixed cost of a launch (src/bench/launch-cost.ts).
+    ...launchCases(),
   ];
 }

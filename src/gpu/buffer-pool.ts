@@ -32,7 +32,16 @@ export interface PoolStats {
 }
 
 export class BufferPool {
+  /**
+   * Free buffers per size class, each list in descending creation order, so `acquire` hands out the oldest free
+   * buffer of its class: the same requests from the same free set get the same buffers. A step that repeats its
+   * requests then binds the same buffers every time, so its bind groups come from the cache (bindings.ts); with a
+   * last-released-first list the assignment drifted from step to step, and a ResNet-50 evaluation made 100-200
+   * new bind groups each time (bench/RESULTS.md, issue 23).
+   */
   private free = new Map<number, GPUBuffer[]>();
+  private serials = new WeakMap<GPUBuffer, number>();
+  private nextSerial = 0;
   private inUse = new Set<GPUBuffer>();
   readonly stats: PoolStats = { bytesInUse: 0, bytesAllocated: 0, peakBytes: 0, buffers: 0, created: 0 };
   /**
@@ -73,6 +82,7 @@ export class BufferPool {
   private create(size: number, label: string): GPUBuffer {
     this.device.pushErrorScope('out-of-memory');
     const buffer = this.device.createBuffer({ size, usage: POOL_USAGE, label });
+    this.serials.set(buffer, this.nextSerial++);
     const inUse = this.stats.bytesInUse;
     this.onAllocation?.(this.device.popErrorScope().then((error) => error && new Error(
       `${label}: the GPU could not allocate a ${fmtBytes(size)} buffer (${fmtBytes(inUse)} already in use): ${error.message}. Try a smaller --size.`,
@@ -90,7 +100,10 @@ export class BufferPool {
     const size = buffer.size;
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
-    list.push(buffer);
+    const serial = this.serials.get(buffer) ?? -1;
+    let i = list.length;
+    while (i > 0 && (this.serials.get(list[i - 1]) ?? -1) < serial) i--;
+    list.splice(i, 0, buffer);
   }
 
   /** Destroy every free buffer (e.g. after a run at another size). */

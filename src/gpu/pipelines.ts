@@ -19,13 +19,18 @@ export interface CachedPipeline { pipeline: GPUComputePipeline; layout: GPUBindG
 
 export class PipelineCache {
   private pipelines = new Map<string, CachedPipeline>();
+  /**
+   * Cache keys of frozen defines objects: a launcher that builds the same (large) defines for every launch, as
+   * gemm's written-out tile does, freezes one object and passes it again, so its key is not re-serialised per launch.
+   */
+  private frozenKeys = new WeakMap<object, string>();
 
   constructor(private readonly device: GPUDevice, private readonly errors: DeferredErrors) {}
 
   /** The compiled pipeline for a kernel variant (cached per name + entry point + defines). */
   get(spec: KernelSpec): CachedPipeline {
     const entryPoint = spec.entryPoint ?? 'main';
-    const key = `${spec.name}:${entryPoint}:${JSON.stringify(spec.defines ?? {})}`;
+    const key = `${spec.name}:${entryPoint}:${this.definesKey(spec.defines)}`;
     let cached = this.pipelines.get(key);
     if (cached) return cached;
     const code = preprocessWgsl(spec.name, spec.source, spec.defines);
@@ -47,5 +52,13 @@ export class PipelineCache {
     cached = { pipeline, layout };
     this.pipelines.set(key, cached);
     return cached;
+  }
+
+  private definesKey(defines: Defines | undefined): string {
+    if (!defines) return '{}';
+    if (!Object.isFrozen(defines)) return JSON.stringify(defines);
+    let key = this.frozenKeys.get(defines);
+    if (key === undefined) this.frozenKeys.set(defines, (key = JSON.stringify(defines)));
+    return key;
   }
 }

@@ -43,6 +43,13 @@ describeEachAdapter('swagpu bench --json', (getCtx, adapter) => {
     expect(r.ms).toBeLessThanOrEqual(r.maxMs);
   });
 
+  it('runs the launch-cost cases (issue 23): one, 64, 64 sharing a bind group, 64 recorded but not dispatched', async () => {
+    expect(await run(['--json', '--only', 'launch ', '--runs', '1', '--adapter', adapter])).toBe(0);
+    const results = JSON.parse(out.join('\n')).results as Array<{ name: string; shape: string; ms: number }>;
+    expect(results.map((r) => `${r.name} ${r.shape}`)).toEqual(['launch 1 dispatch', 'launch 64 dispatches', 'launch 64 dispatches, one bind group', 'launch 64 launches, JS only']);
+    for (const r of results) expect(Number.isFinite(r.ms) && r.ms >= 0, `${r.shape}: ${r.ms}`).toBe(true);
+  });
+
   it('runs a conv2d case and gives GFLOP/s and % of peak', async () => {
     expect(await run(['--json', '--quick', '--only', 'conv2d 1x1 fwd 56x56', '--runs', '1', '--adapter', adapter])).toBe(0);
     const [r] = JSON.parse(out.join('\n')).results;

@@ -178,6 +178,9 @@ function blockPlan(ctx: GpuContext, tile: GemmTile, Mp: number, N: number, Z: nu
   return { WG, BM4, BN4, BK, WN, LA: (BK * BM4) / WG, LB: (BK * BN4) / WG, groups };
 }
 
+/** The register kernel's defines per tile, workgroup size and variant (see gemm()). */
+const registerDefines = new Map<string, Readonly<Record<string, number | boolean | string>>>();
+
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false, cPlanes: planes = null } = args;
   const tile = launchTile(gemmTile(ctx), N);
@@ -222,8 +225,14 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   // subgroupA: whole subgroups of 4 column blocks (the extra blocks load clamped columns and store nothing).
   const columnBlocks = tile.subgroupA ? Math.ceil(N / (16 * tile.Q)) * 4 : Math.ceil(N / (4 * tile.Q));
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z, ctx.gpu.adapter.tuning === 'swiftshader' ? 16 : 4);
-  const defines = { BLOCK: false, BLOCK_SUBGROUPS: false, ENABLE_SUBGROUPS: !!tile.subgroupA, WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, ...variants, ...tileLines(tile),
-    // The block kernel's placeholders (its branch is dropped, but every {{NAME}} needs a value).
-    WN: 0, BK: 0, BM4: 0, BN4: 0, FIRST: '', PREFETCH: '', PUT: '', SHARED_STEP: '' };
+  const definesKey = `${tile.R},${tile.Q},${tile.U ?? 1},${!!tile.subgroupA},${WG},${Object.values(variants).join(',')}`;
+  let defines = registerDefines.get(definesKey);
+  if (!defines) {
+    // Frozen and reused: the written-out tile is kilobytes of text, built and keyed once, not per launch (pipelines.ts).
+    defines = Object.freeze({ BLOCK: false, BLOCK_SUBGROUPS: false, ENABLE_SUBGROUPS: !!tile.subgroupA, WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, ...variants, ...tileLines(tile),
+      // The block kernel's placeholders (its branch is dropped, but every {{NAME}} needs a value).
+      WN: 0, BK: 0, BM4: 0, BN4: 0, FIRST: '', PREFETCH: '', PUT: '', SHARED_STEP: '' });
+    registerDefines.set(definesKey, defines);
+  }
   ctx.launch({ name: 'gemm', source, defines }, { buffers, uniforms: uniforms(columnBlocks), workgroups: [Math.ceil((columnBlocks * Mp) / tile.R / WG), 1, Z] });
 }
