@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferPool } from '../../src/gpu/buffer-pool.js';
 import { getContext } from '../../src/gpu/context.js';
-import { add } from '../../src/kernels/add.js';
+import { add } from '../../src/kernels/pointwise/add.js';
 import { fastestAdapter, upload } from '../harness.js';
 
 describe(`steady buffers and bind groups [${fastestAdapter()}]`, () => {
