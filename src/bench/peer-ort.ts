@@ -15,6 +15,7 @@
  * onSubmittedWorkDone, as ours with the 'wall' timer (src/bench/timing.ts).
  */
 import type { PeerRun } from './peer-tfjs.js';
+import type { Timer } from './timing.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from './resnet50-onnx.js';
 
 export type Ort = typeof import('onnxruntime-web');
@@ -33,6 +34,8 @@ export const ORT_FASTEST: OrtOptions = { layout: 'NHWC', io: 'gpu-buffer', optim
 
 export interface OrtClassifier extends PeerRun {
   description: string;
+  /** One run, timed on the wall clock to the device's onSubmittedWorkDone whatever the timer asked (see above). */
+  once(timer?: Timer): Promise<number>;
   /** One run's logits, read back (for the agreement check). */
   logits(): Promise<Float32Array>;
 }
