@@ -7,7 +7,7 @@
  * page's navigator.gpu; `swagpu bench --peer ort` imports the same bundle in Node on a Dawn navigator.gpu
  * (src/bench/peer-ort-node.ts).
  *
- * The options (see bench/RESULTS.md for what each measured): graph optimization level 'all' (ORT fuses Conv + ReLU and
+ * The options (bench/NOTES.md, "ONNX Runtime Web", for what each measured): graph optimization level 'all' (ORT fuses Conv + ReLU and
  * Conv + Add + ReLU); the EP's preferredLayout, NHWC (its default: ORT inserts the transposes and packs the weights
  * once) or NCHW; and the I/O: 'gpu-buffer' binds a GPU input tensor made once and keeps the logits on the GPU
  * (preferredOutputLocation), so a timed run is the network alone, as ours is (our image is uploaded once too); 'cpu'
@@ -29,7 +29,7 @@ export interface OrtOptions {
   optimization: 'all' | 'extended' | 'basic' | 'disabled';
 }
 
-/** The fastest options found (bench/RESULTS.md, "ONNX Runtime Web"). */
+/** The fastest options found (bench/NOTES.md, "ONNX Runtime Web"). */
 export const ORT_FASTEST: OrtOptions = { layout: 'NHWC', io: 'gpu-buffer', optimization: 'all' };
 
 export interface OrtClassifier extends PeerRun {
