@@ -54,7 +54,7 @@ async function ortDevice(ort: Ort): Promise<GPUDevice> {
 export async function ortClassifier(ort: Ort, model: Uint8Array, image: Float32Array, size: number, options: OrtOptions = ORT_FASTEST): Promise<OrtClassifier> {
   if (image.length !== 3 * size * size) throw new Error(`ort peer: the image has ${image.length} values, expected 3x${size}x${size}`);
   const session = await ort.InferenceSession.create(model, {
-    executionProviders: [{ name: 'webgpu', preferredLayout: options.layout } as unknown as 'webgpu'],
+    executionProviders: [{ name: 'webgpu', preferredLayout: options.layout }],
     graphOptimizationLevel: options.optimization,
     ...(options.io === 'gpu-buffer' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
   });

@@ -144,7 +144,9 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   }
 
   // Inference: ResNet-50's forward to the logits at 224 px (classify), against ONNX Runtime Web with --peer ort.
-  if (matchesOnly(opts.only, 'resnet50 classify', `${CLASSIFY_SIZE}px`)) {
+  const classify = matchesOnly(opts.only, 'resnet50 classify', `${CLASSIFY_SIZE}px`);
+  if (opts.peer === 'ort' && !classify) opts.log(`# peer ort: it runs only 'resnet50 classify ${CLASSIFY_SIZE}px', which --only leaves out`);
+  if (classify) {
     const image = defaultContent(CLASSIFY_SIZE, CLASSIFY_SIZE).data;
     let peerRun: PeerRun | null = null;
     if (opts.peer === 'ort') {
