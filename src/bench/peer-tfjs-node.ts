@@ -1,21 +1,15 @@
 /**
  * The TF.js peer in Node (`swagpu bench --peer tfjs`): tfjs-webgpu looks for `navigator.gpu` when it is imported,
- * so we install a Dawn GPU object opened with the flags swagpu uses for that adapter (src/gpu/device.ts) before
- * importing it. llvmpipe only exists in compatibility mode, so its requestAdapter gets
- * `featureLevel: 'compatibility'` added. The peer itself is src/bench/peer-tfjs.ts.
+ * so we install a Dawn one on the bench's adapter (src/bench/dawn-navigator.ts) before importing it. The peer itself
+ * is src/bench/peer-tfjs.ts.
  */
 import type { AdapterKind } from '../gpu/device.js';
+import { installDawnNavigator } from './dawn-navigator.js';
 import { kerasResnet50Artifacts } from './keras-resnet50.js';
 import { weightsFile } from '../models/load.js';
 import { loadWeights } from '../models/weights.js';
 import { packageExports } from './package-exports.js';
 import { tfjsPeerOn, type Tf, type TfjsPeer } from './peer-tfjs.js';
-
-const DAWN_FLAGS: Record<string, string[]> = {
-  llvmpipe: ['backend=opengl'],
-  swiftshader: ['backend=vulkan', 'adapter=SwiftShader'],
-  gpu: ['backend=vulkan'],
-};
 
 let peer: { kind: AdapterKind; ready: Promise<TfjsPeer> } | null = null;
 
@@ -27,20 +21,7 @@ export function tfjsPeer(kind: AdapterKind): Promise<TfjsPeer> {
 }
 
 async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
-  const flags = DAWN_FLAGS[kind];
-  if (!flags) throw new Error(`--peer tfjs: no Dawn flags for adapter kind '${kind}'`);
-  const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
-  for (const [name, value] of Object.entries(dawn.globals)) (globalThis as Record<string, unknown>)[name] ??= value;
-  const gpu = dawn.create(flags);
-  keepAlive.push(gpu); // a collected Dawn instance takes its devices with it
-  const requestAdapter = gpu.requestAdapter.bind(gpu);
-  const wrapped = {
-    requestAdapter: (options: GPURequestAdapterOptions = {}) =>
-      requestAdapter(kind === 'llvmpipe' ? ({ ...options, featureLevel: 'compatibility' } as GPURequestAdapterOptions) : options),
-    getPreferredCanvasFormat: () => 'rgba8unorm',
-    wgslLanguageFeatures: gpu.wgslLanguageFeatures,
-  };
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped }, configurable: true, writable: true });
+  await installDawnNavigator(kind, '--peer tfjs');
   let tf: Tf;
   try {
     tf = packageExports<Tf>(await import('@tensorflow/tfjs-core'), 'setBackend');
@@ -58,5 +39,3 @@ async function createPeer(kind: AdapterKind): Promise<TfjsPeer> {
   return tfjsPeerOn(tf, { name: kind, idle: kind === 'swiftshader', kerasResnet50: kerasResnet50Artifacts,
     resnet50Weights: async () => loadWeights(await weightsFile('resnet50', { log: () => {} })) });
 }
-
-const keepAlive: GPU[] = [];

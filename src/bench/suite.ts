@@ -16,6 +16,9 @@ import { measureNativePeak } from './native-peak.js';
 import { tfjsPeer } from './peer-tfjs-node.js';
 import type { PeerRun, TfjsPeer } from './peer-tfjs.js';
 import { startTorchPeer, torchAvailable, TORCH_MISSING_HINT } from './peer-torch.js';
+import { CLASSIFY_SIZE, timeClassify } from './classify.js';
+import { ortClassifier, ORT_FASTEST } from './peer-ort.js';
+import type { ResNet50 } from '../models/resnet50.js';
 import { defaultContent, defaultStyle } from './synthetic-images.js';
 import { weightsFile } from '../models/load.js';
 import { profileKernels, type KernelShare } from './profile.js';
@@ -23,8 +26,11 @@ import { timerFor, type Timer } from './timing.js';
 
 export interface BenchOptions {
   quick: boolean;
-  /** tfjs: TF.js WebGPU on the same adapter (kernels and evaluations); torch: PyTorch on the CPU (ResNet-50 evaluations). */
-  peer: 'tfjs' | 'torch' | null;
+  /**
+   * tfjs: TF.js WebGPU on the same adapter (kernels and evaluations); torch: PyTorch on the CPU (ResNet-50 evaluations);
+   * ort: ONNX Runtime Web's WebGPU EP on the same adapter (ResNet-50 classification, 224 px).
+   */
+  peer: 'tfjs' | 'torch' | 'ort' | null;
   /** Comma-separated case-insensitive substrings of "name shape"; null runs every case of the set. */
   only: string | null;
   /** Timed runs per case (after one warm-up); default 5, 3 for evaluations under --quick. */
@@ -98,7 +104,8 @@ export async function benchModel(ctx: GpuContext, name: ModelName): Promise<Feat
 export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<BenchReport> {
   const a = ctx.gpu.adapter;
   const runs = opts.runs ?? 5;
-  const timer = timerFor(ctx, opts.wallClock);
+  // ONNX Runtime's runs can only be timed on the wall clock (its device is its own): ours too when it is the peer.
+  const timer = timerFor(ctx, opts.wallClock || opts.peer === 'ort');
   const peak = await measurePeak(ctx, { timer });
   opts.log(`# ${a.kind}: ${a.description || a.device} (${a.backend}, ${a.featureLevel}); FMA peak ${peak.gflops.toFixed(1)} GFLOP/s; timer: ${timer === 'gpu' ? 'GPU timestamp queries' : 'wall clock to onSubmittedWorkDone'}`);
   // On a CPU adapter, the same cores' native FMA peak: how far WebGPU-on-CPU is from the metal.
@@ -124,11 +131,37 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
   }
   const results: BenchResult[] = [];
   const emit = (r: BenchResult) => { results.push(r); opts.log(formatResult(r)); };
+  const models = new Map<ModelName, Promise<FeatureModel>>();
+  const model = (name: ModelName) => {
+    if (!models.has(name)) models.set(name, benchModel(ctx, name));
+    return models.get(name)!;
+  };
 
   for (const c of kernelCases()) {
     if (opts.quick && !c.quick) continue;
     if (!matchesOnly(opts.only, c.name, c.shape)) continue;
     emit(await timeKernelCase(ctx, c, runs, timer, peak.gflops, peer && peerWanted(a.kind, c.name, c.shape, opts.only) ? peer : null));
+  }
+
+  // Inference: ResNet-50's forward to the logits at 224 px (classify), against ONNX Runtime Web with --peer ort.
+  const classify = matchesOnly(opts.only, 'resnet50 classify', `${CLASSIFY_SIZE}px`);
+  if (opts.peer === 'ort' && !classify) opts.log(`# peer ort: it runs only 'resnet50 classify ${CLASSIFY_SIZE}px', which --only leaves out`);
+  if (classify) {
+    const image = defaultContent(CLASSIFY_SIZE, CLASSIFY_SIZE).data;
+    let peerRun: PeerRun | null = null;
+    if (opts.peer === 'ort') {
+      const { ortOnNode, readOnnx, resnet50OnnxFile } = await import('./peer-ort-node.js');
+      const ort = await ortOnNode(a.kind);
+      const run = await ortClassifier(ort, readOnnx(await resnet50OnnxFile({ log: opts.log })), image, CLASSIFY_SIZE, ORT_FASTEST);
+      peerDescription = `${run.description} (src/bench/peer-ort.ts)`;
+      opts.log(`# peer: ${peerDescription}; ResNet-50 classification only`);
+      peerRun = run;
+    }
+    try {
+      emit(await timeClassify(ctx, (await model('resnet50')) as ResNet50, image, opts.runs ?? 5, timer, peak.gflops, peerRun));
+    } finally {
+      peerRun?.dispose();
+    }
   }
 
   const sizes = opts.quick ? [128, 256] : [128, 256, 512];
@@ -138,9 +171,9 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
     const size = sizes[sizes.length - 1];
     const recompute = matchesOnly(opts.only, `${modelName} eval recomputed`, `${size}px`);
     if (wanted.length === 0 && !recompute) continue;
-    const model = await benchModel(ctx, modelName);
+    const net = await model(modelName);
     for (const size of wanted) {
-      const ev = styleEvaluation(ctx, model, size);
+      const ev = styleEvaluation(ctx, net, size);
       let peerRun: PeerRun | null = null;
       let peerLoss: number | undefined;
       if (peer && peerWanted(a.kind, `${modelName} eval`, `${size}px`, opts.only)) peerRun = await peer.prepare({ op: 'evaluation', model: modelName, size });
@@ -162,7 +195,7 @@ export async function runBench(ctx: GpuContext, opts: BenchOptions): Promise<Ben
     // the largest size: its peak bytes against the row above, and what the extra forward pass costs.
     if (!recompute) continue;
     const preset = modelName === 'resnet50' ? RESNET50_SWAG : VGG19_GATYS;
-    const ev = styleEvaluation(ctx, model, size, bestPlan(modelName, size, size, runShapeOf(modelName, preset)).checkpoints);
+    const ev = styleEvaluation(ctx, net, size, bestPlan(modelName, size, size, runShapeOf(modelName, preset)).checkpoints);
     try {
       emit(await timeEvaluation(ctx, ev, evalRuns, timer, null));
     } finally {

@@ -107,6 +107,21 @@ describe.skipIf(!hasChromium)('demo/bench.html', () => {
     expect(problems).toEqual({ console: [], page: [], requests: [] });
   }, 600_000);
 
+  // ONNX Runtime Web's WebGPU EP on the page's WebGPU, on ResNet-50 written as ONNX in the page from the server's
+  // weights (the logits agreement is checked in Node: test/bench/peer-ort.test.ts). One timed run each: on SwiftShader
+  // ORT's forward takes tens of seconds.
+  it.skipIf(!hasResnetWeights)('?peer=ort: resnet50 classify 224px against ONNX Runtime Web\'s WebGPU EP, wall clock, ratio of the two medians', async () => {
+    const { page, problems, report } = await runPage('runs=1&quick=1&peer=ort', 'resnet50 classify 224px');
+    expect(report.peer).toMatch(/^onnxruntime-web 1\.31\.\d+ WebGPU EP \(NHWC, gpu-buffer I\/O, graph optimization 'all'\)/);
+    expect(report.timer).toBe('wall');
+    expect(report.results.map((r) => `${r.name} ${r.shape}`)).toEqual(['resnet50 classify 224px']);
+    const [r] = report.results;
+    expect(positive(r.peerMs) && positive(r.ms) && positive(r.gflops)).toBe(true);
+    expect(r.speedup).toBeCloseTo(r.peerMs! / r.ms, 9);
+    expect(await page.$$eval('#results tbody tr', (rows) => rows.map((row) => row.children[7]?.textContent))).toEqual([r.peerMs!.toFixed(1)]);
+    expect(problems).toEqual({ console: [], page: [], requests: [] });
+  }, 600_000);
+
   it('without WebGPU: explains what is missing and disables Run', async () => {
     const { page, problems } = await openPage(browsers[1]);
     await page.goto(`${url}bench.html?run`, { waitUntil: 'load' });
