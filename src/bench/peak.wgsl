@@ -8,7 +8,7 @@
 // Several steps per iteration: the CPU adapters merge every loop-carried value with the active-lane mask once
 // per iteration (SwiftShader: 3 vector ops per lane), which with one step per iteration is most of the loop's
 // work. 4 steps measured 2.6x one on SwiftShader (18 against 7 GFLOP/s) and 1.6-1.9x on llvmpipe; 8 steps of 4
-// chains the same as 4 of 16 on both (exp probe, bench/RESULTS.md session 6).
+// chains the same as 4 of 16 on both (exp probe, bench/NOTES.md session 6).
 // peak.ts writes the lines out (WGSL has no unrolling macro): DECLARE the 16 accumulators acc{i}, STEP one FMA
 // per chain (repeated 4 times in the loop), SUM their sum.
 struct Params { a: vec4<f32>, b: vec4<f32>, iters: u32, _p0: u32, _p1: u32, _p2: u32 }

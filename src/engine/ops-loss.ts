@@ -51,7 +51,7 @@ export function mseLoss(a: Tensor, b: Tensor): Tensor {
  * style targets are; then dL/dG = 2(G − A)/n·dy is symmetric too, so the backward multiplies it by F
  * directly (gramBackward's `symmetric`: no transpose-and-sum pass over the C×C gradient, which for
  * ResNet-50's 2048-channel layer is 4 M elements each way, and the gemm path at every Gram shape on the
- * CPU adapters, 2-3.4x the register kernel at layers 3-4; bench/RESULTS.md).
+ * CPU adapters, 2-3.4x the register kernel at layers 3-4; bench/NOTES.md).
  */
 export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
   checkRank('gramLoss', f, 4, 'features', 'NCHW');

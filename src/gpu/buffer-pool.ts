@@ -37,7 +37,7 @@ export class BufferPool {
    * buffer of its class: the same requests from the same free set get the same buffers. A step that repeats its
    * requests then binds the same buffers every time, so its bind groups come from the cache (bindings.ts); with a
    * last-released-first list the assignment drifted from step to step, and a ResNet-50 evaluation made 100-200
-   * new bind groups each time (bench/RESULTS.md, issue 23).
+   * new bind groups each time (bench/NOTES.md, issue 23).
    */
   private free = new Map<number, GPUBuffer[]>();
   private serials = new WeakMap<GPUBuffer, number>();

@@ -6,7 +6,7 @@
  * (AsyncRunner::ScheduleProcessEvents). So every await on the GPU keeps Node's main thread busy: 65 % of a core
  * was measured while a SwiftShader gemm ran. SwiftShader runs shaders on one worker thread per core, so on a
  * 2-core machine that loop takes a third of the machine from the kernels: the same gemm ran 1.3-1.5x faster
- * when the loop waited 1 ms between its turns instead (bench/RESULTS.md, session 7). llvmpipe (Dawn's OpenGL
+ * when the loop waited 1 ms between its turns instead (bench/NOTES.md, session 7). llvmpipe (Dawn's OpenGL
  * backend) measured no gain and lost up to ~2 ms per short wait, so it keeps the plain loop, as do hardware GPUs,
  * whose waits are short and take nothing from the kernels.
  *

@@ -31,7 +31,7 @@ export function winogradTile(ctx: GpuContext, s: WinogradShape): 2 | 4 {
 
 /**
  * F(4x4, 3x3) wherever it has at least 16 tiles — one full column block of gemm's register tile (4·Q = 16
- * columns on every adapter) — else F(2x2, 3x3). Measured A/B (bench/RESULTS.md, "Winograd F(4x4, 3x3)"):
+ * columns on every adapter) — else F(2x2, 3x3). Measured A/B (bench/NOTES.md, "Winograd F(4x4, 3x3)"):
  * F4 1.3-1.7x F2 on llvmpipe and 1.7-2.0x on SwiftShader from 16x16 maps (16 tiles) up, forward and
  * backward-input; at 8x8 (4 tiles, gemm columns three-quarters empty) it runs at half F2's speed on both.
  */

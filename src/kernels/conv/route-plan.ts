@@ -1,7 +1,7 @@
 /**
  * Which route runs each pass of a conv (docs/ARCHITECTURE.md, "One op, several algorithms"), and the direct
  * kernels' register tile and grid. Every choice is a function of the geometry, the adapter's route family
- * (`ctx.gpu.adapter.tuning`) and the limits in `convTuning`, fed by measurements in bench/RESULTS.md; the
+ * (`ctx.gpu.adapter.tuning`) and the limits in `convTuning`, fed by measurements in bench/NOTES.md; the
  * launchers (conv2d.ts) only follow it. Order of the routes: forward 1x1 → Winograd → im2col + gemm → direct;
  * backward-input 1x1 → Winograd → gemm + col2im → direct; backward-weight gemm → direct.
  */
@@ -30,7 +30,7 @@ export const convTuning: {
   cacheWeights: boolean;
   /**
    * the engine masks dy by a fused ReLU inline instead of one reluBackward pass. Off: masking inline re-reads
-   * y for every read of dy (9x for a 3x3 conv), slower than the pass (bench/RESULTS.md, conv2d, 2026-11-26).
+   * y for every read of dy (9x for a 3x3 conv), slower than the pass (bench/NOTES.md, conv2d, 2026-11-26).
    */
   fuseReluBackward: boolean;
   /** 1x1 convs (any stride) as gemm products */
@@ -63,7 +63,7 @@ export const convTuning: {
 
 /**
  * Per-adapter tile of the forward and backward-input kernels, chosen from bench/kernels-conv.ts measurements
- * (see bench/RESULTS.md): 8 channel groups everywhere; SwiftShader interleaves lanes (IL 4: neighbouring
+ * (see bench/NOTES.md): 8 channel groups everywhere; SwiftShader interleaves lanes (IL 4: neighbouring
  * lanes read neighbouring addresses); llvmpipe gains from 8 pixels per invocation, ~1.5x forward and
  * 1.2-1.5x backward-input (re-measured on a quiet machine: the earlier "no gain" backward was load noise).
  * Hardware GPUs take the tuning table's tile (src/gpu/tuning-table.json, filled by bench/gpu-kit.sh).
@@ -126,7 +126,7 @@ export function pointwiseApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
  * row, zeros between) instead of a subsample.wgsl scatter after it, when outW is a multiple of 4 and the planes'
  * batch stride is whole vec4s (convTuning.stridedPlanes; off: the scatter). 1.1-2.2x on llvmpipe, 1.1-1.3x on
  * SwiftShader at ResNet-50's downsampling shapes. The forward keeps its subsample pass: reading x the same way
- * inside the gemm's k loop ran slower (bench/RESULTS.md, session 5).
+ * inside the gemm's k loop ran slower (bench/NOTES.md, session 5).
  */
 export function stridedPlanes(g: Conv2dGeometry): StridedPlanes | null {
   if (g.stride === 1 || !convTuning.stridedPlanes || g.outW % 4 || (g.C * g.H * g.W) % 4) return null;
@@ -154,7 +154,7 @@ export function winogradApplies(ctx: GpuContext, g: Conv2dGeometry, pass: 'forwa
  * Whether the forward of a conv that neither the 1x1 nor the Winograd route takes runs as im2col + gemm:
  * outH·outW a multiple of 4 and the patch matrix (C·KH·KW x outH·outW per image) within one binding, the pool's
  * maxBufferSize and convTuning.maxScratchBytes. On SwiftShader 1.6x the direct kernel for ResNet's 7x7/2 stem
- * and VGG's first conv, 1.07x for a strided 3x3 (bench/RESULTS.md).
+ * and VGG's first conv, 1.07x for a strided 3x3 (bench/NOTES.md).
  */
 export function im2colApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
   if (!convTuning.im2colGemm || g.KH * g.KW === 1 || (g.outH * g.outW) % 4) return false;
@@ -168,7 +168,7 @@ export function im2colApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
 /**
  * Whether backward-input runs as gemm + col2im (dcols = Wᵀ dy, then summed back onto the input) where the
  * 1x1 and Winograd routes do not apply: zero padding, outH·outW a multiple of 4, the patch-gradient matrix
- * within the same limits as im2col's and the pool's backwardScratchBytes (a memory budget's). Measured in bench/RESULTS.md ("backward-input by gemm + col2im").
+ * within the same limits as im2col's and the pool's backwardScratchBytes (a memory budget's). Measured in bench/NOTES.md ("backward-input by gemm + col2im").
  */
 export function col2imApplies(ctx: GpuContext, g: Conv2dGeometry): boolean {
   if (!convTuning.col2imGemm || g.KH * g.KW === 1 || g.padMode !== 'zeros' || (g.outH * g.outW) % 4) return false;

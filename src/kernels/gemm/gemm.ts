@@ -63,7 +63,7 @@ export const gemmTuning: { override: GemmTile | null; WG: number } = { override:
 /**
  * Invocations per workgroup: 64, halved (down to 8, a SIMD row of the CPU adapters) until the launch has at
  * least `minGroups` workgroups. The CPU adapters run a workgroup on one thread, so a product with few output tiles (a
- * 1x1 conv at 8x8 pixels: 64 invocations) ran on one of the two cores at 64: 2x at 16 (bench/RESULTS.md). On
+ * 1x1 conv at 8x8 pixels: 64 invocations) ran on one of the two cores at 64: 2x at 16 (bench/NOTES.md). On
  * SwiftShader minGroups is 16: a 1x1 conv's backward at 56x56 (200 invocations) made 4 workgroups of 64, 64, 64 and
  * 8, two threads ran 128 and 72 of them, and 16 or 8 invocations per workgroup ran it 1.1x faster (llvmpipe: no
  * difference).
@@ -76,7 +76,7 @@ export function gemmWorkgroup(invocations: number, Z: number, minGroups = 4): nu
 }
 
 /**
- * Per-adapter tile (bench/gemm-tiles.ts sweeps, bench/RESULTS.md): llvmpipe 32 x 16 (1.4-1.7x the 8 x 16 tile at
+ * Per-adapter tile (bench/gemm-tiles.ts sweeps, bench/NOTES.md): llvmpipe 32 x 16 (1.4-1.7x the 8 x 16 tile at
  * the Winograd and 1x1 shapes of VGG-19 and ResNet-50; unrolling k ran 0.7-1.05x); SwiftShader 16 x 16 (1.05-1.4x
  * 8 x 16 at the F(4x4, 3x3) Winograd and 1x1 shapes) with 4 k steps per loop iteration (1.2-1.5x one: SwiftShader
  * merges every loop-carried value with the active-lane mask at the end of each iteration, 3 extra vector ops per

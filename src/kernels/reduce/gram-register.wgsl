@@ -23,7 +23,7 @@
 //   S[r, j] = dG[r, j] + dG[j, r] comes from 4 row loads dG[r, j..j+3] and 4 column-block loads
 //   dG[j+q, r0..r0+3] (contiguous, so no strided transpose), times F[j+q, k0..k0+3] (and k0+4..k0+7).
 //   PX = 8 with BPX8 (the default: the 8 dG loads then feed 128 FMAs instead of 64; 1.4-1.9x on llvmpipe,
-//   1.1-1.75x on SwiftShader, bench/RESULTS.md), else 4.
+//   1.1-1.75x on SwiftShader, bench/NOTES.md), else 4.
 // c: channels of the whole map (G is C×C); rowsA/rowsB: channels in bands A/B (BACKWARD: the dF band and
 // the F band); diag: 1 when A = B (then only tiles on or above the diagonal run); accumulate: BACKWARD adds
 // to dF (every F band after the first); fStride/gStride: per batch item in z (0 when banded); gOff: the

@@ -16,7 +16,7 @@
  * gradient; elsewhere on the CPU adapters gram-register.wgsl mostly runs (see gramPath): one 4×4 tile per invocation
  * over the whole H·W (or C) sum, no workgroup memory or barriers. The tiled kernel spent its time there on
  * barriers and, backward at H·W = 16, on 64-wide pixel tiles three-quarters empty with only C/64
- * workgroups. Figures in bench/RESULTS.md.
+ * workgroups. Figures in bench/NOTES.md.
  */
 import source from './gram.wgsl';
 import registerSource from './gram-register.wgsl';
@@ -35,7 +35,7 @@ const TARGET_WORKGROUPS = 128;
 const MIN_SLICE = 128;
 
 /**
- * Which kernel runs (`force` for benches and tests). Measured A/B (bench/RESULTS.md): on the CPU adapters the
+ * Which kernel runs (`force` for benches and tests). Measured A/B (bench/NOTES.md): on the CPU adapters the
  * register kernel wins forward at every style-transfer shape (2.2-10x, 64x(128x128) included), and backward on
  * llvmpipe (1.4-7x); SwiftShader's backward wins only with few pixels or few channels (2.8x at 2048x(4x4), 1.6x at
  * 64x(64x64)) and loses 0.75-0.9x at C >= 512 with H·W >= 64, where reading dG twice per 4-pixel column block costs
@@ -69,7 +69,7 @@ export function gramPath(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'back
 
 /**
  * The gemm path (gemm.wgsl's register tile; on llvmpipe 1.5-3x the register kernel, backward on SwiftShader
- * 1.7-3x; bench/RESULTS.md):
+ * 1.7-3x; bench/NOTES.md):
  *   forward  G_b = α Fᵀ_bᵀ Fᵀ_b with Fᵀ_b = F_b transposed to [H·W][C] (so both operands are k-major),
  *   backward dF_b = α S_b F_b with S_b = dG_b + dG_bᵀ (symmetric, so it is its own k-major layout).
  * It computes all of G, not one triangle, and needs C a multiple of the tile's rows (every network
@@ -83,7 +83,7 @@ function gemmFits(ctx: GpuContext, shape: Shape4, pass: 'forward' | 'backward'):
 /**
  * Register tile widths, 8 or 4 (benches and tests set them to compare), and whether llvmpipe takes the gemm path: pixels per invocation of the backward
  * (8: 1.4-1.9x on llvmpipe, 1.1-1.75x on SwiftShader) and Gram columns per invocation of the forward (8: 1.05-1.7x
- * on llvmpipe, 0.9-1.15x on SwiftShader). Figures in bench/RESULTS.md.
+ * on llvmpipe, 0.9-1.15x on SwiftShader). Figures in bench/NOTES.md.
  */
 export const gramTuning: { backwardPixels: 4 | 8; forwardColumns: 4 | 8; gemm: boolean } = { backwardPixels: 8, forwardColumns: 8, gemm: true };
 
