@@ -7,7 +7,7 @@
  * Prints the inputs' ranges, the share of the gemm's products that are subnormal floats, wall and process CPU
  * time (llvmpipe's threads are this process's; best and median), and each way's error against float64.
  *
- *   node --import ./bin/register.mjs bench/denormal-gemm.ts [--preset=swag] [--size=192] [--rounds=5]
+ *   node --import ./bin/register.mjs bench/denormal-gemm.ts [--preset=swag] [--size=192] [--rounds=5] [--adapter=llvmpipe|swiftshader] --hw=H·W
  */
 import { createEngine } from '../src/node.js';
 import type { LaunchArgs } from '../src/gpu/recorder.js';
@@ -21,7 +21,7 @@ const opt = (name: string, d: string) => args.find((a) => a.startsWith(`--${name
 const preset = opt('preset', 'swag');
 const size = Number(opt('size', '192'));
 const rounds = Number(opt('rounds', '5'));
-const engine = await createEngine({ adapter: 'llvmpipe' });
+const engine = await createEngine({ adapter: opt('adapter', 'llvmpipe') as 'llvmpipe' });
 const ctx = engine.context;
 const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const grab = (src: GPUBuffer) => {
