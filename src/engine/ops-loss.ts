@@ -47,7 +47,8 @@ export function mseLoss(a: Tensor, b: Tensor): Tensor {
 
 /**
  * mean((G(f) − A)²) over the [N,C,C] Gram matrices (G as gram(f)), a [1] tensor: one layer's style loss as
- * one op, the same value and gradient as mseLoss(gram(f), A). A must be a Gram matrix — symmetric — as
+ * one op, the same value and gradient (to rounding: the backward applies 2·dy/n after its product) as
+ * mseLoss(gram(f), A). A must be a Gram matrix — symmetric — as
  * style targets are; then dL/dG = 2(G − A)/n·dy is symmetric too, so the backward multiplies it by F
  * directly (gramBackward's `symmetric`: no transpose-and-sum pass over the C×C gradient, which for
  * ResNet-50's 2048-channel layer is 4 M elements each way, and the gemm path at every Gram shape on the
@@ -65,16 +66,23 @@ export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
   const y = output(f, [1], 'gramLoss');
   reduceK.mseLoss(f.ctx, g.use('gramLoss'), targetGram.use('gramLoss'), y.use('gramLoss'), g.size);
   return record('gramLoss', [f, targetGram], y, (gy, needs) => {
+    // dL/dG = 2(G − A)/n·dy, and dF = 2·dL/dG·F/(C·H·W) (gramBackward). The factor 2·dy/n is applied to dF
+    // after the product, not to dL/dG before it: n = C² (4 M at 2048 channels) and dy (a term weight × the
+    // loss scale, 1e-6 to 1e-13 in the presets) made dL/dG 1e-8 down to 1e-38 (to 1e-45 in resnet50-swag),
+    // so 97 % of the products with the smoothed features were subnormal floats, which x86 computes ~25x slower:
+    // 0.7 s of CPU for one 2048-channel gemm at 192 px instead of 27 ms (bench/RESULTS.md, "Subnormal Gram
+    // gradients"). G − A itself keeps the Grams' magnitudes: its products with F stay normal.
     const bw = 'gramLossBackward';
-    const dg = output(g, g.shape, 'gramLoss grad gram'); // 2(G − A)/n · dy
-    reduceK.mseLossBackward(f.ctx, g.use(bw), targetGram.use(bw), gy.use(bw), dg.use(bw), g.size);
+    const d = output(g, g.shape, 'gramLoss G − A');
+    reduceK.difference(f.ctx, g.use(bw), targetGram.use(bw), d.use(bw), g.size);
     let gf: Tensor | null = null;
     if (needs[0]) {
       gf = output(f, f.shape, 'gramLoss grad');
-      gramK.gramBackward(f.ctx, dg.use(bw), f.use(bw), gf.use(bw), shape4f, undefined, true);
+      gramK.gramBackward(f.ctx, d.use(bw), f.use(bw), gf.use(bw), shape4f, undefined, true);
+      optimK.scale(f.ctx, { x: gf.use(bw), n: gf.size, alpha: gy.use(bw), alphaScale: 2 / g.size });
     }
-    const gt = needs[1] ? scaledCopy(dg, -1, 'gramLoss grad target') : null;
-    dg.dispose();
+    const gt = needs[1] ? scaledCopy(d, gy, 'gramLoss grad target', -2 / g.size) : null;
+    d.dispose();
     return [gf, gt];
   });
 }

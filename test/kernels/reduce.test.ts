@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
 import { oracleGrads, oracleValue, tf } from '../oracle.js';
 import { checkFiniteDifferences } from '../gradcheck.js';
-import { sum, mseLoss, mseLossBackward, tvLoss, tvLossBackward } from '../../src/kernels/reduce/reduce.js';
+import { sum, mseLoss, mseLossBackward, difference, tvLoss, tvLossBackward } from '../../src/kernels/reduce/reduce.js';
 import type { Shape4 } from '../../src/kernels/shape.js';
 import * as ref from '../../src/kernels/reduce/reduce.reference.js';
 
@@ -71,6 +71,22 @@ describeEachAdapter('reduce', (getCtx) => {
     mseLossBackward(ctx, ctx.bufferFrom(a4), ctx.bufferFrom(b4), dLoss, da, n4);
     expect((ctx.dispatchCounts.get('mseLossBackward') ?? 0) - before).toBe(1);
     assertClose(await ctx.readF32(da, n4), ref.mseLossBackward(a4, b4, -1.3), { atol: 1e-9, rtol: 1e-5, what: 'mseLossBackward (vec4)' });
+  });
+
+  it('difference is a − b rounded once, on the vec4 and the scalar variant and in chunks', async () => {
+    const ctx = await getCtx();
+    for (const [m, bindBytes] of [[4 * 3001, 0], [4 * 3001 + 3, 0], [n, 4 * 1024]] as const) {
+      const saved = ctx.maxBindingBytes;
+      if (bindBytes) ctx.maxBindingBytes = bindBytes;
+      try {
+        const [am, bm] = [a.slice(0, m), b.slice(0, m).map((v) => v * 1e-3)];
+        const d = ctx.pool.acquire(m * 4);
+        difference(ctx, ctx.bufferFrom(am), ctx.bufferFrom(bm), d, m);
+        expect(Array.from(await ctx.readF32(d, m))).toEqual(Array.from(ref.difference(am, bm)));
+      } finally {
+        ctx.maxBindingBytes = saved;
+      }
+    }
   });
 
   it(`mseLoss [${shape}]: forward and backward vs reference, tf.grad and finite differences`, async () => {

@@ -19,6 +19,11 @@ export function mseLossBackward(a: ArrayLike<number>, b: ArrayLike<number>, dLos
   return Float64Array.from(a, (v, i) => (2 * (v - b[i]) * dLoss) / a.length);
 }
 
+/** a − b, each difference rounded to float32 (the kernel's one rounding). */
+export function difference(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
+  return Float32Array.from(a, (v, i) => v - b[i]);
+}
+
 /** (1/(N·C·H·W)) Σ (x[h+1,w] − x[h,w])² + (x[h,w+1] − x[h,w])², neighbours inside each plane. */
 export function tvLoss(x: ArrayLike<number>, [n, c, h, w]: Shape4): number {
   let s = 0;

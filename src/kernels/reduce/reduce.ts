@@ -15,7 +15,7 @@ import type { Shape4 } from '../shape.js';
 
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
 const VARIANTS: Variant[] = ['SUM', 'MSE', 'TV', 'FINAL', 'MSE_BACKWARD', 'TV_BACKWARD'];
-const defines = (v: Variant, V4 = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4 });
+const defines = (v: Variant, V4 = false, DIFF = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4, DIFF });
 
 /**
  * Stage-1 workgroups (of 64 invocations) for `count` terms: at least 64 terms per invocation before another
@@ -76,10 +76,26 @@ export function mseLoss(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, out: GPUBuf
 /** da = 2(a − b)/n · dLoss[0] (the target b is a constant; db would be −da). */
 export function mseLossBackward(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, dLoss: GPUBuffer, da: GPUBuffer, n: number): void {
   checkSizes('mseLossBackward', n, { a: [a, n], b: [b, n], dLoss: [dLoss, 1], da: [da, n] });
+  residual(ctx, 'mseLossBackward', [a, b, dLoss], da, n, false);
+}
+
+/**
+ * d = a − b (rounded once: the same as mseLossBackward's before its factors). For a backward that applies the
+ * factor 2·dLoss/n after a product instead of before it (engine/ops-loss.ts gramLoss): a tiny factor on the
+ * product's input makes its products subnormal floats, which x86 computes ~25x slower.
+ */
+export function difference(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, d: GPUBuffer, n: number): void {
+  checkSizes('difference', n, { a: [a, n], b: [b, n], d: [d, n] });
+  residual(ctx, 'difference', [a, b], d, n, true);
+}
+
+/** The MSE_BACKWARD launches (one per binding-sized chunk); `diff`: the bare a − b, no dLoss binding. */
+function residual(ctx: GpuContext, name: string, inputs: GPUBuffer[], out: GPUBuffer, n: number, diff: boolean): void {
   for (const c of elementChunks(ctx, 0, n)) {
     const l = chunkLaunch(ctx, c);
-    ctx.launch({ name: 'mseLossBackward', source, defines: defines('MSE_BACKWARD', l.V4) }, {
-      buffers: [chunkRange(a, c), chunkRange(b, c), dLoss, chunkRange(da, c)],
+    const [a, b, dLoss] = inputs;
+    ctx.launch({ name, source, defines: defines('MSE_BACKWARD', l.V4, diff) }, {
+      buffers: [chunkRange(a, c), chunkRange(b, c), ...(dLoss ? [dLoss] : []), chunkRange(out, c)],
       uniforms: params({ n: l.n, skip: l.skip, scale: 1 / n, rowStride: l.rowStride }), workgroups: l.workgroups,
     });
   }
