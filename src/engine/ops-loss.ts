@@ -70,7 +70,7 @@ export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
     // after the product, not to dL/dG before it: n = C² (4 M at 2048 channels) and dy (a term weight × the
     // loss scale, 1e-6 to 1e-13 in the presets) made dL/dG 1e-8 down to 1e-38 (to 1e-45 in resnet50-swag),
     // so 97 % of the products with the smoothed features were subnormal floats, which x86 computes ~25x slower:
-    // 0.7 s of CPU for one 2048-channel gemm at 192 px instead of 27 ms (bench/RESULTS.md, "Subnormal Gram
+    // 0.7 s of CPU for one 2048-channel gemm at 192 px instead of 27 ms (bench/NOTES.md, "Subnormal Gram
     // gradients"). G − A itself keeps the Grams' magnitudes: its products with F stay normal.
     const bw = 'gramLossBackward';
     const d = output(g, g.shape, 'gramLoss G − A');
