@@ -43,7 +43,7 @@ const USAGE = `usage: swagpu stylize [--content C] [--style S [--style S2 ...]] 
   --mask FILE            region r of the mask (k-th darkest colour) takes the r-th --style
   --save-every N         write intermediate PNGs next to --out
   --report-every N       read the loss back every N iterations (default 10)
-  --max-memory MiB       GPU memory budget: recompute activations (checkpoints), then if needed cap the backward kernels' temporaries and shorten the L-BFGS history, to stay under it (default: unlimited)
+  --max-memory MiB       GPU memory budget: recompute activations (checkpoints), then if needed keep the loss targets in CPU memory, cap the backward kernels' temporaries and shorten the L-BFGS history, to stay under it (default: unlimited)
   --json                 print a JSON summary at the end (with peakBytes: the pooled GPU memory peak, weights included)
   --verbose              also show the WebGPU driver's own warnings (filtered otherwise)
 Ctrl-C or SIGTERM stops within one step and saves the current image as NAME.partial.png.`;

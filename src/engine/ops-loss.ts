@@ -64,9 +64,14 @@ export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
   gramK.gram(f.ctx, f.use('gramLoss'), g.use('gramLoss'), shape4f);
   const y = output(f, [1], 'gramLoss');
   reduceK.mseLoss(f.ctx, g.use('gramLoss'), targetGram.use('gramLoss'), y.use('gramLoss'), g.size);
+  let backwardRan = false;
   return record('gramLoss', [f, targetGram], y, (gy, needs) => {
     const bw = 'gramLossBackward';
-    const dg = output(g, g.shape, 'gramLoss grad gram'); // 2(G − A)/n · dy
+    // 2(G − A)/n · dy, written over G (this op's own, read by nothing else): one C×C buffer less (16 MiB for
+    // ResNet-50's stage 4), so the graph takes one backward pass.
+    if (backwardRan) throw new Error('gramLoss: backward ran twice over one graph (its Gram was overwritten by the first)');
+    backwardRan = true;
+    const dg = g;
     reduceK.mseLossBackward(f.ctx, g.use(bw), targetGram.use(bw), gy.use(bw), dg.use(bw), g.size);
     let gf: Tensor | null = null;
     if (needs[0]) {
@@ -74,7 +79,7 @@ export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
       gramK.gramBackward(f.ctx, dg.use(bw), f.use(bw), gf.use(bw), shape4f, undefined, true);
     }
     const gt = needs[1] ? scaledCopy(dg, -1, 'gramLoss grad target') : null;
-    dg.dispose();
+    g.dispose();
     return [gf, gt];
   });
 }

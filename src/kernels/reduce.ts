@@ -15,7 +15,7 @@ import { chunkLaunch, chunkRange, elementChunks, elementwiseGrid, uniformBlock, 
 export type Shape4 = [number, number, number, number];
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
 const VARIANTS: Variant[] = ['SUM', 'MSE', 'TV', 'FINAL', 'MSE_BACKWARD', 'TV_BACKWARD'];
-const defines = (v: Variant, V4 = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4 });
+const defines = (v: Variant, V4 = false, IN_PLACE = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4, IN_PLACE });
 
 /**
  * Stage-1 workgroups (of 64 invocations) for `count` terms: at least 64 terms per invocation before another
@@ -73,13 +73,14 @@ export function mseLoss(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, out: GPUBuf
   reduceToScalar(ctx, 'mseLoss', 'MSE', [a, b], out, n, 1 / n);
 }
 
-/** da = 2(a − b)/n · dLoss[0] (the target b is a constant; db would be −da). */
+/** da = 2(a − b)/n · dLoss[0] (the target b is a constant; db would be −da). `da` may be `a` (in place). */
 export function mseLossBackward(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, dLoss: GPUBuffer, da: GPUBuffer, n: number): void {
-  checkSizes('mseLossBackward', n, { a: [a, n], b: [b, n], dLoss: [dLoss, 1], da: [da, n] });
+  const inPlace = da === a; // da written over a
+  checkSizes('mseLossBackward', n, { a: [a, n], b: [b, n], dLoss: [dLoss, 1], ...(inPlace ? {} : { da: [da, n] }) });
   for (const c of elementChunks(ctx, 0, n)) {
     const l = chunkLaunch(ctx, c);
-    ctx.launch({ name: 'mseLossBackward', source, defines: defines('MSE_BACKWARD', l.V4) }, {
-      buffers: [chunkRange(a, c), chunkRange(b, c), dLoss, chunkRange(da, c)],
+    ctx.launch({ name: inPlace ? 'mseLossBackwardInPlace' : 'mseLossBackward', source, defines: defines('MSE_BACKWARD', l.V4, inPlace) }, {
+      buffers: [chunkRange(a, c), chunkRange(b, c), dLoss, ...(inPlace ? [] : [chunkRange(da, c)])],
       uniforms: params({ n: l.n, skip: l.skip, scale: 1 / n, rowStride: l.rowStride }), workgroups: l.workgroups,
     });
   }

@@ -20,6 +20,7 @@
 //   one invocation per element:
 //   MSE_BACKWARD: da[i] = scale · 2(a[i] − b[i]) · dLoss[0],   scale = 1/n_total; with V4 an invocation does 4
 //     consecutive elements as one vec4 (n and skip count vec4s; 2x on both CPU adapters, as relu.wgsl's).
+//     IN_PLACE: da is a (the Gram loss's C×C gradient written over its Gram: one Gram-sized buffer less).
 //   TV_BACKWARD:  dx[i] = scale · 2 · dLoss[0] · ( [h>0](x[h,w] − x[h−1,w]) − [h<H−1](x[h+1,w] − x[h,w])
 //                                                + [w>0](x[h,w] − x[h,w−1]) − [w<W−1](x[h,w+1] − x[h,w]) )
 struct Params { n: u32, skip: u32, partialOffset: u32, h: u32, w: u32, scale: f32, rowStride: u32 }
@@ -44,10 +45,17 @@ alias T = vec4f;
 #else
 alias T = f32;
 #endif
+#if IN_PLACE
+@group(0) @binding(1) var<storage, read_write> a: array<T>;  // da overwrites a (one buffer cannot be bound read-only and read_write)
+#else
 @group(0) @binding(1) var<storage, read> a: array<T>;
+#endif
 @group(0) @binding(2) var<storage, read> b: array<T>;
 @group(0) @binding(3) var<storage, read> dLoss: array<f32>;
+#if IN_PLACE
+#else
 @group(0) @binding(4) var<storage, read_write> da: array<T>;
+#endif
 #else
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dLoss: array<f32>;
@@ -60,7 +68,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.y * p.rowStride + gid.x;
   if (i >= p.n) { return; }
   let j = p.skip + i;
+#if IN_PLACE
+  a[j] = p.scale * 2.0 * (a[j] - b[j]) * dLoss[0];
+#else
   da[j] = p.scale * 2.0 * (a[j] - b[j]) * dLoss[0];
+#endif
 }
 #elif TV_BACKWARD
 @compute @workgroup_size(256)

@@ -60,6 +60,17 @@ describeEachAdapter('reduce', (getCtx) => {
     }
   });
 
+  it('mseLossBackward in place (da = a: the Gram loss writes its gradient over its Gram) matches the reference, scalar and vec4', async () => {
+    const ctx = await getCtx();
+    const dLoss = ctx.bufferFrom(new Float32Array([0.7]));
+    for (const m of [n, 4 * 3001]) {
+      const [am, bm] = [a.slice(0, m), b.slice(0, m)];
+      const aB = ctx.bufferFrom(am);
+      mseLossBackward(ctx, aB, ctx.bufferFrom(bm), dLoss, aB, m);
+      assertClose(await ctx.readF32(aB, m), ref.mseLossBackward(am, bm, 0.7), { atol: 1e-9, rtol: 1e-5, what: `mseLossBackward in place (${m})` });
+    }
+  });
+
   it('mseLossBackward on a multiple of 4 elements (the vec4 variant) matches the reference', async () => {
     const ctx = await getCtx();
     const n4 = 4 * 3001;
