@@ -3,7 +3,7 @@
 //   recomputed activations; the estimate is checked against the peak the buffer pool measures in real
 //   runs (ResNet-50, real weights, SWAG preset, L-BFGS with history 1 so the history is full at the 2nd
 //   iteration): it must not be under the measured peak, nor more than 20 % over it. 256 px runs always;
-//   512 px and 1024 px are slow (measured 5 and 35 minutes on the shared 2-core llvmpipe machine) and run with
+//   512 px and 1024 px are slow (measured 2-5 and 11-35 minutes on the shared 2-core llvmpipe machine) and run with
 //   SWAGPU_SLOW=1, as `SWAGPU_SLOW=1 npx vitest run test/models/memory-budget.test.ts`.
 //   VGG-19 (seeded random weights) is checked the same way at 128 px.
 // - With a budget under the plain estimate the engine recomputes (checkpoints chosen), the measured
