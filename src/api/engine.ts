@@ -136,7 +136,7 @@ export class Engine<I> {
     // The plan's cap on the backward kernels' temporaries holds for this call only.
     this.context.pool.backwardScratchBytes = memory.backwardScratchBytes ?? Infinity;
     const result = await stylizeImage(this.context, net, content, styles, {
-      ...plan.recipe, init, mask, checkpoints: memory.checkpoints, lbfgsHistory: memory.lbfgsHistory,
+      ...plan.recipe, init, mask, checkpoints: memory.checkpoints, lbfgsHistory: memory.lbfgsHistory, targetsOnHost: memory.targetsOnHost,
     }, {
       signal: options.signal,
       styleCache: extras.styleCache,
@@ -148,7 +148,7 @@ export class Engine<I> {
     return {
       ...result, aborted: options.signal?.aborted === true, preset: plan.preset.name, model: plan.model, adapter: this.adapter,
       peakBytes: pool.peakBytes,
-      memory: { estimatedBytes: memory.estimate.bytes, budgetBytes, checkpoints: memory.checkpoints, lbfgsHistory: memory.lbfgsHistory, backwardScratchBytes: memory.backwardScratchBytes },
+      memory: { estimatedBytes: memory.estimate.bytes, budgetBytes, checkpoints: memory.checkpoints, lbfgsHistory: memory.lbfgsHistory, backwardScratchBytes: memory.backwardScratchBytes, targetsOnHost: memory.targetsOnHost },
     };
   }
 

@@ -106,7 +106,7 @@ export const STYLIZE_OPTIONS = {
   pooling: { type: 'enum', values: ['max', 'avg'], flag: false, help: "VGG-19 pooling (default: the preset's)" },
   maxMemory: {
     type: 'number', positive: true, flagRule: { integer: true, min: 1, max: 1 << 24 }, arg: 'MiB',
-    help: "GPU memory budget: recompute activations (checkpoints), then if needed cap the backward kernels' temporaries and shorten the L-BFGS history, to stay under it (default: unlimited)",
+    help: "GPU memory budget: recompute activations (checkpoints), then if needed keep the loss targets in CPU memory, cap the backward kernels' temporaries and shorten the L-BFGS history, to stay under it (default: unlimited)",
   },
   json: { type: 'boolean', cliOnly: true, help: 'print a JSON summary at the end (with peakBytes: the pooled GPU memory peak, weights included)' },
 } as const satisfies OptionTable;

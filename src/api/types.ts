@@ -103,9 +103,10 @@ export interface StylizeOutput extends StylizeResult {
   /**
    * The memory plan: the estimate it was chosen by, the budget, the checkpoints (null: no recomputation),
    * the L-BFGS history run with (the requested one unless the budget needed fewer pairs) and the cap on the
-   * backward kernels' temporaries (null: none; 0: direct backward kernels).
+   * backward kernels' temporaries (null: none; 0: direct backward kernels), and whether the loss targets were
+   * kept in CPU memory (uploaded per term).
    */
-  memory: { estimatedBytes: number; budgetBytes: number | null; checkpoints: string[] | null; lbfgsHistory: number; backwardScratchBytes: number | null };
+  memory: { estimatedBytes: number; budgetBytes: number | null; checkpoints: string[] | null; lbfgsHistory: number; backwardScratchBytes: number | null; targetsOnHost: boolean };
   /** True when the signal stopped the run (`image` is the image at that point). */
   aborted: boolean;
   preset: string;

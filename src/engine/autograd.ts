@@ -48,10 +48,10 @@ function topoSort(root: Tensor): Tensor[] {
 
 /**
  * Backpropagate from a scalar loss: fills `.grad` of every leaf with requiresGrad that the loss depends on.
- * With `gradient` (dLoss/dOutput, same size; not consumed) `loss` may be any output: the vector-Jacobian
- * product that recomputed segments need (checkpoint.ts).
+ * With `gradient` (dLoss/dOutput, same size; not consumed unless `consume`) `loss` may be any output: the
+ * vector-Jacobian product that recomputed segments need (checkpoint.ts).
  */
-export function backward(loss: Tensor, opts: { seed?: number; gradient?: Tensor } = {}): void {
+export function backward(loss: Tensor, opts: { seed?: number; gradient?: Tensor; consume?: boolean } = {}): void {
   if (!opts.gradient && loss.size !== 1) throw new Error(`backward: loss must be a scalar (one element), got shape ${fmtShape(loss.shape)}`);
   if (!loss.requiresGrad) throw new Error('backward: the loss does not require grad (no input requires grad, or it was computed under noGrad)');
   const ctx = loss.ctx;
@@ -83,7 +83,9 @@ export function backward(loss: Tensor, opts: { seed?: number; gradient?: Tensor 
   };
 
   noGrad(() => {
-    if (opts.gradient) hold(opts.gradient); // held once more: never summed into in place, never freed here
+    // Held once more: never summed into in place, never freed here; unless the caller hands it over (`consume`:
+    // a recomputed segment whose own gradient nothing else holds), then it is overwritten and freed like any.
+    if (opts.gradient && !opts.consume) hold(opts.gradient);
     const seed = opts.gradient ?? Tensor.empty(ctx, loss.shape, { label: 'backward seed' });
     if (!opts.gradient) fill(ctx, seed.use('backward seed'), 1, opts.seed ?? 1);
     addGrad(loss, seed, 'backward');
@@ -93,7 +95,7 @@ export function backward(loss: Tensor, opts: { seed?: number; gradient?: Tensor 
       if (!node || !gy) continue; // a leaf (handled below), or nothing flowed here
       grads.delete(t);
       const needs = node.inputs.map((x) => x.requiresGrad);
-      const gxs = node.backward(gy, needs);
+      const gxs = node.backward(gy, needs, holders.get(gy) === 1);
       gxs.forEach((g, i) => { if (g && needs[i]) addGrad(node.inputs[i], g, node.op); });
       for (const g of gxs) if (g && g !== gy && !holders.has(g)) g.dispose(); // made but not wanted
       drop(gy);
@@ -102,7 +104,7 @@ export function backward(loss: Tensor, opts: { seed?: number; gradient?: Tensor 
     for (const [t, g] of grads) {
       t.use('backward (leaf gradient)');
       let own = g;
-      if (holders.get(g) !== 1 || !sameShape(g.shape, t.shape)) { // shared by two leaves, or shaped [1] for [1,1]: copy
+      if (holders.get(g) !== 1 || g === opts.gradient || !sameShape(g.shape, t.shape)) { // shared by two leaves, the caller's, or shaped [1] for [1,1]: copy
         own = Tensor.empty(ctx, t.shape, { label: 'grad' });
         copy(ctx, g.use('backward'), own.use('backward'), t.size);
         drop(g);

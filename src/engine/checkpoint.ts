@@ -84,14 +84,15 @@ function recomputed(x: Tensor, units: readonly Unit[]): Tensor {
  */
 export function recompute(x: Tensor, name: string, free: (x: Tensor) => Tensor, run: (x: Tensor) => Tensor = free, releaseOutput = false): Tensor {
   const y = noGrad(() => scope(() => free(x)));
-  return record(`checkpoint ${name}`, [x], y, (gy) => [withGrad(() => scope(() => {
+  return record(`checkpoint ${name}`, [x], y, (gy, _needs, owned) => [withGrad(() => scope(() => {
     // y's consumers (the next segment, loss terms) took their gradients before this (reverse order): with
     // releaseOutput, y is freed now rather than at the end of the backward pass.
     if (releaseOutput) y.dispose();
     // A leaf on x's buffer (never disposed: x owns the buffer), so the inner backward stops here.
     const leaf = keep(new Tensor(x.ctx, x.shape, x.use(`checkpoint ${name}`), `checkpoint ${name} input`, true));
     const h = run(leaf);
-    backward(h, { gradient: gy });
+    // gy, when this node owns it, is handed over: the first op may overwrite it (a ReLU mask in place).
+    backward(h, { gradient: gy, consume: owned });
     const gx = leaf.grad!;
     leaf.grad = null;
     return gx;

@@ -22,9 +22,10 @@ export function output(like: Tensor, shape: Shape, op: string): Tensor {
 export function relu(x: Tensor): Tensor {
   const y = output(x, x.shape, 'relu');
   reluK.reluForward(x.ctx, x.use('relu'), y.use('relu'), x.size);
-  return record('relu', [x], y, (gy) => {
-    // dx = dy · [y > 0]: the output has the input's sign pattern, so the input need not be kept.
-    const gx = output(x, x.shape, 'relu grad');
+  return record('relu', [x], y, (gy, _needs, owned) => {
+    // dx = dy · [y > 0]: the output has the input's sign pattern, so the input need not be kept. In place
+    // when this node owns dy.
+    const gx = owned ? gy : output(x, x.shape, 'relu grad');
     reluK.reluBackward(x.ctx, y.use('relu backward'), gy.use('relu backward'), gx.use('relu backward'), x.size);
     return [gx];
   });

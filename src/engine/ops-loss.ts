@@ -65,6 +65,7 @@ export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
   gramK.gram(f.ctx, f.use('gramLoss'), g.use('gramLoss'), shape4f);
   const y = output(f, [1], 'gramLoss');
   reduceK.mseLoss(f.ctx, g.use('gramLoss'), targetGram.use('gramLoss'), y.use('gramLoss'), g.size);
+  let backwardRan = false;
   return record('gramLoss', [f, targetGram], y, (gy, needs) => {
     // dL/dG = 2(G − A)/n·dy, and dF = 2·dL/dG·F/(C·H·W) (gramBackward). The factor 2·dy/n is applied to dF
     // after the product, not to dL/dG before it: n = C² (4 M at 2048 channels) and dy (a term weight × the
@@ -73,7 +74,11 @@ export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
     // 0.7 s of CPU for one 2048-channel gemm at 192 px instead of 27 ms (bench/NOTES.md, "Subnormal Gram
     // gradients"). G − A itself keeps the Grams' magnitudes: its products with F stay normal.
     const bw = 'gramLossBackward';
-    const d = output(g, g.shape, 'gramLoss G − A');
+    // G − A written over G (this op's own, read by nothing else): one C×C buffer less (16 MiB for ResNet-50's
+    // stage 4), so the graph takes one backward pass.
+    if (backwardRan) throw new Error('gramLoss: backward ran twice over one graph (its Gram was overwritten by the first)');
+    backwardRan = true;
+    const d = g;
     reduceK.difference(f.ctx, g.use(bw), targetGram.use(bw), d.use(bw), g.size);
     let gf: Tensor | null = null;
     if (needs[0]) {
@@ -82,7 +87,7 @@ export function gramLoss(f: Tensor, targetGram: Tensor): Tensor {
       optimK.scale(f.ctx, { x: gf.use(bw), n: gf.size, alpha: gy.use(bw), alphaScale: 2 / g.size });
     }
     const gt = needs[1] ? scaledCopy(d, gy, 'gramLoss grad target', -2 / g.size) : null;
-    d.dispose();
+    g.dispose();
     return [gf, gt];
   });
 }

@@ -77,17 +77,18 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const weightsKey = w.requiresGrad ? undefined : w;
   convK.conv2d(ctx, { x: x.use(op), w: w.use(op), b: b?.use(op) ?? null, y: y.use(op), geometry, relu: opts.relu, residual: residual?.use(op) ?? null, weightsKey });
   const inputs = [x, w, ...(b ? [b] : []), ...(residual ? [residual] : [])];
-  return record(op, inputs, y, (gy, needs) => {
+  return record(op, inputs, y, (gy, needs, owned) => {
     const bw = `${op} backward`;
     const residualNeeds = !!residual && needs[inputs.length - 1];
     // d(relu)/d(pre-activation) = [y > 0]: one reluBackward pass, or (convTuning.fuseReluBackward) the
     // gradient kernels mask dy inline. The pass is the default: it measured faster (see conv2d.ts). A
-    // residual that wants a gradient takes the masked dy itself, so it needs the pass.
+    // residual that wants a gradient takes the masked dy itself, so it needs the pass. The pass masks dy in
+    // place when this node owns it (autograd's `owned`), else into a new buffer.
     let g = gy;
     let mask: GPUBuffer | undefined;
     if (opts.relu && convK.convTuning.fuseReluBackward && !residualNeeds) mask = y.use(bw);
     else if (opts.relu) {
-      g = output(x, y.shape, `${op} grad (masked)`);
+      if (!owned) g = output(x, y.shape, `${op} grad (masked)`);
       reluK.reluBackward(ctx, y.use(bw), gy.use(bw), g.use(bw), y.size);
     }
     let gx: Tensor | null = null;

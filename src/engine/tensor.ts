@@ -31,8 +31,10 @@ export interface Node {
   /**
    * dLoss/dInputs from dLoss/dOutput `gy`; `needs[i]` says whether inputs[i] wants a gradient, and the
    * closure returns null for those that don't. It may return `gy` itself, or one tensor for two inputs.
+   * `owned`: nothing else holds `gy` (no other tensor's gradient, not a caller's `gradient`), so the closure
+   * may overwrite it (a ReLU's mask applied in place: one gradient-sized buffer less).
    */
-  backward: (gy: Tensor, needs: boolean[]) => Array<Tensor | null>;
+  backward: (gy: Tensor, needs: boolean[], owned: boolean) => Array<Tensor | null>;
 }
 
 export interface TensorOptions { requiresGrad?: boolean; label?: string }

@@ -92,7 +92,11 @@ export function checkModelFits(model: ModelName, width: number, height: number, 
  * (kept for the backward pass unless recomputed), its output, and the transient bytes of its backward
  * (gradients in flight and kernel scratch), all in the pool's size classes.
  */
-export interface UnitMemory { tap: string; saved: number; output: number; input: number; backward: number }
+export interface UnitMemory {
+  tap: string; saved: number; output: number; input: number; backward: number;
+  /** The forward kernels' temporaries (Winograd tiles, im2col patches): never capped by a plan (the loss must not change). */
+  forward: number;
+}
 
 const f32 = (elements: number) => sizeClass(elements * 4);
 /**
@@ -103,6 +107,17 @@ const f32 = (elements: number) => sizeClass(elements * 4);
 const SCRATCH_CAP = 128 * 2 ** 20;
 const scratchWithin = (cap: number, ...elements: number[]) => (elements.every((e) => e * 4 <= Math.min(cap, SCRATCH_CAP)) ? elements.reduce((a, e) => a + f32(e), 0) : 0);
 const half = (n: number) => Math.floor((n - 1) / 2) + 1;
+const forwardScratch = (...elements: number[]) => scratchWithin(Infinity, ...elements);
+/**
+ * Elements of the two Winograd temporaries (transformed input V, products M) of a 3x3 stride-1 conv's pass from
+ * k to m channels on an h × w map: F(4x4, 3x3) (36 positions) from 16 tiles, else F(2x2, 3x3) (16), as
+ * kernels/conv2d-winograd.ts chooses (winogradPlan; rows rounded to 16).
+ */
+function winogradTemps(k: number, m: number, h: number, w: number): [number, number] {
+  const r = Math.ceil(h / 4) * Math.ceil(w / 4) >= 16 ? 4 : 2;
+  const tiles = Math.ceil(Math.ceil(h / r) * Math.ceil(w / r) / 4) * 4;
+  return [(r + 2) ** 2 * k * tiles, (r + 2) ** 2 * Math.ceil(m / 16) * 16 * tiles];
+}
 
 /**
  * The units of `model` for a width × height input, in network order; `backwardScratch` caps the kernels'
@@ -112,12 +127,13 @@ export function unitMemory(model: ModelName, width: number, height: number, back
   const scratch = (...elements: number[]) => scratchWithin(backwardScratch, ...elements);
   const units: UnitMemory[] = [];
   let h = height, w = width, c = 3;
-  const push = (tap: string, tensors: number[], outC: number, scratch = 0) => {
+  const push = (tap: string, tensors: number[], outC: number, scratch = 0, forward = 0) => {
     const output = tensors[tensors.length - 1];
     const input = f32(c * h * w);
-    // Backward: dL/dy and its ReLU-masked copy, a gradient per recorded tensor of the widest size, dL/dx, kernel scratch.
+    // Backward: dL/dy (ReLU-masked in place: autograd hands each op the gradient it alone holds), a gradient per
+    // recorded tensor of the widest size, dL/dx, kernel scratch.
     const widest = Math.max(...tensors);
-    units.push({ tap, saved: tensors.reduce((a, b) => a + b, 0), output, input, backward: 2 * output + widest + input + scratch });
+    units.push({ tap, saved: tensors.reduce((a, b) => a + b, 0), output, input, backward: output + widest + input + scratch, forward });
     c = outC;
   };
   if (model === 'vgg19') {
@@ -132,8 +148,10 @@ export function unitMemory(model: ModelName, width: number, height: number, back
         block++; conv = 1;
       } else {
         const out = f32(layer * h * w);
-        // 3x3 convs run as Winograd F(2x2,3x3) where it fits: transformed input and products (4x the tiles).
-        push(`relu${block}_${conv++}`, [out], layer, scratch(4 * c * h * w, 4 * layer * h * w));
+        // 3x3 convs run as Winograd where it fits (transformed input and products), the first (3 channels) as
+        // im2col + gemm on some routes (27 x H·W patches).
+        const forward = c < 16 ? forwardScratch(27 * h * w) : forwardScratch(...winogradTemps(c, layer, h, w));
+        push(`relu${block}_${conv++}`, [out], layer, scratch(...winogradTemps(layer, c, h, w)), forward);
       }
     }
     return units;
@@ -144,7 +162,8 @@ export function unitMemory(model: ModelName, width: number, height: number, back
   // The 7x7/2 stem's input gradient goes through col2im: a patch-gradient matrix of 3·49 x outH·outW.
   const stemScratch = scratch(3 * 49 * sh * sw);
   h = sh; w = sw;
-  push('stem', [stem], 64, stemScratch);
+  // Its forward may run as im2col + gemm (the same 3·49 x outH·outW patches).
+  push('stem', [stem], 64, stemScratch, forwardScratch(3 * 49 * sh * sw));
   RESNET50_STAGES.forEach(({ blocks, width: mid }, k) => {
     const out = 4 * mid;
     for (let i = 0; i < blocks; i++) {
@@ -158,7 +177,9 @@ export function unitMemory(model: ModelName, width: number, height: number, back
         tensors.push(f32(out * h * w)); // shortcut conv
       }
       tensors.push(f32(mid * h * w), f32(mid * h * w), f32(out * h * w));
-      push(`stage${k + 1}_block${i + 1}`, tensors, out, scratch(4 * mid * h * w, 4 * mid * h * w));
+      // The first block's stride-2 1x1 convs (stages 2-4) subsample their input first (one temporary each, in turn).
+      const subsampled = i === 0 && k > 0 ? f32((out / 2) * h * w) : 0;
+      push(`stage${k + 1}_block${i + 1}`, tensors, out, scratch(...winogradTemps(mid, mid, h, w)), Math.max(subsampled, forwardScratch(...winogradTemps(mid, mid, h, w))));
     }
   });
   return units;
@@ -212,10 +233,11 @@ export interface MemoryEstimate {
  * unit's recorded tensors are kept, and each loss term's smoothed copy and Gram. With them, the checkpoint
  * and tap outputs, plus the activations of the one segment being recomputed; the loss terms are recomputed
  * too (style/objective.ts), so a term's smoothed copy, Gram and their gradients exist only while its own
- * gradient is taken. `backwardScratch` caps the backward kernels' temporaries (a plan's choice). Checked
+ * gradient is taken. `backwardScratch` caps the backward kernels' temporaries and `targetsOnHost` keeps the
+ * loss targets in CPU memory, each uploaded only while its own term is computed (a plan's choices). Checked
  * against measured peaks in test/models/memory-budget.test.ts.
  */
-export function estimatePeak(model: ModelName, width: number, height: number, run: RunShape, checkpoints: readonly string[] | null, backwardScratch = Infinity): MemoryEstimate {
+export function estimatePeak(model: ModelName, width: number, height: number, run: RunShape, checkpoints: readonly string[] | null, backwardScratch = Infinity, targetsOnHost = false): MemoryEstimate {
   const units = unitMemory(model, width, height, backwardScratch);
   const taps = new Set([...run.contentLayers, ...run.styleLayers]);
   const deepest = Math.max(...units.map((u, i) => (taps.has(u.tap) ? i : -1)));
@@ -228,10 +250,14 @@ export function estimatePeak(model: ModelName, width: number, height: number, ru
   // copy and its gradient. Kept from the forward (no recomputation): per style tap the evaluated Gram and
   // its gradient, per smoothed tap the softmax copy and its gradient, per content tap the feature difference.
   let loss = 3 * image;
-  for (const t of run.styleLayers) loss += gram(t);
-  for (const t of run.contentLayers) loss += shapeOf.get(t)!;
+  const onHost = targetsOnHost && !!checkpoints;
+  const targetOf = (tap: string) => Math.max(run.styleLayers.includes(tap) ? gram(tap) : 0, run.contentLayers.includes(tap) ? shapeOf.get(tap)! : 0);
+  if (!onHost) {
+    for (const t of run.styleLayers) loss += gram(t);
+    for (const t of run.contentLayers) loss += shapeOf.get(t)!;
+  }
   if (!checkpoints) {
-    for (const t of run.styleLayers) loss += 2 * gram(t);
+    for (const t of run.styleLayers) loss += gram(t);
     for (const t of smoothed) loss += 2 * shapeOf.get(t)!;
     for (const t of run.contentLayers) loss += shapeOf.get(t)!;
   }
@@ -241,16 +267,18 @@ export function estimatePeak(model: ModelName, width: number, height: number, ru
   let working: number;
   if (!checkpoints) {
     activations = used.reduce((a, u) => a + u.saved, 0);
-    working = Math.max(...used.map((u) => u.backward));
+    working = Math.max(...used.map((u) => Math.max(u.backward, u.forward)));
   } else {
     // The backward pass runs deepest first and frees each segment's output once its gradient has gone
     // through (engine/checkpoint.ts), so at segment j the kept outputs alive are those up to j's: the peak
     // is the largest of (kept outputs up to here + this segment's recomputed activations and working set),
     // and of (kept outputs up to a tap + the working set of that tap's recomputed loss terms: its smoothed
-    // copy, their gradients and the tap's, plus a Gram and its gradient).
+    // copy, their gradients and the tap's, plus its Gram, whose gradient overwrites it), and of (kept outputs
+    // + the segment's activations so far + a unit's forward temporaries, in the forward pass or the
+    // recomputation). With the targets on the host, the term's own target is uploaded for it.
     const termWorking = (tap: string) => Math.max(
-      run.styleLayers.includes(tap) ? 3 * shapeOf.get(tap)! + 2 * gram(tap) : 0,
-      run.contentLayers.includes(tap) ? 3 * shapeOf.get(tap)! : 0);
+      run.styleLayers.includes(tap) ? 3 * shapeOf.get(tap)! + gram(tap) : 0,
+      run.contentLayers.includes(tap) ? 3 * shapeOf.get(tap)! : 0) + (onHost ? targetOf(tap) : 0);
     const kept = new Set([...taps, ...checkpoints]);
     let best = { activations: 0, working: 0 };
     const consider = (alive: number, work: number) => { if (alive + work > best.activations + best.working) best = { activations: alive, working: work }; };
@@ -258,6 +286,7 @@ export function estimatePeak(model: ModelName, width: number, height: number, ru
     let segment = 0;
     let segmentWorking = 0;
     used.forEach((u, i) => {
+      consider(alive, segment + u.saved + u.forward);
       segment += u.saved;
       segmentWorking = Math.max(segmentWorking, u.backward);
       if (kept.has(u.tap) || i === deepest) {
@@ -291,6 +320,8 @@ export interface MemoryPlan {
   lbfgsHistory: number;
   /** The cap on the backward kernels' temporaries (BufferPool.backwardScratchBytes); null: none. */
   backwardScratchBytes: number | null;
+  /** Loss targets (content features, style Grams) kept in CPU memory and uploaded per term (style/objective.ts targetsOnHost). */
+  targetsOnHost: boolean;
   /** Estimated pooled peak with this plan, and without recomputation. */
   estimate: MemoryEstimate;
   plain: MemoryEstimate;
@@ -301,24 +332,26 @@ export interface MemoryPlan {
  * k, and none at all besides the taps (whole stretches between taps recomputed). Recomputing costs one
  * more forward pass whatever the plan, so the plan with the lowest estimated peak is the one taken.
  */
-export function bestPlan(model: ModelName, width: number, height: number, run: RunShape, backwardScratch = Infinity): { checkpoints: string[]; estimate: MemoryEstimate } {
+export function bestPlan(model: ModelName, width: number, height: number, run: RunShape, backwardScratch = Infinity, targetsOnHost = false): { checkpoints: string[]; estimate: MemoryEstimate } {
   const taps = unitMemory(model, 1, 1).map((u) => u.tap);
   let best: { checkpoints: string[]; estimate: MemoryEstimate } | null = null;
   for (let k = 1; k <= taps.length; k++) {
     const checkpoints = k === taps.length ? [] : taps.filter((_, i) => (i + 1) % k === 0);
-    const estimate = estimatePeak(model, width, height, run, checkpoints, backwardScratch);
+    const estimate = estimatePeak(model, width, height, run, checkpoints, backwardScratch, targetsOnHost);
     if (!best || estimate.bytes < best.estimate.bytes) best = { checkpoints, estimate };
   }
   return best!;
 }
 
 /**
- * What a budget may give up after the activations, in order: the backward kernels' temporaries (the
- * direct kernels run instead: slower, same gradient up to rounding, same loss), each cap a scratch size of
- * this run (largest first, down to none); then L-BFGS pairs (each is two image-sized vectors; fewer
- * change the steps, not the objective), from the requested history down to 1. The first that fits is taken.
+ * What a budget may give up after the activations, in order: the loss targets' GPU copies (kept in CPU
+ * memory, each uploaded while its own term is computed: a copy per term and pass, the same values); the
+ * backward kernels' temporaries (the direct kernels run instead: slower, same gradient up to rounding, same
+ * loss), each cap a scratch size of this run (largest first, down to none); then L-BFGS pairs (each is two
+ * image-sized vectors; fewer change the steps, not the objective), from the requested history down to 1.
+ * The first that fits is taken.
  */
-function reductions(model: ModelName, width: number, height: number, run: RunShape): Array<{ history: number; scratch: number }> {
+function reductions(model: ModelName, width: number, height: number, run: RunShape): Array<{ history: number; scratch: number; host: boolean }> {
   const sizes = new Set<number>();
   for (const u of unitMemory(model, width, height)) {
     const bare = unitMemory(model, width, height, 0).find((v) => v.tap === u.tap)!;
@@ -328,7 +361,7 @@ function reductions(model: ModelName, width: number, height: number, run: RunSha
   const caps = [Infinity, ...[...sizes].sort((a, b) => b - a).map((b) => b - 1), 0];
   const requested = run.lbfgsHistory ?? 10;
   const histories = run.optimizer === 'lbfgs' ? Array.from({ length: requested }, (_, i) => requested - i) : [requested];
-  return histories.flatMap((history) => caps.map((scratch) => ({ history, scratch })));
+  return histories.flatMap((history) => [{ history, scratch: Infinity, host: false }, ...caps.map((scratch) => ({ history, scratch, host: true }))]);
 }
 
 /**
@@ -340,25 +373,25 @@ function reductions(model: ModelName, width: number, height: number, run: RunSha
 export function planMemory(model: ModelName, width: number, height: number, run: RunShape, budget: number | undefined, maxBufferSize = Infinity, what = 'output'): MemoryPlan {
   const plain = estimatePeak(model, width, height, run, null);
   const requested = run.lbfgsHistory ?? 10;
-  if (budget === undefined || plain.bytes <= budget) return { checkpoints: null, lbfgsHistory: requested, backwardScratchBytes: null, estimate: plain, plain };
+  if (budget === undefined || plain.bytes <= budget) return { checkpoints: null, lbfgsHistory: requested, backwardScratchBytes: null, targetsOnHost: false, estimate: plain, plain };
   let smallest: MemoryEstimate | null = null;
-  for (const { history, scratch } of reductions(model, width, height, run)) {
-    const best = bestPlan(model, width, height, { ...run, lbfgsHistory: history }, scratch);
+  for (const { history, scratch, host } of reductions(model, width, height, run)) {
+    const best = bestPlan(model, width, height, { ...run, lbfgsHistory: history }, scratch, host);
     if (best.estimate.bytes <= budget) {
-      return { checkpoints: best.checkpoints, lbfgsHistory: history, backwardScratchBytes: scratch === Infinity ? null : scratch, estimate: best.estimate, plain };
+      return { checkpoints: best.checkpoints, lbfgsHistory: history, backwardScratchBytes: scratch === Infinity ? null : scratch, targetsOnHost: host, estimate: best.estimate, plain };
     }
     smallest = best.estimate;
   }
   const fit = largestSizeWithin(model, width, height, run, budget, maxBufferSize);
-  const reduced = run.optimizer === 'lbfgs' ? ', L-BFGS history 1 and direct backward kernels' : ' and direct backward kernels';
+  const reduced = `, loss targets in CPU memory${run.optimizer === 'lbfgs' ? ', L-BFGS history 1' : ''} and direct backward kernels`;
   throw new Error(`${what} ${width}x${height} needs about ${fmtBytes(smallest!.bytes)} of GPU memory for ${model} even with recomputed activations${reduced} `
     + `(${fmtBytes(plain.bytes)} without), over the --max-memory budget of ${fmtBytes(budget)}; `
     + `${fit ? `the largest ${what} that fits is ${fit.width}x${fit.height} (size ${Math.max(fit.width, fit.height)})` : 'no size fits (the weights alone need ' + fmtBytes(plain.weights) + ')'}`);
 }
 
-/** The smallest estimate a budget can reach at width × height: recomputation, no backward temporaries, L-BFGS history 1. */
+/** The smallest estimate a budget can reach at width × height: recomputation, targets on the host, no backward temporaries, L-BFGS history 1. */
 export function smallestEstimate(model: ModelName, width: number, height: number, run: RunShape): MemoryEstimate {
-  return bestPlan(model, width, height, { ...run, lbfgsHistory: run.optimizer === 'lbfgs' ? 1 : run.lbfgsHistory }, 0).estimate;
+  return bestPlan(model, width, height, { ...run, lbfgsHistory: run.optimizer === 'lbfgs' ? 1 : run.lbfgsHistory }, 0, true).estimate;
 }
 
 /** The largest width × height (aspect kept, up to the given size) within the budget with the smallest plan (smallestEstimate), and within maxBufferSize. */

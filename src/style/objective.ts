@@ -118,6 +118,13 @@ export interface ObjectiveOptions {
   checkpoints?: Checkpoints;
   /** Style Grams shared across objectives (batch); they stay the cache's to free. */
   styleCache?: StyleCache;
+  /**
+   * Under a memory plan (with `checkpoints`; models/memory.ts): keep the content targets and style Grams in CPU
+   * memory once prepare() has read them, and upload each only while its own term is computed (its forward, its
+   * recomputed backward), so none is in GPU memory at the backward pass's peak. The same values: the same loss.
+   * The style cache is not used then (its Grams would stay on the GPU).
+   */
+  targetsOnHost?: boolean;
 }
 
 /**
@@ -133,6 +140,8 @@ export function createObjective(
   checkLossSpec(model, spec);
   const styles = normalizeStyles(style);
   const { regions } = options;
+  if (options.targetsOnHost && !options.checkpoints) throw new Error('objective: targetsOnHost needs a checkpoint plan (the terms are recomputed)');
+  if (options.targetsOnHost) options = { ...options, styleCache: undefined };
   if (regions && regions.planes.length !== styles.length) throw new Error(`mask has ${regions.planes.length} regions but ${styles.length} styles were given (one style per region)`);
   if (regions && (regions.width !== content.width || regions.height !== content.height)) {
     throw new Error(`mask regions are ${regions.width}x${regions.height}, but the output is ${content.width}x${content.height}`);
@@ -206,8 +215,24 @@ export function createObjective(
       ...(spec.tvWeight > 0 ? [spec.tvWeight] : []),
     ];
   };
+  // Targets on the host (options.targetsOnHost): the values, read once by prepare(); each term uploads its own.
+  let hostTargets: { content: Float32Array[]; style: Float32Array[][] } | null = null;
   const prepare = async () => {
     if (spec.normalize && !weights) weights = await normalizedWeights();
+    if (options.targetsOnHost && !hostTargets) {
+      hostTargets = {
+        content: await Promise.all(targets.content.map((t) => t.read())),
+        style: await Promise.all(targets.style.map((l) => Promise.all(l.map((t) => t.read())))),
+      };
+      for (const t of [...targets.content, ...targets.style.flat()]) t.dispose();
+    }
+  };
+  /** A target for one term's computation: the kept GPU tensor, or an upload freed with the term's scope. */
+  const target = (kind: 'content' | 'style', i: number, r = 0): Tensor => {
+    const kept = kind === 'content' ? targets.content[i] : targets.style[i][r];
+    if (!options.targetsOnHost) return kept;
+    if (!hostTargets) throw new Error('objective: targets on the host are read by prepare() (or calibrate()) before evaluate()');
+    return Tensor.from(ctx, kind === 'content' ? hostTargets.content[i] : hostTargets.style[i][r], kept.shape, { label: `${kind} target (uploaded)` });
   };
   // The network order of the terms' taps (TV, on the image, first): the loss sums the terms in this order, so
   // the backward pass (autograd's depth-first order from the sum) takes each term's gradient just before its
@@ -236,9 +261,9 @@ export function createObjective(
       ? recompute(features.get(t)!, `${name} ${t}`, (f) => loss(smoothNormalised(f, smoothing(t))))
       : loss(smoothed(t)));
     return [
-      ...spec.contentLayers.map((t, i) => term(t, 'content loss', (s) => contentLoss(s, targets.content[i]))),
-      ...spec.styleLayers.flatMap((t, i) => targets.style[i].map((target, r) =>
-        term(t, 'style loss', (s) => styleLoss(regions ? ops.mulMask(s, targets.masks[i][r]) : s, target)))),
+      ...spec.contentLayers.map((t, i) => term(t, 'content loss', (s) => contentLoss(s, target('content', i)))),
+      ...spec.styleLayers.flatMap((t, i) => targets.style[i].map((_, r) =>
+        term(t, 'style loss', (s) => styleLoss(regions ? ops.mulMask(s, targets.masks[i][r]) : s, target('style', i, r))))),
       ...(spec.tvWeight > 0 ? [ops.tvLoss(x)] : []),
     ];
   };
@@ -273,6 +298,7 @@ export function createObjective(
     },
     dispose() {
       for (const t of [...targets.content, ...targets.style.flat(), ...targets.masks.flat()]) if (!options.styleCache?.owns(t)) t.dispose();
+      hostTargets = null;
     },
   };
 }

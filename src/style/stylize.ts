@@ -66,6 +66,8 @@ export interface StyleRecipe extends LossSpec, StyleControls {
   reportEvery: number;
   /** Recompute activations, keeping only these unit outputs (models/memory.ts planMemory); absent: keep all. */
   checkpoints?: Checkpoints;
+  /** With checkpoints: loss targets in CPU memory, uploaded per term (objective.ts targetsOnHost; a memory plan's choice). */
+  targetsOnHost?: boolean;
 }
 
 export interface LayerLoss extends TermInfo { value: number }
@@ -304,7 +306,7 @@ async function optimizeAt(
 ): Promise<void> {
   const { content, scale } = problem;
   const objective = createObjective(ctx, model, content, problem.styles, recipe, {
-    regions: problem.regions, checkpoints: recipe.checkpoints, styleCache: recipe.matchStyleColors ? undefined : hooks.styleCache,
+    regions: problem.regions, checkpoints: recipe.checkpoints, targetsOnHost: recipe.targetsOnHost, styleCache: recipe.matchStyleColors ? undefined : hooks.styleCache,
   });
   await objective.calibrate(x);
   const optimizer = createOptimizer(ctx, recipe.optimizer, x, { learningRate: recipe.learningRate, history: recipe.lbfgsHistory });

@@ -61,6 +61,16 @@ describeEachAdapter('reduce', (getCtx) => {
     }
   });
 
+  it('difference in place (d = a: the Gram loss writes G − A over its Gram) equals the reference exactly, scalar and vec4', async () => {
+    const ctx = await getCtx();
+    for (const m of [n, 4 * 3001]) {
+      const [am, bm] = [a.slice(0, m), b.slice(0, m)];
+      const aB = ctx.bufferFrom(am);
+      difference(ctx, aB, ctx.bufferFrom(bm), aB, m);
+      expect(Array.from(await ctx.readF32(aB, m))).toEqual(Array.from(ref.difference(am, bm)));
+    }
+  });
+
   it('mseLossBackward on a multiple of 4 elements (the vec4 variant) matches the reference', async () => {
     const ctx = await getCtx();
     const n4 = 4 * 3001;

@@ -24,6 +24,16 @@ describeEachAdapter('relu', (getCtx) => {
     assertClose(await ctx.readF32(dx, n), ref.reluBackward(x, dy), { atol: 0, rtol: 0, what: 'reluBackward', shape: [1, 3, 37, 29] });
   });
 
+  it('backward in place (dx = dy: the gradient masked over itself) matches the reference exactly, scalar and vec4', async () => {
+    const ctx = await getCtx();
+    for (const [m, seed] of [[n, 6], [4 * 2777, 8]]) {
+      const xs = randomArray(m, seed), dys = randomArray(m, seed + 1);
+      const g = ctx.bufferFrom(dys);
+      reluBackward(ctx, ctx.bufferFrom(xs), g, g, m);
+      assertClose(await ctx.readF32(g, m), ref.reluBackward(xs, dys), { atol: 0, rtol: 0, what: `reluBackward in place (${m})` });
+    }
+  });
+
   it('vec4 variant (n a multiple of 4, one vec4 per invocation): forward and backward match the reference exactly', async () => {
     const ctx = await getCtx();
     const m = 4 * 2777;

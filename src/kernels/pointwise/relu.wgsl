@@ -25,6 +25,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let j = p.skip + i;
   y[j] = max(x[j], T(0.0));
 }
+#elif IN_PLACE
+@group(0) @binding(1) var<storage, read> y: array<T>;      // forward output (or input: same sign)
+@group(0) @binding(2) var<storage, read_write> dy: array<T>;
+
+// dy = dy where y > 0, else 0, in place (one buffer cannot be bound both read-only and read_write)
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.y * p.rowStride + gid.x;
+  if (i >= p.n) { return; }
+  let j = p.skip + i;
+  dy[j] = select(T(0.0), dy[j], y[j] > T(0.0));
+}
 #else
 @group(0) @binding(1) var<storage, read> y: array<T>;      // forward output (or input: same sign)
 @group(0) @binding(2) var<storage, read> dy: array<T>;

@@ -15,7 +15,7 @@ import type { Shape4 } from '../shape.js';
 
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
 const VARIANTS: Variant[] = ['SUM', 'MSE', 'TV', 'FINAL', 'MSE_BACKWARD', 'TV_BACKWARD'];
-const defines = (v: Variant, V4 = false, DIFF = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4, DIFF });
+const defines = (v: Variant, V4 = false, DIFF = false, IN_PLACE = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4, DIFF, IN_PLACE });
 
 /**
  * Stage-1 workgroups (of 64 invocations) for `count` terms: at least 64 terms per invocation before another
@@ -82,20 +82,25 @@ export function mseLossBackward(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, dLo
 /**
  * d = a − b (rounded once: the same as mseLossBackward's before its factors). For a backward that applies the
  * factor 2·dLoss/n after a product instead of before it (engine/ops-loss.ts gramLoss): a tiny factor on the
- * product's input makes its products subnormal floats, which x86 computes ~25x slower.
+ * product's input makes its products subnormal floats, which x86 computes ~25x slower. `d` may be `a` (written
+ * in place: the Gram loss's G − A over its own Gram, one buffer less).
  */
 export function difference(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, d: GPUBuffer, n: number): void {
-  checkSizes('difference', n, { a: [a, n], b: [b, n], d: [d, n] });
-  residual(ctx, 'difference', [a, b], d, n, true);
+  const inPlace = d === a;
+  checkSizes('difference', n, { a: [a, n], b: [b, n], ...(inPlace ? {} : { d: [d, n] }) });
+  residual(ctx, inPlace ? 'differenceInPlace' : 'difference', [a, b], inPlace ? null : d, n, true);
 }
 
-/** The MSE_BACKWARD launches (one per binding-sized chunk); `diff`: the bare a − b, no dLoss binding. */
-function residual(ctx: GpuContext, name: string, inputs: GPUBuffer[], out: GPUBuffer, n: number, diff: boolean): void {
+/**
+ * The MSE_BACKWARD launches (one per binding-sized chunk); `diff`: the bare a − b, no dLoss binding; `out`
+ * null: written over a.
+ */
+function residual(ctx: GpuContext, name: string, inputs: GPUBuffer[], out: GPUBuffer | null, n: number, diff: boolean): void {
   for (const c of elementChunks(ctx, 0, n)) {
     const l = chunkLaunch(ctx, c);
     const [a, b, dLoss] = inputs;
-    ctx.launch({ name, source, defines: defines('MSE_BACKWARD', l.V4, diff) }, {
-      buffers: [chunkRange(a, c), chunkRange(b, c), ...(dLoss ? [dLoss] : []), chunkRange(out, c)],
+    ctx.launch({ name, source, defines: defines('MSE_BACKWARD', l.V4, diff, out === null) }, {
+      buffers: [chunkRange(a, c), chunkRange(b, c), ...(dLoss ? [dLoss] : []), ...(out ? [chunkRange(out, c)] : [])],
       uniforms: params({ n: l.n, skip: l.skip, scale: 1 / n, rowStride: l.rowStride }), workgroups: l.workgroups,
     });
   }

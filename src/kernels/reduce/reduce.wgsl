@@ -22,7 +22,8 @@
 //     consecutive elements as one vec4 (n and skip count vec4s; 2x on both CPU adapters, as relu.wgsl's).
 //     With DIFF (no dLoss binding): da[i] = a[i] − b[i], the residual alone, for a caller that applies the
 //     factor 2·dLoss/n_total after a product instead (gramLoss: a tiny factor before its gemm made the gemm
-//     compute on subnormal floats, ~25x slower on x86; engine/ops-loss.ts).
+//     compute on subnormal floats, ~25x slower on x86; engine/ops-loss.ts). DIFF with IN_PLACE: a[i] −= b[i]
+//     (the Gram loss's G − A written over its Gram: one Gram-sized buffer less, 16 MiB at ResNet-50's stage 4).
 //   TV_BACKWARD:  dx[i] = scale · 2 · dLoss[0] · ( [h>0](x[h,w] − x[h−1,w]) − [h<H−1](x[h+1,w] − x[h,w])
 //                                                + [w>0](x[h,w] − x[h,w−1]) − [w<W−1](x[h,w+1] − x[h,w]) )
 struct Params { n: u32, skip: u32, partialOffset: u32, h: u32, w: u32, scale: f32, rowStride: u32 }
@@ -47,10 +48,17 @@ alias T = vec4f;
 #else
 alias T = f32;
 #endif
+#if IN_PLACE
+@group(0) @binding(1) var<storage, read_write> a: array<T>;  // d overwrites a (one buffer cannot be bound read-only and read_write)
+#else
 @group(0) @binding(1) var<storage, read> a: array<T>;
+#endif
 @group(0) @binding(2) var<storage, read> b: array<T>;
 #if DIFF
+#if IN_PLACE
+#else
 @group(0) @binding(3) var<storage, read_write> da: array<T>;
+#endif
 #else
 @group(0) @binding(3) var<storage, read> dLoss: array<f32>;
 @group(0) @binding(4) var<storage, read_write> da: array<T>;
@@ -68,7 +76,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (i >= p.n) { return; }
   let j = p.skip + i;
 #if DIFF
+#if IN_PLACE
+  a[j] = a[j] - b[j];
+#else
   da[j] = a[j] - b[j];
+#endif
 #else
   da[j] = p.scale * 2.0 * (a[j] - b[j]) * dLoss[0];
 #endif
