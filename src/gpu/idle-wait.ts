@@ -39,3 +39,12 @@ export async function idleWait<T>(idle: boolean, start: () => Promise<T>): Promi
     }
   }
 }
+
+/**
+ * One turn of the event loop, even when everything awaited has already settled (an awaited settled promise is
+ * only a microtask): Node handles signals in the poll phase, before a setImmediate callback runs; a browser
+ * (no setImmediate) gets a task of its own, where a worker's messages (Stop, Pause) are delivered.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => (typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)));
+}

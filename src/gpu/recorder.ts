@@ -7,7 +7,7 @@
 import type { BindingCache, BufferRange } from './bindings.js';
 import type { Gpu } from './device.js';
 import type { DeferredErrors } from './errors.js';
-import { idleWait } from './idle-wait.js';
+import { idleWait, nextTurn } from './idle-wait.js';
 import type { KernelSpec, PipelineCache } from './pipelines.js';
 
 export interface LaunchArgs {
@@ -153,7 +153,7 @@ export class Recorder {
       this.submitHeld(chunk);
       launches += chunk.launches;
       await idleWait(this.idleWaits, () => this.device.queue.onSubmittedWorkDone());
-      await new Promise((resolve) => setImmediate(resolve)); // signals are handled in this turn
+      await nextTurn(); // signals (Node) and messages (a worker) are handled in this turn
       this.errors.throwIfFailed();
       if (i < held.chunks.length - 1 && stop()) return { value, completed: false };
     }
@@ -200,9 +200,7 @@ export class Recorder {
       this.paced.catch(() => undefined); // a lost device is reported when awaited, or by the next read
       if (previous) await previous;
     }
-    // A turn of the event loop even when the GPU was already done (an awaited settled promise is only a
-    // microtask): signals are handled in its poll phase, before this check-phase callback.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn(); // even when the GPU was already done: signals and messages are handled in it
     this.errors.throwIfFailed();
   }
 

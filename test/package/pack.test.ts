@@ -47,7 +47,7 @@ describe.skipIf(!existsSync(weights))('npm pack → install on a cold npm cache 
     expect(existsSync(join(dir, 'node_modules/tsx')), 'tsx installed').toBe(false);
   });
 
-  it('every package the compiled code imports is a dependency (or Node built-in, or the optional TF.js peer)', () => {
+  it('every package the compiled code imports is a dependency (or Node built-in, or an optional bench peer: TF.js, ONNX Runtime Web)', () => {
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
     const deps = new Set(Object.keys(manifest.dependencies));
     const files = [join(pkg, 'dist/lib/node.js'), ...readdirSync(join(pkg, 'dist/cli'), { recursive: true, encoding: 'utf8' })
@@ -60,11 +60,14 @@ describe.skipIf(!existsSync(weights))('npm pack → install on a cold npm cache 
       for (const m of code.matchAll(/\bimport\(\s*["']([^"'`]+)["']\s*\)/g)) imported.add(m[1]);
     }
     for (const id of imported) if (id.startsWith('.')) imported.delete(id);
+    // The bench's optional peers (TF.js, ONNX Runtime Web) are imported only for --peer tfjs / ort, which say how to
+    // install them when they are missing.
+    const optionalPeer = (id: string) => id.startsWith('@tensorflow/') || id.startsWith('onnxruntime-web');
     const packageName = (id: string) => (id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : id.split('/')[0]);
-    const missing = [...imported].filter((id) => !id.startsWith('node:') && !builtinModules.includes(id) && !id.startsWith('@tensorflow/') && !deps.has(packageName(id)));
+    const missing = [...imported].filter((id) => !id.startsWith('node:') && !builtinModules.includes(id) && !optionalPeer(id) && !deps.has(packageName(id)));
     expect(imported.size).toBeGreaterThan(3); // the scan sees the imports at all (webgpu, sharp, ...)
     expect(missing).toEqual([]);
-    for (const id of imported) if (!id.startsWith('node:') && !builtinModules.includes(id) && !id.startsWith('@tensorflow/')) {
+    for (const id of imported) if (!id.startsWith('node:') && !builtinModules.includes(id) && !optionalPeer(id)) {
       expect(existsSync(join(dir, 'node_modules', packageName(id))), `${id} installed`).toBe(true);
     }
   });
