@@ -2,12 +2,14 @@
  * A pool of storage buffers in size classes, so a steady-state optimisation step creates no new GPU
  * buffers: released buffers go back to a free list and the next request of the same class reuses them.
  * Size classes are 2^k and 1.5·2^k bytes (at most 33% waste). Every pooled buffer has the same usage
- * (STORAGE | COPY_SRC | COPY_DST), so any buffer can serve any request of its size class.
+ * (STORAGE | UNIFORM | COPY_SRC | COPY_DST), so any buffer can serve any request of its size class; UNIFORM lets
+ * gemm bind a small A as a uniform buffer (kernels/gemm/gemm.ts uniformA).
  */
-const POOL_USAGE = GPUBufferUsage_STORAGE() | GPUBufferUsage_COPY_SRC() | GPUBufferUsage_COPY_DST();
+const POOL_USAGE = GPUBufferUsage_STORAGE() | GPUBufferUsage_UNIFORM() | GPUBufferUsage_COPY_SRC() | GPUBufferUsage_COPY_DST();
 
 // GPUBufferUsage is a global in browsers and in Dawn after import; read it lazily with numeric fallbacks.
 function GPUBufferUsage_STORAGE() { return globalThis.GPUBufferUsage?.STORAGE ?? 0x80; }
+function GPUBufferUsage_UNIFORM() { return globalThis.GPUBufferUsage?.UNIFORM ?? 0x40; }
 function GPUBufferUsage_COPY_SRC() { return globalThis.GPUBufferUsage?.COPY_SRC ?? 0x04; }
 function GPUBufferUsage_COPY_DST() { return globalThis.GPUBufferUsage?.COPY_DST ?? 0x08; }
 

@@ -2,7 +2,7 @@
 // reference, on every adapter's own tile and on the other tiles (gemmTuning.override).
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { gemm, gemmRows, gemmTuning, type GemmTile } from '../../src/kernels/gemm/gemm.js';
+import { gemm, gemmRows, gemmTile, gemmTuning, uniformA, type GemmTile } from '../../src/kernels/gemm/gemm.js';
 import * as ref from '../../src/kernels/gemm/gemm.reference.js';
 
 // Tolerance: inputs in [-1,1), A scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms stays
@@ -23,6 +23,8 @@ const CASES: Case[] = [
   { name: 'C as 9x15 planes, stride 2 (5x8 columns), batch of 2 sharing A, bias, ReLU', K: 4, M: 12, N: 40, Z: 2, shareA: true, bias: true, relu: true, cPlanes: { S: 2, H: 9, W: 15 } },
   { name: 'C as 8x16 planes, stride 2 (4x8 columns), batch of 2 sharing A', K: 7, M: 10, N: 32, Z: 2, shareA: true, cPlanes: { S: 2, H: 8, W: 16 } },
   { name: 'C as 7x11 planes, stride 3 (3x4 columns), rows stored < M', K: 5, M: 9, N: 12, Mstore: 4, cPlanes: { S: 3, H: 7, W: 11 } },
+  // A shared and over 64 KiB (K·Mp > 16384): past a uniform binding, so storage on every adapter.
+  { name: 'batch of 2 sharing an A of 300 x 64 (past a uniform binding)', K: 300, M: 64, N: 12, Z: 2, shareA: true },
 ];
 
 // SwiftShader compiles a block kernel of 256 invocations for tens of seconds: there the block tiles run the cases
@@ -59,6 +61,26 @@ describeEachAdapter('gemm', (getCtx) => {
   };
 
   for (const c of CASES) it(`${c.name}: matches the reference`, () => run(c));
+
+  // A as a uniform buffer (llvmpipe's default for a shared A that fits one): the cases above ran it there; here the
+  // choice itself, and the same cases with A forced through storage.
+  it('A is bound as a uniform buffer exactly where uniformA allows it (llvmpipe, shared A within the uniform binding), and storage gives the same products', async () => {
+    const ctx = await getCtx();
+    const buf = ctx.pool.acquire(4096 * 16);
+    const tile = gemmTile(ctx);
+    const llvmpipe = ctx.gpu.adapter.tuning === 'llvmpipe';
+    expect(uniformA(ctx, tile, buf, 256, 64, 1, 0)).toBe(llvmpipe); // ResNet-50's 1x1 256 -> 64: 64 KiB
+    expect(uniformA(ctx, tile, buf, 256, 64, 4, 0)).toBe(llvmpipe); // a batch sharing it
+    expect(uniformA(ctx, tile, buf, 257, 64, 1, 0)).toBe(false); // past 64 KiB
+    expect(uniformA(ctx, tile, buf, 64, 64, 2, 64 * 64)).toBe(false); // an A per batch entry
+    ctx.pool.release(buf);
+    gemmTuning.uniformA = false;
+    try {
+      for (const c of CASES.filter((c) => c.shareA || !c.Z)) await run(c);
+    } finally {
+      gemmTuning.uniformA = true;
+    }
+  });
 
   // U > 1: K steps unrolled in the loop, the cases' K (1, 4, 5, 6, 7, 9, 13, 19, 21, 33, 37, 64) cover remainders 0-3.
   // subgroupA (devices with 4-lane subgroups: SwiftShader): cases with 4·k column blocks, with more than 16 padded

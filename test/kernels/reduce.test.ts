@@ -30,6 +30,19 @@ describeEachAdapter('reduce', (getCtx) => {
     assertClose([got], oracleValue((t) => tf.sum(t), [{ data: a, shape }]), { atol: 1e-4, rtol: 1e-5, what: 'sum vs tf' });
   });
 
+  // Stage 1's terms per invocation (a run each on the CPU adapters, a grid stride on GPUs): counts below one
+  // invocation's 4-term step, a few workgroups, and the full 64 workgroups (4096 invocations of 74 terms, not a
+  // multiple of 4), with remainders.
+  it('sum over 1, 3, 4, 5, 4097 and 300007 elements matches the reference', async () => {
+    const ctx = await getCtx();
+    for (const n of [1, 3, 4, 5, 4097, 300007]) {
+      const x = randomArray(n, 9);
+      const out = ctx.pool.acquire(4);
+      sum(ctx, ctx.bufferFrom(x), out, n);
+      assertClose(await ctx.readF32(out, 1), [ref.sum(x)], { atol: 1e-5, rtol: 1e-5, what: `sum of ${n}` });
+    }
+  });
+
   it('sum over n = 256·65535 + 1000 elements (more than one launch row of 256-thread workgroups)', async () => {
     const ctx = await getCtx();
     const big = 256 * 65535 + 1000;

@@ -43,7 +43,7 @@ export function weightLayout(
   }
   let wt = entry.layouts.get(id);
   if (!wt) {
-    wt = ctx.device.createBuffer({ size: Math.max(16, elements * 4), usage: GPUBufferUsage.STORAGE, label: `${label}, cached` });
+    wt = ctx.device.createBuffer({ size: Math.max(16, elements * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM, label: `${label}, cached` }); // UNIFORM: gemm's uniformA
     conv2dWeightCache.bytes += wt.size;
     encode(wt);
     entry.layouts.set(id, wt);

@@ -57,8 +57,23 @@ export interface StridedPlanes { S: number; H: number; W: number }
  */
 export type GemmTile = GemmTileSpec;
 
-/** Set by benches: a tile to use instead of the adapter's (null in normal use), workgroup size (0: gemmWorkgroup's choice). */
-export const gemmTuning: { override: GemmTile | null; WG: number } = { override: null, WG: 0 };
+/**
+ * Set by benches and tests: a tile to use instead of the adapter's (null in normal use), workgroup size (0:
+ * gemmWorkgroup's choice), whether A may be bound as a uniform buffer where uniformA allows (true in normal use).
+ */
+export const gemmTuning: { override: GemmTile | null; WG: number; uniformA: boolean } = { override: null, WG: 0, uniformA: true };
+
+/**
+ * Whether the register kernel reads A from a uniform buffer (gemm.wgsl A_UNIFORM): on llvmpipe, where a
+ * uniform load at a per-invocation address is one gather and a storage load a loop over the lanes (1.2x at the
+ * ResNet-50 1x1 convs of 56x56, bench/NOTES.md), when one A serves the whole batch, its K·Mp floats fit the
+ * device's uniform binding and the buffer was made with UNIFORM usage (the pool's and the weight cache's are).
+ */
+export function uniformA(ctx: GpuContext, tile: GemmTile, a: GPUBuffer, K: number, Mp: number, Z: number, aStride: number): boolean {
+  return gemmTuning.uniformA && ctx.gpu.adapter.tuning === 'llvmpipe' && !tile.block && !tile.subgroupA
+    && (aStride === 0 || Z === 1) && K * Mp * 4 <= ctx.limits.maxUniformBufferBindingSize
+    && (a.usage & GPUBufferUsage.UNIFORM) !== 0;
+}
 
 /**
  * Invocations per workgroup: 64, halved (down to 8, a SIMD row of the CPU adapters) until the launch has at
@@ -207,7 +222,9 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   for (const [what, elements, buffer] of bindings) {
     if (buffer.size < elements * 4) throw new Error(`gemm: buffer ${what} holds ${buffer.size} bytes, needs ${elements * 4} (${shape})`);
   }
-  const buffers = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
+  const aUniform = uniformA(ctx, tile, a, K, Mp, Z, aStride);
+  // A uniform binding is exactly A's K·Mp floats (the buffer may be larger: a pool size class).
+  const buffers = [aUniform ? { buffer: a, offset: 0, size: K * Mp * 4 } : a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : []), c];
   const uniforms = (columnBlocks: number) => uniformBlock([
     ...[K, Mp / 4, N / 4, columnBlocks, Mstore, aStride / 4, bStride / 4, cStride / 4].map((u32) => ({ u32 })), { f32: alpha },
     ...[planes?.S ?? 1, planes?.H ?? 0, planes?.W ?? 0, outW].map((u32) => ({ u32 })),
@@ -216,7 +233,7 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   if (tile.block) {
     const plan = blockPlan(ctx, tile, Mp, N, Z, shape);
     const defines = {
-      BLOCK: true, SUBGROUP_A: false, BLOCK_SUBGROUPS: !!tile.block.subgroups, ENABLE_SUBGROUPS: !!tile.block.subgroups, REMAINDER: false, WG: plan.WG, RB: tile.R / 4, Q: tile.Q, U: 1, WN: plan.WN, BK: plan.BK, BM4: plan.BM4, BN4: plan.BN4,
+      BLOCK: true, SUBGROUP_A: false, A_UNIFORM: false, A_VEC4S: 0, BLOCK_SUBGROUPS: !!tile.block.subgroups, ENABLE_SUBGROUPS: !!tile.block.subgroups, REMAINDER: false, WG: plan.WG, RB: tile.R / 4, Q: tile.Q, U: 1, WN: plan.WN, BK: plan.BK, BM4: plan.BM4, BN4: plan.BN4,
       ...variants, ...blockLines(tile, plan.WG, plan.BM4, plan.BN4, plan.BK, plan.LA, plan.LB), UNROLLED: '', STEP: '',
     };
     ctx.launch({ name: 'gemm', source, defines }, { buffers, uniforms: uniforms(0), workgroups: plan.groups as [number, number, number] });
@@ -225,11 +242,12 @@ export function gemm(ctx: GpuContext, args: GemmArgs): void {
   // subgroupA: whole subgroups of 4 column blocks (the extra blocks load clamped columns and store nothing).
   const columnBlocks = tile.subgroupA ? Math.ceil(N / (16 * tile.Q)) * 4 : Math.ceil(N / (4 * tile.Q));
   const WG = gemmWorkgroup((columnBlocks * Mp) / tile.R, Z, ctx.gpu.adapter.tuning === 'swiftshader' ? 16 : 4);
-  const definesKey = `${tile.R},${tile.Q},${tile.U ?? 1},${!!tile.subgroupA},${WG},${Object.values(variants).join(',')}`;
+  const aVec4s = aUniform ? (K * Mp) / 4 : 0;
+  const definesKey = `${tile.R},${tile.Q},${tile.U ?? 1},${!!tile.subgroupA},${WG},${aVec4s},${Object.values(variants).join(',')}`;
   let defines = registerDefines.get(definesKey);
   if (!defines) {
     // Frozen and reused: the written-out tile is kilobytes of text, built and keyed once, not per launch (pipelines.ts).
-    defines = Object.freeze({ BLOCK: false, BLOCK_SUBGROUPS: false, ENABLE_SUBGROUPS: !!tile.subgroupA, WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, ...variants, ...tileLines(tile),
+    defines = Object.freeze({ BLOCK: false, BLOCK_SUBGROUPS: false, ENABLE_SUBGROUPS: !!tile.subgroupA, WG, RB: tile.R / 4, Q: tile.Q, U: tile.U ?? 1, SUBGROUP_A: !!tile.subgroupA, REMAINDER: (tile.U ?? 1) > 1, A_UNIFORM: aUniform, A_VEC4S: aVec4s, ...variants, ...tileLines(tile),
       // The block kernel's placeholders (its branch is dropped, but every {{NAME}} needs a value).
       WN: 0, BK: 0, BM4: 0, BN4: 0, FIRST: '', PREFETCH: '', PUT: '', SHARED_STEP: '' });
     registerDefines.set(definesKey, defines);

@@ -42,7 +42,12 @@
 // others from its neighbours, u{4i+l} = subgroupBroadcast(s{i}, l): a few vector ops instead of a gather. The
 // loads per k step and lane fall from R/4 + Q vec4s to R/16 + Q, so a taller tile pays: 32 x 8 (16 gathered
 // floats per 256 FMAs) ran 1.1-1.3x the 16 x 16 one without subgroups.
-// Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C. Variants: BIAS, ADDEND, RELU, C_PLANES, REMAINDER (U > 1: the K % U last steps), SUBGROUP_A.
+// A as a uniform buffer (A_UNIFORM: llvmpipe, one A shared by the batch and small enough for a uniform binding, at
+// most 64 KiB there: a 1x1 conv's weights up to K·M = 16384, e.g. ResNet-50's 256 <-> 64 at stage 1). Mesa's llvmpipe
+// compiles a storage load at a per-invocation address as a loop over the 8 SIMD lanes with a branch and a bounds
+// check per lane, and a uniform-buffer load at such an address as one straight-line gather: 1.2x on the
+// 1x1 convs' products at 56x56 (A is 2/3 of the tile's loaded floats; bench/NOTES.md). A_VEC4S = K·Mp/4.
+// Compile-time constants: WG, RB (= R/4), Q, U, BINDING_ADDEND, BINDING_C, A_VEC4S. Variants: BIAS, ADDEND, RELU, C_PLANES, REMAINDER (U > 1: the K % U last steps), SUBGROUP_A, A_UNIFORM.
 
 // The block kernel (BLOCK: hardware GPUs, the 'gpu' routes; the layout, epilogue and store are the same): a workgroup
 // of WM x WN invocations computes a BM x BN block of C (BM = WM·R rows, BN = WN·4Q columns), each invocation its R x 4Q
@@ -68,7 +73,11 @@ enable subgroups;
 // S, H, W, outW: the strided planes (C_PLANES); unused otherwise.
 struct Params { K: u32, Mp4: u32, N4: u32, CB: u32, Mstore: u32, aStride: u32, bStride: u32, cStride: u32, alpha: f32, S: u32, H: u32, W: u32, outW: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
+#if A_UNIFORM
+@group(0) @binding(1) var<uniform> A: array<vec4f, {{A_VEC4S}}>;
+#else
 @group(0) @binding(1) var<storage, read> A: array<vec4f>;
+#endif
 @group(0) @binding(2) var<storage, read> B: array<vec4f>;
 #if BIAS
 @group(0) @binding(3) var<storage, read> bias: array<f32>;

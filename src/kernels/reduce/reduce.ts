@@ -15,7 +15,14 @@ import type { Shape4 } from '../shape.js';
 
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
 const VARIANTS: Variant[] = ['SUM', 'MSE', 'TV', 'FINAL', 'MSE_BACKWARD', 'TV_BACKWARD'];
-const defines = (v: Variant, V4 = false, DIFF = false, IN_PLACE = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4, DIFF, IN_PLACE });
+const defines = (v: Variant, V4 = false, DIFF = false, IN_PLACE = false, CONTIGUOUS = false) => ({ ...Object.fromEntries(VARIANTS.map((k) => [k, k === v])), V4, DIFF, IN_PLACE, CONTIGUOUS });
+
+/**
+ * Whether stage 1 gives each invocation a contiguous run of terms (the CPU adapters: a grid-stride walk there
+ * misses the TLB on every load, reduce.wgsl) or strides over the grid (GPUs: coalesced). The partials, and so the
+ * rounding of the sum, depend on it; either is tested against the float64 reference.
+ */
+const contiguousTerms = (ctx: GpuContext) => ctx.gpu.adapter.tuning !== 'gpu';
 
 /**
  * Stage-1 workgroups (of 64 invocations) for `count` terms: at least 64 terms per invocation before another
@@ -51,7 +58,7 @@ function reduceToScalar(ctx: GpuContext, name: string, variant: Variant, inputs:
   let offset = 0;
   chunks.forEach((c, k) => {
     const buffers = extra.whole ? [...inputs, partials] : [...inputs.map((b) => chunkRange(b, c)), partials];
-    ctx.launch({ name, source, defines: defines(variant) }, {
+    ctx.launch({ name, source, defines: defines(variant, false, false, false, contiguousTerms(ctx)) }, {
       buffers, uniforms: params({ n: c.count, skip: c.skip, partialOffset: offset, h: extra.h, w: extra.w }), workgroups: [groups[k]],
     });
     offset += groups[k] * 64;

@@ -7,8 +7,16 @@
 //   SUM / MSE / TV (stage 1): P = 64·G invocations in G workgroups of 64 (dispatch (G, 1, 1), G <= 64),
 //     no workgroup memory and no barriers (barriers are the dominant cost on the CPU adapters: SwiftShader
 //     switches coroutines per 4-lane subgroup at each one, llvmpipe splits the shader around it).
-//     Invocation g sums the terms i = g, g + P, g + 2P, ... < n (so any n works) in four independent
-//     accumulators (unrolled by 4), and writes partials[partialOffset + g]. Terms:
+//     Invocation g sums its terms in four independent accumulators (unrolled by 4) and writes
+//     partials[partialOffset + g]. Which terms (any n works):
+//       grid-stride (GPUs): i = g, g + P, g + 2P, ... < n, so neighbouring invocations read neighbouring floats
+//         (coalesced);
+//       CONTIGUOUS (the CPU adapters): the run [g·L, (g+1)·L), L = ceil(n/P) rounded up to 4. A CPU runs each
+//         SIMD group of invocations through its whole loop before the next, so grid-stride steps 4P floats
+//         (16 KiB at P = 4096) per iteration: a new page, a TLB miss, per load. The style MSE over ResNet-50's
+//         2048² stage-4 Gram took 52 ms on llvmpipe that way (0.6 GB/s) against 3.8 GB/s for its backward over
+//         the same floats (bench/NOTES.md); in runs each lane streams through its own pages.
+//     Terms:
 //       SUM: x[i]        MSE: (a[i] − b[i])²
 //       TV:  (x[h+1,w] − x[h,w])² [h < H−1] + (x[h,w+1] − x[h,w])² [w < W−1], x viewed as planes of H×W.
 //     Inputs are bound as chunks of their buffers: term i reads element [skip + i] (see elementChunks);
@@ -137,13 +145,24 @@ fn term(i: u32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let stride = groups.x * 64u;
+  let P = groups.x * 64u;
   var acc = vec4f(0.0);
-  var i = gid.x;
-  for (; i + 3u * stride < p.n; i += 4u * stride) {
-    acc += vec4f(term(i), term(i + stride), term(i + 2u * stride), term(i + 3u * stride));
+#if CONTIGUOUS
+  // Invocation g: the run [g·L, (g+1)·L) ∩ [0, n), L = ceil(n/P) rounded up to 4, terms i..i+3 in the four sums.
+  let L = ((p.n + P - 1u) / P + 3u) & ~3u;
+  var i = min(gid.x * L, p.n);
+  let end = min(i + L, p.n);
+  for (; i + 3u < end; i += 4u) {
+    acc += vec4f(term(i), term(i + 1u), term(i + 2u), term(i + 3u));
   }
-  for (; i < p.n; i += stride) { acc.x += term(i); }
+  for (; i < end; i++) { acc.x += term(i); }
+#else
+  var i = gid.x;
+  for (; i + 3u * P < p.n; i += 4u * P) {
+    acc += vec4f(term(i), term(i + P), term(i + 2u * P), term(i + 3u * P));
+  }
+  for (; i < p.n; i += P) { acc.x += term(i); }
+#endif
   partials[p.partialOffset + gid.x] = (acc.x + acc.y) + (acc.z + acc.w);
 }
 #endif
