@@ -8,11 +8,10 @@
  *   4 ubo-const: the k loop fully unrolled so A's address is a compile-time constant (timing only: every row block
  *     reads the first one's rows); llvmpipe then takes a scalar load and a broadcast. Slow to compile (minutes).
  * Variants 0-2 are checked against a float64 sum at four points of C.
- *   node --import ./bin/register.mjs bench/probe-ubo.ts [K,M,N] [tiles RxC,...] [rounds] [modes 0,1,2,3,4]
+ *   [PROBE_ADAPTER=swiftshader] node --import ./bin/register.mjs bench/probe-ubo.ts [K,M,N] [tiles RxC,...] [rounds] [modes 0,1,2,3,4]
  */
 import { getContext } from '../src/gpu/context.js';
-import { gemm, gemmTuning } from '../src/kernels/gemm/gemm.js';
-const ctx = await getContext('llvmpipe');
+const ctx = await getContext((process.env.PROBE_ADAPTER ?? 'llvmpipe') as 'llvmpipe' | 'swiftshader');
 const dev = ctx.device;
 console.log('maxUBO', ctx.gpu.limits.maxUniformBufferBindingSize, dev.limits.maxUniformBufferBindingSize);
 const args = process.argv.slice(2);
@@ -92,7 +91,8 @@ for (let round = 0; round < runsN; round++) for (const v of round % 2 ? variants
   const t0 = performance.now(); v.run(); v.run(); await dev.queue.onSubmittedWorkDone();
   times.set(v.name, [...(times.get(v.name) ?? []), (performance.now() - t0) / 2]);
 }
-// also the project's gemm
+
 const gf = (ms: number) => (2 * K * M * N / ms / 1e6).toFixed(1);
+console.log(ctx.gpu.adapter.kind);
 for (const [n, t] of times) { const s = t.slice().sort((a, b) => a - b); console.log(n.padEnd(12), 'median', s[s.length >> 1].toFixed(2), 'ms', gf(s[s.length >> 1]), 'GFLOP/s  best', gf(s[0])); }
 process.exit(0);
