@@ -34,10 +34,13 @@ interface Captured { g: GPUBuffer; a: GPUBuffer; f?: GPUBuffer; fFloats?: number
 let cap: Captured | null = null;
 const launch = ctx.launch.bind(ctx);
 ctx.launch = (spec: KernelSpec, l: LaunchArgs) => {
-  launch(spec, l);
   const bufs = l.buffers as GPUBuffer[];
-  if (spec.name === 'difference' && bufs[0].size >= 1024 * 1024 * 4 && !cap) cap = { g: grab(bufs[0]), a: grab(bufs[1]), n: bufs[0].size / 4, stage: 1 };
-  else if (cap?.stage === 1 && spec.name === 'gemm') Object.assign(cap, { f: grab(bufs[1]), fFloats: bufs[1].size / 4, stage: 2 });
+  // G and A are copied before the launch: the Gram loss writes G − A over G ('differenceInPlace').
+  const first = spec.name.startsWith('difference') && bufs[0].size >= 1024 * 1024 * 4 && !cap;
+  if (first) cap = { g: grab(bufs[0]), a: grab(bufs[1]), n: bufs[0].size / 4, stage: 1 };
+  launch(spec, l);
+  if (first) return;
+  if (cap?.stage === 1 && spec.name === 'gemm') Object.assign(cap, { f: grab(bufs[1]), fFloats: bufs[1].size / 4, stage: 2 });
   else if (cap?.stage === 2 && spec.name === 'scale') Object.assign(cap, { dy: grab(bufs[1]), stage: 3 });
 };
 await engine.stylize({ preset, size, iterations: 1 } as never);
@@ -45,17 +48,7 @@ ctx.launch = launch;
 const c = cap as unknown as Captured;
 if (c?.stage !== 3) throw new Error('no Gram-loss gradient at C >= 1024 seen');
 const C = Math.round(Math.sqrt(c.n));
-const read = async (buf: GPUBuffer, n: number) => {
-  await ctx.sync();
-  const r = ctx.device.createBuffer({ size: n * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const e = ctx.device.createCommandEncoder();
-  e.copyBufferToBuffer(buf, 0, r, 0, n * 4);
-  ctx.device.queue.submit([e.finish()]);
-  await r.mapAsync(GPUMapMode.READ);
-  const v = new Float32Array(r.getMappedRange().slice(0));
-  r.destroy();
-  return v;
-};
+const read = async (buf: GPUBuffer, n: number) => new Float32Array(await ctx.readBytes(buf, n * 4));
 const range = (v: ArrayLike<number>) => {
   let mn = Infinity, mx = 0, sub = 0;
   for (let i = 0; i < v.length; i++) { const ax = Math.abs(v[i]); if (ax === 0) continue; mn = Math.min(mn, ax); mx = Math.max(mx, ax); if (ax < 2 ** -126) sub++; }

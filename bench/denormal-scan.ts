@@ -71,13 +71,7 @@ ctx.launch = (spec: KernelSpec, a: LaunchArgs) => {
 
 const out = await engine.stylize({ preset, size, iterations: iters, seed: 1 } as never);
 scanning = false;
-await ctx.sync();
-const read = ctx.device.createBuffer({ size: SLOTS * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-const enc = ctx.device.createCommandEncoder();
-enc.copyBufferToBuffer(stats, 0, read, 0, SLOTS * 16);
-ctx.device.queue.submit([enc.finish()]);
-await read.mapAsync(GPUMapMode.READ);
-const s = new Uint32Array(read.getMappedRange().slice(0));
+const s = new Uint32Array(await ctx.readBytes(stats, SLOTS * 16));
 const f32 = new Float32Array(s.buffer);
 const hits = new Map<number, string[]>();
 slots.forEach((sl, i) => {
