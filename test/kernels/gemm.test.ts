@@ -2,7 +2,7 @@
 // reference, on every adapter's own tile and on the other tiles (gemmTuning.override).
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { gemm, gemmRows, gemmTile, gemmTuning, uniformA, type GemmTile } from '../../src/kernels/gemm/gemm.js';
+import { gemm, gemmRows, gemmTile, gemmTuning, launchTile, uniformA, type GemmTile } from '../../src/kernels/gemm/gemm.js';
 import * as ref from '../../src/kernels/gemm/gemm.reference.js';
 
 // Tolerance: inputs in [-1,1), A scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms stays
@@ -25,6 +25,10 @@ const CASES: Case[] = [
   { name: 'C as 7x11 planes, stride 3 (3x4 columns), rows stored < M', K: 5, M: 9, N: 12, Mstore: 4, cPlanes: { S: 3, H: 7, W: 11 } },
   // A shared and over 64 KiB (K·Mp > 16384): past a uniform binding, so storage on every adapter.
   { name: 'batch of 2 sharing an A of 300 x 64 (past a uniform binding)', K: 300, M: 64, N: 12, Z: 2, shareA: true },
+  // Narrow products (llvmpipe narrows its tile for them, launchTile): a 4x4 map's F(2x2, 3x3) products (N 4, an A
+  // each), and products with fewer row and column blocks than an 8-lane SIMD row.
+  { name: 'N 4, batch of 5 with its own A each (Winograd at a 4x4 map)', K: 23, M: 64, N: 4, Z: 5 },
+  { name: 'N 16, M 64, batch of 3 sharing A, bias, ReLU (few invocations per product)', K: 18, M: 64, N: 16, Z: 3, shareA: true, bias: true, relu: true },
 ];
 
 // SwiftShader compiles a block kernel of 256 invocations for tens of seconds: there the block tiles run the cases
@@ -79,6 +83,35 @@ describeEachAdapter('gemm', (getCtx) => {
       for (const c of CASES.filter((c) => c.shareA || !c.Z)) await run(c);
     } finally {
       gemmTuning.uniformA = true;
+    }
+  });
+
+  it("the adapter's own register tile is narrowed for narrow products (launchTile), an override is not", async () => {
+    const ctx = await getCtx();
+    const tile = gemmTile(ctx);
+    const narrowed = (N: number, Mp: number) => launchTile(ctx, tile, N, Mp);
+    if (tile.block) return; // the 'gpu' routes' block tiles run as they are
+    if (ctx.gpu.adapter.tuning === 'llvmpipe') {
+      expect(tile).toEqual({ R: 32, Q: 4 });
+      expect(narrowed(4, 512)).toEqual({ R: 32, Q: 1 }); // ResNet-50 at 128 px, stage 4's F(2x2, 3x3): 16 row blocks
+      expect(narrowed(8, 512)).toEqual({ R: 32, Q: 2 });
+      expect(narrowed(16, 128)).toEqual({ R: 16, Q: 4 }); // stage 2's F(4x4, 3x3): 4 invocations at 32 rows, 8 at 16
+      expect(narrowed(4, 32)).toEqual({ R: 16, Q: 1 }); // never below 16 rows
+      expect(narrowed(64, 64)).toBe(tile); // 2 x 4 blocks: a SIMD row already
+    } else if (tile.subgroupA) {
+      expect(tile).toEqual({ R: 32, Q: 2, U: 4, subgroupA: true }); // SwiftShader
+      expect(narrowed(4, 512)).toEqual({ R: 16, Q: 1, U: 4 }); // 1 block: no subgroups, 16 x 16, then 4 columns
+      expect(narrowed(16, 128)).toEqual({ R: 16, Q: 4, U: 4 }); // 2 blocks: no subgroups; no row halving
+      expect(narrowed(64, 128)).toBe(tile); // 8 blocks: whole subgroups
+    } else {
+      expect(narrowed(4, 512)).toEqual({ ...tile, Q: 1 });
+    }
+    expect(narrowed(3136, 64)).toBe(tile);
+    gemmTuning.override = tile; // a bench's or test's tile runs as given (a subgroup tile still leaves subgroups where it must)
+    try {
+      expect(launchTile(ctx, tile, 4, 512)).toEqual(tile.subgroupA ? { R: 16, Q: 4, U: 4 } : tile);
+    } finally {
+      gemmTuning.override = null;
     }
   });
 

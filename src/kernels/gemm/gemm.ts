@@ -110,17 +110,28 @@ export function gemmTile(ctx: GpuContext): GemmTile {
 }
 
 /**
- * The tile one launch runs. A subgroupA tile pads the column blocks to a multiple of 4 (a subgroup's lanes must
- * share their row block), which wastes invocations on narrow products: with fewer than 16 blocks, not a multiple
- * of 4 (a deep Winograd product has 2, padded to 4), the same rows run without subgroups as R/2 x 2Q, whose row
- * blocks divide the R-row layout; from 16 blocks up the padding is at most 3 in 19. (32 x 8 with subgroups at 2
- * column blocks ran 0.6x 16 x 16.)
+ * The tile one launch runs.
+ * - A subgroupA tile pads the column blocks to a multiple of 4 (a subgroup's lanes must share their row block), which
+ *   wastes invocations on narrow products: with fewer than 16 blocks, not a multiple of 4 (a deep Winograd product
+ *   has 2, padded to 4), the same rows run without subgroups as R/2 x 2Q, whose row blocks divide the R-row layout;
+ *   from 16 blocks up the padding is at most 3 in 19. (32 x 8 with subgroups at 2 column blocks ran 0.6x 16 x 16.)
+ * - The adapter's own register tile (not a bench's or test's override) is no wider than N's vec4 columns: the F(2x2,
+ *   3x3) products of a 4x4 map have N 4, and a 16-column tile computed 3 columns of padding for each real one
+ *   (32 x 4 ran 1.9x 32 x 16 on llvmpipe, 16 x 4 2.2x 16 x 16 on SwiftShader).
+ * - llvmpipe also halves R, down to 16, while a batch entry has fewer invocations than one 8-lane SIMD row: F(4x4,
+ *   3x3) at 16x16 with 128 channels has 4 per product at 32 rows, and 16 x 16 ran 1.5x 32 x 16. (SwiftShader's SIMD
+ *   rows are 4 lanes: its tiles fill them.) Halving R keeps Mp's layout: its row blocks divide R's.
+ * bench/NOTES.md, "Narrow products".
  */
-function launchTile(tile: GemmTile, N: number): GemmTile {
+export function launchTile(ctx: GpuContext, tile: GemmTile, N: number, Mp: number): GemmTile {
   if (tile.block) return tile;
-  const blocks = Math.ceil(N / (4 * tile.Q));
-  if (!tile.subgroupA || blocks % 4 === 0 || blocks >= 16) return tile;
-  return { R: tile.R / 2, Q: tile.Q * 2, U: tile.U };
+  const blocks = (Q: number) => Math.ceil(N / (4 * Q));
+  const t = tile.subgroupA && blocks(tile.Q) % 4 !== 0 && blocks(tile.Q) < 16 ? { R: tile.R / 2, Q: tile.Q * 2, U: tile.U } : tile;
+  if (gemmTuning.override || t.subgroupA) return t;
+  const Q = Math.min(t.Q, blocks(1));
+  let R = t.R;
+  while (ctx.gpu.adapter.tuning === 'llvmpipe' && R > 16 && (Mp / R) * blocks(Q) < 8) R /= 2;
+  return R === t.R && Q === t.Q ? t : { ...t, R, Q };
 }
 
 /** Mp: M rounded up to whole row blocks of the adapter's tile (the padding rows of A are zeros). */
@@ -198,8 +209,8 @@ const registerDefines = new Map<string, Readonly<Record<string, number | boolean
 
 export function gemm(ctx: GpuContext, args: GemmArgs): void {
   const { a, b, c, K, M, N, Z = 1, Mstore = M, aStride = 0, alpha = 1, bias = null, addend = null, relu = false, cPlanes: planes = null } = args;
-  const tile = launchTile(gemmTile(ctx), N);
   const Mp = gemmRows(ctx, M);
+  const tile = launchTile(ctx, gemmTile(ctx), N, Mp);
   const bStride = args.bStride ?? K * N;
   const cStride = args.cStride ?? Mstore * N;
   const shape = `K=${K} M=${M} N=${N} Z=${Z}`;
