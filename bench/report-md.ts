@@ -1,6 +1,6 @@
 /**
  * The current table of bench/RESULTS.md from `swagpu bench --json` reports, one row per adapter × case: ours, each
- * peer's time (a report has one peer; several reports of the same adapter are merged, ours taken from the first that
+ * peer's time (a report has one peer; several reports of the same adapter are merged, ours and a peer taken from the first that
  * has the case), the ratio against the FASTEST peer (its ms / ours: above 1, we are faster), % of the adapter's FMA
  * peak, the date and the commit. The PyTorch peer runs on the CPU, so its time stands beside every adapter of the
  * same machine: give its report once and it joins the llvmpipe and SwiftShader rows alike (--cpu-peer-everywhere).
@@ -33,7 +33,7 @@ for (const file of args.filter((a) => !a.startsWith('--'))) {
     const row = rows.get(id) ?? { adapter: r.adapterKind, name: x.name, shape: x.shape, ms: x.ms, peak: x.peakPercent, date: r.date.slice(0, 10), peers: {} };
     rows.set(id, row);
     if (peer && x.peerMs != null) {
-      row.peers[peer] = x.peerMs;
+      row.peers[peer] ??= x.peerMs; // the first report with the case gives ours and its peer alike: one run
       if (peer === 'torch' && cpuEverywhere) cpuPeer.push({ name: x.name, shape: x.shape, key: peer, ms: x.peerMs });
     }
   }
