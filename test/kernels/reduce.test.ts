@@ -32,14 +32,36 @@ describeEachAdapter('reduce', (getCtx) => {
 
   // Stage 1's terms per invocation (a run each on the CPU adapters, a grid stride on GPUs): counts below one
   // invocation's 4-term step, a few workgroups, and the full 64 workgroups (4096 invocations of 74 terms, not a
-  // multiple of 4), with remainders.
-  it('sum over 1, 3, 4, 5, 4097 and 300007 elements matches the reference', async () => {
+  // multiple of 4), with remainders; whole vec4s (4, 4100, 300008) take the CPU adapters' vec4 runs, shared by 8
+  // invocations, with the last group's runs cut short.
+  it('sum over 1, 3, 4, 5, 4097, 4100, 300007 and 300008 elements matches the reference', async () => {
     const ctx = await getCtx();
-    for (const n of [1, 3, 4, 5, 4097, 300007]) {
+    for (const n of [1, 3, 4, 5, 4097, 4100, 300007, 300008]) {
       const x = randomArray(n, 9);
       const out = ctx.pool.acquire(4);
       sum(ctx, ctx.bufferFrom(x), out, n);
       assertClose(await ctx.readF32(out, 1), [ref.sum(x)], { atol: 1e-5, rtol: 1e-5, what: `sum of ${n}` });
+    }
+  });
+
+  // The rule that keeps subnormal floats out of the MSE's terms (reduce.wgsl KEPT): a difference under 2^-63 counts
+  // as 0 (its square would be under 2^-126); 2^-62 is kept (its square, 2^-124, is normal). Both variants (n a
+  // multiple of 4 or not), and one large difference among them: the sum is its alone.
+  it('mseLoss counts differences under 2^-63 as 0 and keeps those from 2^-62, scalar and vec4', async () => {
+    const ctx = await getCtx();
+    for (const n of [4096, 4099]) {
+      const zeros = new Float32Array(n);
+      const run = async (d: number, big = 0) => {
+        const a = new Float32Array(n).fill(d);
+        a[7] = big || d;
+        const out = ctx.pool.acquire(4);
+        mseLoss(ctx, ctx.bufferFrom(a), ctx.bufferFrom(zeros), out, n);
+        return (await ctx.readF32(out, 1))[0];
+      };
+      expect(await run(2 ** -64)).toBe(0);
+      expect(await run(1e-30)).toBe(0);
+      assertClose([await run(2 ** -62)], [2 ** -124], { atol: 0, rtol: 1e-6, what: `mseLoss of 2^-62 differences (n ${n})` });
+      assertClose([await run(2 ** -64, 3)], [9 / n], { atol: 0, rtol: 1e-6, what: `mseLoss of one 3 among 2^-64 differences (n ${n})` });
     }
   });
 

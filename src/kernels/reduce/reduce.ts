@@ -10,7 +10,7 @@
  */
 import source from './reduce.wgsl';
 import type { GpuContext } from '../../gpu/context.js';
-import { chunkLaunch, chunkRange, elementChunks, elementwiseGrid, uniformBlock, type ElementChunk } from '../launch.js';
+import { chunkLaunch, chunkRange, elementChunks, elementwiseGrid, elementwiseTuning, uniformBlock, type ElementChunk } from '../launch.js';
 import type { Shape4 } from '../shape.js';
 
 type Variant = 'SUM' | 'MSE' | 'TV' | 'FINAL' | 'MSE_BACKWARD' | 'TV_BACKWARD';
@@ -58,7 +58,10 @@ function reduceToScalar(ctx: GpuContext, name: string, variant: Variant, inputs:
   let offset = 0;
   chunks.forEach((c, k) => {
     const buffers = extra.whole ? [...inputs, partials] : [...inputs.map((b) => chunkRange(b, c)), partials];
-    ctx.launch({ name, source, defines: defines(variant, false, false, false, contiguousTerms(ctx)) }, {
+    // V4 (SUM and MSE in contiguous runs): vec4 loads where the chunk's count and skip are whole vec4s.
+    const contiguous = contiguousTerms(ctx);
+    const V4 = contiguous && variant !== 'TV' && elementwiseTuning.vec4 && c.count % 4 === 0 && c.skip % 4 === 0;
+    ctx.launch({ name, source, defines: defines(variant, V4, false, false, contiguous) }, {
       buffers, uniforms: params({ n: c.count, skip: c.skip, partialOffset: offset, h: extra.h, w: extra.w }), workgroups: [groups[k]],
     });
     offset += groups[k] * 64;
