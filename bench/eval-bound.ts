@@ -4,9 +4,10 @@
  * the medians, gemm's FLOPs (2·K·Mp·N·Z from its uniforms: the products it runs, Winograd's and the padding rows
  * included) and its rate (the difference of the two times), and the evaluation's time if every gemm ran at each of
  * the given rates while the rest stayed as measured. With --products, each distinct product's time alone (each launch
- * replayed 4 times in one submission, median of 5) and its tile. Timing only: without gemm, each gemm's consumers
+ * replayed 4 times in one submission, median of 5) and its tile; with --alone=K1,K2 every launch of those kernels
+ * alone, with its variant and bound bytes. Timing only: without gemm, each gemm's consumers
  * read what the last whole run left in its C (the pool gives a repeated evaluation the same buffers).
- *   node --import ./bin/register.mjs bench/eval-bound.ts [llvmpipe|swiftshader] [--size=128] [--rounds=7] [--rates=25.8,55] [--products]
+ *   node --import ./bin/register.mjs bench/eval-bound.ts [llvmpipe|swiftshader] [--size=128] [--rounds=7] [--rates=25.8,55] [--products] [--alone=mseLoss,reluBackwardInPlace]
  */
 import { getContext, type KernelSpec, type LaunchArgs } from '../src/gpu/context.js';
 import { benchModel } from '../src/bench/suite.js';
@@ -66,6 +67,17 @@ console.log(`  gemm: ${(flops / 1e9).toFixed(2)} GFLOP in ${gemmMs.toFixed(1)} m
 for (const r of rates) {
   console.log(`  gemm at ${r} GFLOP/s: ${(ms['without gemm'] + flops / r / 1e6).toFixed(1)} ms (the rest as measured + ${(flops / r / 1e6).toFixed(1)} ms of gemm)`);
 }
+// Each launch alone: replayed 4 times in one submission, median of 5 (replaying a launch rewrites what it wrote).
+async function alone([s, a]: [KernelSpec, LaunchArgs]): Promise<number> {
+  const ts: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 4; i++) launch(s, a);
+    await ctx.sync();
+    ts.push((performance.now() - t0) / 4);
+  }
+  return median(ts);
+}
 if (args.includes('--products')) {
   const rows = new Map<string, { ms: number; flops: number; n: number }>();
   for (const l of gemms) {
@@ -74,20 +86,22 @@ if (args.includes('--products')) {
     const [K, Mp4, N4, , Mstore] = new Uint32Array(u.buffer, u.byteOffset, 5);
     const d = s.defines as Record<string, number | boolean>;
     const key = `K${K} M${Mstore} (Mp ${Mp4 * 4}) N${N4 * 4} Z${a.workgroups[2] ?? 1}: tile ${Number(d.RB) * 4}x${Number(d.Q) * 4}${d.A_UNIFORM ? ' A uniform' : ''}, ${a.workgroups.join('x')} workgroups of ${d.WG}`;
-    const ts: number[] = [];
-    for (let r = 0; r < 5; r++) {
-      const t0 = performance.now();
-      for (let i = 0; i < 4; i++) launch(s, a);
-      await ctx.sync();
-      ts.push((performance.now() - t0) / 4);
-    }
     const row = rows.get(key) ?? { ms: 0, flops: 0, n: 0 };
-    row.ms += median(ts); row.flops += gemmFlops(l); row.n++;
+    row.ms += await alone(l); row.flops += gemmFlops(l); row.n++;
     rows.set(key, row);
   }
   console.log('  products alone (ms in all, launches, GFLOP/s):');
   for (const [k, r] of [...rows].sort((x, y) => y[1].ms - x[1].ms)) {
     console.log(`  ${r.ms.toFixed(1).padStart(7)} ms ${String(r.n).padStart(3)}x ${(r.flops / r.ms / 1e6).toFixed(1).padStart(5)}  ${k}`);
+  }
+}
+// --alone=K1,K2: every launch of those kernels alone, in evaluation order, with its variant and bound bytes.
+for (const name of opt('alone')?.split(',') ?? []) {
+  for (const l of recorded.filter(([s]) => s.name === name)) {
+    const [s, a] = l;
+    const variant = Object.entries(s.defines ?? {}).filter(([, v]) => v === true).map(([k]) => k).join(' ');
+    const bytes = a.buffers.map((b) => ('buffer' in b ? b.size ?? b.buffer.size : b.size)).join(', ');
+    console.log(`  ${(await alone(l)).toFixed(2).padStart(7)} ms  ${name} ${variant}; workgroups ${a.workgroups.join('x')}; bound bytes ${bytes}`);
   }
 }
 process.exit(0);
