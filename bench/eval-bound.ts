@@ -9,9 +9,7 @@
  * read what the last whole run left in its C (the pool gives a repeated evaluation the same buffers).
  *   node --import ./bin/register.mjs bench/eval-bound.ts [llvmpipe|swiftshader] [--size=128] [--rounds=7] [--rates=25.8,55] [--products] [--alone=mseLoss,reluBackwardInPlace]
  */
-import { getContext, type KernelSpec, type LaunchArgs } from '../src/gpu/context.js';
-import { benchModel } from '../src/bench/suite.js';
-import { styleEvaluation } from '../src/bench/evaluate.js';
+import { recordedEvaluation, type RecordedLaunch } from './recorded-evaluation.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -20,25 +18,15 @@ const size = Number(opt('size') ?? 128);
 const rounds = Number(opt('rounds') ?? 7);
 const rates = (opt('rates') ?? '25.8,55').split(',').map(Number);
 
-const ctx = await getContext(adapter);
-const model = await benchModel(ctx, 'resnet50');
-const ev = styleEvaluation(ctx, model, size);
-ev.run();
-await ctx.sync();
-const launch = ctx.launch.bind(ctx);
-const recorded: Array<[KernelSpec, LaunchArgs]> = [];
-ctx.launch = (s, a) => { recorded.push([s, a]); launch(s, a); };
-ev.run();
-ctx.launch = launch;
-await ctx.sync();
+const { ctx, ev, launch, recorded } = await recordedEvaluation(adapter, size);
 
 // gemm's uniforms begin K, Mp/4, N/4 (gemm.ts); Z is the grid's z.
-function gemmFlops([, a]: [KernelSpec, LaunchArgs]): number {
+function gemmFlops([, a]: RecordedLaunch): number {
   const u = a.uniforms!;
   const [K, Mp4, N4] = new Uint32Array(u.buffer, u.byteOffset, 3);
   return 2 * K * Mp4 * 4 * N4 * 4 * (a.workgroups[2] ?? 1);
 }
-const isGemm = ([s]: [KernelSpec, LaunchArgs]) => s.name === 'gemm';
+const isGemm = ([s]: RecordedLaunch) => s.name === 'gemm';
 const gemms = recorded.filter(isGemm);
 // Each round runs the real evaluation twice, once whole and once with gemm's launches dropped (what gemm would
 // have written, the C buffers hold from the last whole run: the pool hands a repeated step the same buffers).
@@ -68,7 +56,7 @@ for (const r of rates) {
   console.log(`  gemm at ${r} GFLOP/s: ${(ms['without gemm'] + flops / r / 1e6).toFixed(1)} ms (the rest as measured + ${(flops / r / 1e6).toFixed(1)} ms of gemm)`);
 }
 // Each launch alone: replayed 4 times in one submission, median of 5 (replaying a launch rewrites what it wrote).
-async function alone([s, a]: [KernelSpec, LaunchArgs]): Promise<number> {
+async function alone([s, a]: RecordedLaunch): Promise<number> {
   const ts: number[] = [];
   for (let r = 0; r < 5; r++) {
     const t0 = performance.now();

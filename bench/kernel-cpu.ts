@@ -7,9 +7,7 @@
  *   node --import ./bin/register.mjs bench/kernel-cpu.ts [size=128]
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { getContext, type KernelSpec, type LaunchArgs } from '../src/gpu/context.js';
-import { benchModel } from '../src/bench/suite.js';
-import { styleEvaluation } from '../src/bench/evaluate.js';
+import { recordedEvaluation } from './recorded-evaluation.js';
 
 function cpuNs(): number {
   let ns = 0;
@@ -19,17 +17,7 @@ function cpuNs(): number {
   return ns;
 }
 const size = Number(process.argv[2] ?? 128);
-const ctx = await getContext('llvmpipe');
-const model = await benchModel(ctx, 'resnet50');
-const ev = styleEvaluation(ctx, model, size);
-ev.run();
-await ctx.sync();
-const original = ctx.launch.bind(ctx);
-const recorded: Array<[KernelSpec, LaunchArgs]> = [];
-ctx.launch = (s, a) => { recorded.push([s, a]); original(s, a); };
-ev.run();
-ctx.launch = original;
-await ctx.sync();
+const { ctx, launch: original, recorded } = await recordedEvaluation('llvmpipe', size);
 const REPS = 3;
 const byKernel = new Map<string, { cpu: number; wall: number; launches: number; groups: string[] }>();
 for (let rep = 0; rep < REPS; rep++) {
