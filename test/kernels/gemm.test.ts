@@ -2,7 +2,7 @@
 // reference, on every adapter's own tile and on the other tiles (gemmTuning.override).
 import { expect, it } from 'vitest';
 import { describeEachAdapter, randomArray, assertClose } from '../harness.js';
-import { gemm, gemmRows, gemmTile, gemmTuning, launchTile, uniformA, type GemmTile } from '../../src/kernels/gemm/gemm.js';
+import { gemm, gemmRows, gemmTile, gemmTuning, gemmWorkgroup, launchTile, uniformA, type GemmTile } from '../../src/kernels/gemm/gemm.js';
 import * as ref from '../../src/kernels/gemm/gemm.reference.js';
 
 // Tolerance: inputs in [-1,1), A scaled by 1/sqrt(K) so |C| = O(1); float32 rounding over K terms stays
@@ -36,6 +36,17 @@ const CASES: Case[] = [
 // the register tiles' own, tested there);
 // llvmpipe, and the forced-GPU pass (SWAGPU_TUNING=gpu, where the table's block tile is the default), run them all.
 const SWIFTSHADER_BLOCK_CASES = CASES.filter((_, i) => [0, 2].includes(i));
+
+// Workgroup sizes (gemmWorkgroup): no larger than a batch entry's invocations (down to 8), then halved for enough
+// workgroups.
+it('gemm workgroups hold no more invocations than a batch entry has, and are halved for enough workgroups', () => {
+  expect(gemmWorkgroup(16, 36, 16)).toBe(16); // Winograd at 32x32, 64 channels: 16 invocations per product
+  expect(gemmWorkgroup(17, 36, 16)).toBe(32);
+  expect(gemmWorkgroup(4, 36, 4)).toBe(8); // never below a SIMD row
+  expect(gemmWorkgroup(3136, 1, 4)).toBe(64);
+  expect(gemmWorkgroup(200, 1, 16)).toBe(8); // a 1x1 conv's backward at 56x56 on SwiftShader: 25 workgroups
+  expect(gemmWorkgroup(64, 1, 4)).toBe(16);
+});
 
 describeEachAdapter('gemm', (getCtx) => {
   const run = async (c: Case) => {

@@ -76,16 +76,20 @@ export function uniformA(ctx: GpuContext, tile: GemmTile, a: GPUBuffer, K: numbe
 }
 
 /**
- * Invocations per workgroup: 64, halved (down to 8, a SIMD row of the CPU adapters) until the launch has at
- * least `minGroups` workgroups. The CPU adapters run a workgroup on one thread, so a product with few output tiles (a
- * 1x1 conv at 8x8 pixels: 64 invocations) ran on one of the two cores at 64: 2x at 16 (bench/NOTES.md). On
- * SwiftShader minGroups is 16: a 1x1 conv's backward at 56x56 (200 invocations) made 4 workgroups of 64, 64, 64 and
- * 8, two threads ran 128 and 72 of them, and 16 or 8 invocations per workgroup ran it 1.1x faster (llvmpipe: no
- * difference).
+ * Invocations per workgroup: 64, halved (down to 8, a SIMD row of the CPU adapters)
+ * - while half of it would still hold all of a batch entry's invocations: a workgroup is one batch entry's, and
+ *   SwiftShader ran Winograd's K64 M64 N64 Z36 product (16 invocations each) 3.7x faster in workgroups of 16 than
+ *   of 64 (48 idle), K128 M128 N16 Z36 1.6x (bench/NOTES.md, "Idle invocations");
+ * - then until the launch has at least `minGroups` workgroups. The CPU adapters run a workgroup on one thread, so a
+ *   product with few output tiles (a 1x1 conv at 8x8 pixels: 64 invocations) ran on one of the two cores at 64: 2x
+ *   at 16. On SwiftShader minGroups is 16: a 1x1 conv's backward at 56x56 (200 invocations) made 4 workgroups of 64,
+ *   64, 64 and 8, two threads ran 128 and 72 of them, and 16 or 8 invocations per workgroup ran it 1.1x faster
+ *   (llvmpipe: no difference).
  */
 export function gemmWorkgroup(invocations: number, Z: number, minGroups = 4): number {
   if (gemmTuning.WG) return gemmTuning.WG;
   let wg = 64;
+  while (wg > 8 && wg / 2 >= invocations) wg /= 2;
   while (wg > 8 && Z * Math.ceil(invocations / wg) < minGroups) wg /= 2;
   return wg;
 }
