@@ -16,9 +16,10 @@
 //         (16 KiB at P = 4096) per iteration: a new page, a TLB miss, per load. The style MSE over ResNet-50's
 //         2048² stage-4 Gram took 52 ms on llvmpipe that way (0.6 GB/s) against 3.8 GB/s for its backward over
 //         the same floats (bench/NOTES.md); in runs each lane streams through its own pages. With V4 (SUM and
-//         MSE, n and skip whole vec4s) the run is read as vec4s: the same four sums, a quarter of the loads.
+//         MSE, n and skip whole vec4s) 8 invocations share their 8 runs, read as interleaved vec4s: a quarter of
+//         the loads, one sequential stream per SIMD row (see main).
 //     Terms:
-//       SUM: x[i]        MSE: (a[i] − b[i])²
+//       SUM: x[i]        MSE: (a[i] − b[i])², a difference under 2^-63 counted as 0 (KEPT, below)
 //       TV:  (x[h+1,w] − x[h,w])² [h < H−1] + (x[h,w+1] − x[h,w])² [w < W−1], x viewed as planes of H×W.
 //     Inputs are bound as chunks of their buffers: term i reads element [skip + i] (see elementChunks);
 //     each chunk's launch writes its own run of P partials.
