@@ -181,8 +181,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
 #if CONTIGUOUS
   // Invocation g: the run [g·L, (g+1)·L) ∩ [0, n), L = ceil(n/P) rounded up to 4, terms i..i+3 in the four sums.
   let L = ((p.n + P - 1u) / P + 3u) & ~3u;
-  var i = min(gid.x * L, p.n);
-  let end = min(i + L, p.n);
 #if V4
   // n and skip whole vec4s. The 8 invocations g = 8q..8q+7 (one SIMD row of llvmpipe, two of SwiftShader) share
   // their 8 runs, [8q·L, 8(q+1)·L), read as vec4s interleaved: invocation 8q + r takes vec4s r, r + 8, r + 16, ...
@@ -193,6 +191,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let rowEnd = min(row0 + 2u * L, p.n / 4u);
   for (; v < rowEnd; v += 8u) { acc += term4(v); }
 #else
+  var i = min(gid.x * L, p.n);
+  let end = min(i + L, p.n);
   for (; i + 3u < end; i += 4u) {
     acc += vec4f(term(i), term(i + 1u), term(i + 2u), term(i + 3u));
   }
